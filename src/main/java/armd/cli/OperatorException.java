@@ -1,0 +1,29 @@
+package armd.cli;
+
+/** An operator-facing failure: a one-line message (no stack trace) and the exit code to leave with. */
+public class OperatorException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final int exitCode;
+
+    /** {@code message} names the file:line, device, interface or address, and what to do. */
+    public OperatorException(final int exitCode, final String message) {
+        super(message);
+        this.exitCode = exitCode;
+    }
+
+    /** One of {@link Exit}. */
+    public int exitCode() {
+        return exitCode;
+    }
+
+    /** A command-line mistake: exit 2. */
+    public static OperatorException usage(final String message) {
+        return new OperatorException(Exit.USAGE, message);
+    }
+
+    /** A system-level failure: exit 3. */
+    public static OperatorException system(final String message) {
+        return new OperatorException(Exit.SYSTEM, message);
+    }
+}
