@@ -412,12 +412,13 @@ public final class ClusterNode {
                     if (r.owner == self) {
                         startGroup(g, r.startEvent, Then.ONLINE);
                     } else if (ownerGone(r.owner) && firstMember(g, r.owner) == self) {
-                        fx.log("group " + groupNames[g] + ": its server "
-                            + (r.owner >= 0 ? serverNames[r.owner] + " is " + status(r.owner) : "is unknown")
-                            + "; failing over to " + serverNames[self]);
-                        write(g, self, GroupMode.RUN, ArmsEvent.FAILOVER, r.lastStop, false);
+                        // a dead owner: FAILOVER; no owner (handed over when no member was left): as at a start
+                        final ArmsEvent ev = r.owner >= 0 ? ArmsEvent.FAILOVER : eventFor(g, self);
+                        fx.log("group " + groupNames[g] + (r.owner >= 0 ? ": its server " + serverNames[r.owner]
+                            + " is " + status(r.owner) + "; failing over to " : ": taken by ") + serverNames[self]);
+                        write(g, self, GroupMode.RUN, ev, r.lastStop, false);
                         fx.persist();
-                        startGroup(g, ArmsEvent.FAILOVER, Then.ONLINE);
+                        startGroup(g, ev, Then.ONLINE);
                     }
                 }
                 case NONE, SHUTDOWN -> {
@@ -546,8 +547,9 @@ public final class ClusterNode {
             write(g, next, GroupMode.RUN, ev, self, false);
             fx.log("group " + groupNames[g] + " hands over to " + serverNames[next] + " (" + ev + ")");
         } else {
-            write(g, -1, GroupMode.SHUTDOWN, r.startEvent, self, false);
-            fx.log("group " + groupNames[g] + ": no other member to take it; it starts at the next cluster start");
+            // owner -1: the first member to appear takes it (decide(): RUN with its owner gone)
+            write(g, -1, GroupMode.RUN, r.startEvent, self, false);
+            fx.log("group " + groupNames[g] + ": no other member to take it now; the next member to come takes it");
         }
     }
 
