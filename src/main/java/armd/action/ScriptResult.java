@@ -33,7 +33,7 @@ public record ScriptResult(ExecStatus status, int exitCode, String reason) {
             : "exited with code " + exitCode);
     }
 
-    static ScriptResult notRun(final ExecStatus status, final String reason) {
+    public static ScriptResult notRun(final ExecStatus status, final String reason) {
         return new ScriptResult(status, -1, reason);
     }
 }
