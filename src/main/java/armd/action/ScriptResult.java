@@ -33,6 +33,7 @@ public record ScriptResult(ExecStatus status, int exitCode, String reason) {
             : "exited with code " + exitCode);
     }
 
+    /** A script that did not run: refused, or could not be started. */
     public static ScriptResult notRun(final ExecStatus status, final String reason) {
         return new ScriptResult(status, -1, reason);
     }

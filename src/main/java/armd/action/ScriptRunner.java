@@ -38,6 +38,8 @@ public final class ScriptRunner implements AutoCloseable {
     public static final String SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     /** The environment variable naming the agent's control socket. */
     public static final String SOCKET_VARIABLE = "ARMD_SOCKET";
+    /** The environment variable naming the calling script (start or stop), for armlog. */
+    public static final String SCRIPT_VARIABLE = "ARMD_SCRIPT";
     /** Default time between SIGTERM and SIGKILL of a timed-out script's process group. */
     public static final int DEFAULT_KILL_GRACE_MS = 5000;
 
@@ -149,6 +151,8 @@ public final class ScriptRunner implements AutoCloseable {
         if (settings.socketPath() != null) {
             env.put(SOCKET_VARIABLE, settings.socketPath().toString());
         }
+        // which script is calling, for armlog's log line
+        env.put(SCRIPT_VARIABLE, label);
         env.putAll(arms);
         final Process process;
         try {

@@ -82,6 +82,7 @@ class ScriptRunnerTest {
         assertEquals(new TreeMap<>(Map.of(
             "PATH", "/opt/armd/bin:" + ScriptRunner.SYSTEM_PATH,
             "ARMD_SOCKET", "/run/armd/t.sock",
+            "ARMD_SCRIPT", "stop",
             "ARMS_EVENT", "FAILOVER",
             "ARMS_FACTOR", "GROUPMOVE",
             "ARMS_SERVER", "OTHER",
