@@ -114,7 +114,9 @@ public final class ClusterNode {
         this.operationTimeoutNs = Math.max(10_000_000_000L, startupWaitNs);
         this.autoReturn = config.autoReturn();
         this.fx = fx;
-        this.peers = new PeerTable(servers, self, config.heartbeat().timeoutMs() * 1_000_000L);
+        // a refused heartbeat port (the peer's agent is gone) plus three intervals of silence is enough
+        this.peers = new PeerTable(servers, self, config.heartbeat().timeoutMs() * 1_000_000L,
+            3L * config.heartbeat().intervalMs() * 1_000_000L);
         this.mem = memory;
         this.records = memory.records;
         this.peerState = new ServerState[servers];
@@ -201,12 +203,23 @@ public final class ClusterNode {
         }
     }
 
+    /**
+     * The heartbeat port of {@code peer} was refused (ICMP port unreachable): its agent is not listening.
+     * It is declared down after a short silence instead of the full timeout.
+     */
+    public void onRefused(final int peer, final long nowNs) {
+        if (peer >= 0 && peer < servers && !peers.refused(peer) && peers.alive(peer)) {
+            peers.onRefused(peer, nowNs);
+            fx.log("server " + serverNames[peer] + " refused a heartbeat (its agent is not listening)");
+        }
+    }
+
     /** Advances time: peers silent past the timeout go down, the start-up wait ends, groups are decided. */
     public void tick(final long nowNs) {
         int down;
         while ((down = peers.expire(nowNs)) >= 0) {
-            fx.log("server " + serverNames[down] + " is down: silent on every heartbeat path for more than the "
-                + "timeout");
+            fx.log("server " + serverNames[down] + " is down: silent on every heartbeat path for "
+                + (nowNs - peers.newest(down)) / 1_000_000 + " ms");
         }
         if (state == ServerState.STARTING && (allHeard() || nowNs - syncDeadlineNs >= 0)) {
             finishSync(nowNs);

@@ -19,11 +19,24 @@ public final class PeerTable {
     private final boolean[] heard;
     private final boolean[] alive;
     private final long[] incarnation;
+    private final long refusedTimeoutNs;
+    private final long[] refusedAtNs;
 
-    /** A table for {@code servers} servers, this one being {@code self}. */
+    /** A table for {@code servers} servers, this one being {@code self}; refusals do not shorten the timeout. */
     public PeerTable(final int servers, final int self, final long timeoutNs) {
+        this(servers, self, timeoutNs, timeoutNs);
+    }
+
+    /**
+     * A table for {@code servers} servers, this one being {@code self}. A peer whose heartbeat port was
+     * refused (ICMP port unreachable: its agent is gone) is down after only {@code refusedTimeoutNs} of
+     * silence; the silence is still required, so a forged ICMP alone cannot take a live peer down.
+     */
+    public PeerTable(final int servers, final int self, final long timeoutNs, final long refusedTimeoutNs) {
         this.self = self;
         this.timeoutNs = timeoutNs;
+        this.refusedTimeoutNs = Math.min(refusedTimeoutNs, timeoutNs);
+        this.refusedAtNs = new long[servers];
         this.lastHeardNs = new long[servers][MAX_PATHS];
         this.heard = new boolean[servers];
         this.alive = new boolean[servers];
@@ -59,12 +72,25 @@ public final class PeerTable {
         }
         incarnation[peer] = peerIncarnation;
         heard[peer] = true;
+        refusedAtNs[peer] = 0;
         alive[peer] = true;
         final int p = Math.min(Math.max(path, 0), MAX_PATHS - 1);
         if (rxNs - lastHeardNs[peer][p] > 0 || lastHeardNs[peer][p] == 0) {
             lastHeardNs[peer][p] = rxNs;
         }
         return a;
+    }
+
+    /** {@code peer}'s heartbeat port was refused at {@code nowNs} (its agent is not listening). */
+    public void onRefused(final int peer, final long nowNs) {
+        if (peer != self && peer >= 0 && peer < alive.length && alive[peer]) {
+            refusedAtNs[peer] = nowNs == 0 ? 1 : nowNs;
+        }
+    }
+
+    /** Whether {@code peer}'s port was refused since its last heartbeat. */
+    public boolean refused(final int peer) {
+        return refusedAtNs[peer] != 0;
     }
 
     /**
@@ -76,8 +102,10 @@ public final class PeerTable {
             if (peer == self || !alive[peer]) {
                 continue;
             }
-            if (nowNs - newest(peer) > timeoutNs) {
+            final long silentNs = nowNs - newest(peer);
+            if (silentNs > timeoutNs || refusedAtNs[peer] != 0 && silentNs > refusedTimeoutNs) {
                 alive[peer] = false;
+                refusedAtNs[peer] = 0;
                 return peer;
             }
         }
@@ -100,7 +128,7 @@ public final class PeerTable {
         long next = nowNs + timeoutNs;
         for (int peer = 0; peer < alive.length; peer++) {
             if (peer != self && alive[peer]) {
-                final long at = newest(peer) + timeoutNs + 1;
+                final long at = newest(peer) + (refusedAtNs[peer] != 0 ? refusedTimeoutNs : timeoutNs) + 1;
                 if (at - next < 0) {
                     next = at;
                 }
