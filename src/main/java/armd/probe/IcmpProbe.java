@@ -78,6 +78,7 @@ public final class IcmpProbe implements AutoCloseable {
 
     private final IcmpSocket socket;
     private final int identifier;
+    private final int matchIdentifier;
     private final long cookie;
     private final Result result = new Result();
     private int sequence;
@@ -85,8 +86,9 @@ public final class IcmpProbe implements AutoCloseable {
     private IcmpProbe(final IcmpSocket socket) {
         this.socket = socket;
         final ThreadLocalRandom random = ThreadLocalRandom.current();
-        // a raw socket needs an identifier of its own; a ping socket has the kernel's
-        this.identifier = socket.kernelIdentifier() >= 0 ? socket.kernelIdentifier() : random.nextInt(1, 0x10000);
+        this.identifier = random.nextInt(1, 0x10000);
+        // a ping socket replaces our identifier with its own and delivers only replies carrying that one
+        this.matchIdentifier = socket.kind() == IcmpSocket.Kind.RAW ? identifier : -1;
         this.cookie = random.nextLong() ^ System.nanoTime();
         this.sequence = random.nextInt(0x10000);
     }
@@ -104,11 +106,6 @@ public final class IcmpProbe implements AutoCloseable {
     /** The kind of socket in use. */
     public IcmpSocket.Kind kind() {
         return socket.kind();
-    }
-
-    /** The echo identifier of this probe's requests. */
-    public int identifier() {
-        return identifier;
     }
 
     /**
@@ -141,7 +138,7 @@ public final class IcmpProbe implements AutoCloseable {
             final long n = socket.receive();
             if (n > 0) {
                 final int off = socket.ipHeaderIncluded() ? IcmpEcho.skipIpv4Header(rx, 0, (int) n) : 0;
-                if (off >= 0 && IcmpEcho.match(rx, off, (int) n - off, v6, identifier, sequence, cookie)
+                if (off >= 0 && IcmpEcho.match(rx, off, (int) n - off, v6, matchIdentifier, sequence, cookie)
                     == IcmpEcho.MATCH) {
                     result.set(ProbeOutcome.HEALTHY, System.nanoTime() - sentNs, 0, "");
                     return result;

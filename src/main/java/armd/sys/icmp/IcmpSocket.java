@@ -24,7 +24,8 @@ import java.nio.charset.StandardCharsets;
  * receiving allocate nothing.
  *
  * <p>Connecting makes the kernel deliver only packets from the target (raw_v4_match, ping_lookup), and the
- * raw socket's ICMP_FILTER passes only echo replies, so other traffic rarely wakes the prober.
+ * raw socket's ICMP_FILTER passes only echo replies, so other traffic rarely wakes the prober. A datagram
+ * socket also filters by identifier; a raw socket sees every echo reply from the target.
  *
  * <p>Not thread-safe: one prober uses it at a time. The socket stays in the network namespace it was
  * opened in.
@@ -34,7 +35,10 @@ public final class IcmpSocket implements AutoCloseable {
     public enum Kind {
         /** SOCK_RAW: needs CAP_NET_RAW; receives the IPv4 header in front of the ICMP message. */
         RAW,
-        /** SOCK_DGRAM "ping socket": unprivileged; the kernel sets the identifier and demultiplexes. */
+        /**
+         * SOCK_DGRAM "ping socket": unprivileged (net.ipv4.ping_group_range); the kernel overwrites the
+         * identifier with the socket's own and delivers only replies carrying it.
+         */
         DATAGRAM
     }
 
@@ -69,7 +73,8 @@ public final class IcmpSocket implements AutoCloseable {
     private final int fd;
     private final Kind kind;
     private final boolean ipv6;
-    private final int identifier;
+    private final MemorySegment dest;
+    private final int destLen;
     private final MemorySegment send;
     private final MemorySegment receive;
     private final MemorySegment pollFd;
@@ -77,13 +82,14 @@ public final class IcmpSocket implements AutoCloseable {
     private final ByteBuffer receiveView;
     private final String target;
 
-    private IcmpSocket(final Arena arena, final int fd, final Kind kind, final boolean ipv6, final int identifier,
-                       final String target) {
+    private IcmpSocket(final Arena arena, final int fd, final Kind kind, final boolean ipv6,
+                       final MemorySegment dest, final int destLen, final String target) {
         this.arena = arena;
         this.fd = fd;
         this.kind = kind;
         this.ipv6 = ipv6;
-        this.identifier = identifier;
+        this.dest = dest;
+        this.destLen = destLen;
         this.target = target;
         this.send = arena.allocate(SEND_CAPACITY, 8);
         this.receive = arena.allocate(RECEIVE_CAPACITY, 8);
@@ -115,7 +121,6 @@ public final class IcmpSocket implements AutoCloseable {
         Errno.check(fd, chosen == Kind.RAW ? "socket(SOCK_RAW ICMP)" : "socket(SOCK_DGRAM ICMP)", what);
         final Arena arena = Arena.ofShared();
         try {
-            final MemorySegment scratch = arena.allocate(SockAddr.SOCKADDR_STORAGE_SIZE, 8);
             if (interfaceName != null) {
                 final byte[] name = interfaceName.getBytes(StandardCharsets.US_ASCII);
                 final MemorySegment ifName = arena.allocate(name.length + 1L);
@@ -126,17 +131,16 @@ public final class IcmpSocket implements AutoCloseable {
             if (chosen == Kind.RAW) {
                 installEchoReplyFilter(fd, v6, arena);
             }
-            final int len = SockAddr.write(scratch, scoped(target, interfaceName), 0);
-            Errno.check(Libc.connect(fd, scratch, len), "connect", what);
-            int identifier = -1;
-            if (chosen == Kind.DATAGRAM) {
-                // connect() bound the ping socket to a free identifier, which the kernel returns as the port
-                final MemorySegment lenSeg = arena.allocate(ValueLayout.JAVA_INT);
-                lenSeg.set(ValueLayout.JAVA_INT, 0, SockAddr.SOCKADDR_STORAGE_SIZE);
-                Errno.check(SocketCalls.getsockname(fd, scratch, lenSeg), "getsockname", what);
-                identifier = SockAddr.port(scratch);
+            final MemorySegment dest = arena.allocate(SockAddr.SOCKADDR_STORAGE_SIZE, 8);
+            final int destLen = SockAddr.write(dest, scoped(target, interfaceName), 0);
+            // connect() only makes the kernel drop packets from other hosts; without a route yet it fails,
+            // and the socket works unconnected (sendto; the codec still matches identifier and cookie)
+            final int rc = Libc.connect(fd, dest, destLen);
+            if (rc < 0 && rc != -Errno.ENETUNREACH && rc != -Errno.EHOSTUNREACH && rc != -Errno.ENETDOWN
+                && rc != -Errno.EADDRNOTAVAIL) {
+                Errno.check(rc, "connect", what);
             }
-            return new IcmpSocket(arena, fd, chosen, v6, identifier, what);
+            return new IcmpSocket(arena, fd, chosen, v6, dest, destLen, what);
         } catch (RuntimeException | Error e) {
             Libc.close(fd);
             arena.close();
@@ -193,14 +197,6 @@ public final class IcmpSocket implements AutoCloseable {
         return kind == Kind.RAW && !ipv6;
     }
 
-    /**
-     * The echo identifier the kernel uses for this datagram socket (it overwrites ours on send and delivers
-     * only replies carrying it), or -1 for a raw socket, where the caller chooses one.
-     */
-    public int kernelIdentifier() {
-        return identifier;
-    }
-
     /** The send buffer (big-endian view of native memory, capacity {@link #SEND_CAPACITY}). */
     public ByteBuffer sendBuffer() {
         return sendView;
@@ -213,7 +209,7 @@ public final class IcmpSocket implements AutoCloseable {
 
     /** Sends the first {@code length} bytes of the send buffer: bytes sent, or -errno. */
     public long send(final int length) {
-        return Libc.send(fd, send, length, 0);
+        return Libc.sendto(fd, send, length, 0, dest, destLen);
     }
 
     /** Receives one message into the receive buffer: its length, 0 when none is waiting, or -errno. */
