@@ -73,6 +73,11 @@ public final class ArpCommand implements Command {
         }
         final int address = PingCommand.ipv4(v4);
         final boolean json = args.flag("json");
+        final int count = args.intValue("count", ArpProbe.DEFAULT_ANNOUNCE_COUNT, 1, 100);
+        final int spacingMs = args.intValue("spacing",
+            announce ? ArpProbe.DEFAULT_ANNOUNCE_SPACING_MS : ArpProbe.DEFAULT_SPACING_MS, 0, 60_000);
+        final int probes = args.intValue("probes", ArpProbe.DEFAULT_PROBES, 1, 100);
+        final int waitMs = args.intValue("wait", ArpProbe.DEFAULT_WAIT_MS, 0, 60_000);
 
         final ArpProbe probe;
         try {
@@ -85,14 +90,9 @@ public final class ArpCommand implements Command {
         try (probe) {
             final String ourMac = ArpPacket.macToString(probe.mac());
             if (announce) {
-                final int count = args.intValue("count", ArpProbe.DEFAULT_ANNOUNCE_COUNT, 1, 100);
-                final int spacingMs = args.intValue("spacing", ArpProbe.DEFAULT_ANNOUNCE_SPACING_MS, 0, 60_000);
-                final ArpProbe.Result r = probe.announce(address, count, spacingMs);
-                return report(r, json, true, text, ifName, ourMac, count, spacingMs);
+                return report(probe.announce(address, count, spacingMs), json, true, text, ifName, ourMac, count,
+                    spacingMs);
             }
-            final int probes = args.intValue("probes", ArpProbe.DEFAULT_PROBES, 1, 100);
-            final int spacingMs = args.intValue("spacing", ArpProbe.DEFAULT_SPACING_MS, 0, 60_000);
-            final int waitMs = args.intValue("wait", ArpProbe.DEFAULT_WAIT_MS, 0, 60_000);
             final ArpProbe.Result r = probe.probe(address, probes, spacingMs, waitMs);
             return report(r, json, false, text, ifName, ourMac, probes, spacingMs);
         }
