@@ -151,9 +151,7 @@ public final class ArpProbe implements AutoCloseable {
         final ByteBuffer rx = socket.receiveBuffer();
         final long mac = socket.hardwareAddress();
         // frames queued before this probe (the socket sees all ARP on the LAN) are old news: drop them
-        for (int i = 0; i < 4096 && socket.receive() > 0; i++) {
-            continue;
-        }
+        drain();
         final int len = ArpPacket.writeProbe(socket.sendBuffer(), 0, mac, address);
         final long startNs = System.nanoTime();
         long nextSendNs = startNs;
@@ -237,6 +235,14 @@ public final class ArpProbe implements AutoCloseable {
         result.reason = reason;
         result.elapsedNs = System.nanoTime() - startNs;
         return result;
+    }
+
+    /** Discards queued messages, at most 4096 (bounded even under a flood). */
+    private void drain() {
+        int left = 4096;
+        while (left-- > 0 && socket.receive() > 0) {
+            // discarded
+        }
     }
 
     @Override

@@ -115,9 +115,7 @@ public final class IcmpProbe implements AutoCloseable {
         final ByteBuffer rx = socket.receiveBuffer();
         final boolean v6 = socket.ipv6();
         // late replies to earlier probes are stale: drop them so they do not count as ignored traffic now
-        for (int i = 0; i < 1024 && socket.receive() > 0; i++) {
-            continue;
-        }
+        drain();
         sequence = (sequence + 1) & 0xffff;
         result.sequence = sequence;
         result.ignored = 0;
@@ -165,6 +163,14 @@ public final class IcmpProbe implements AutoCloseable {
     private static boolean unreachable(final int errno) {
         return errno == Errno.ENETUNREACH || errno == Errno.EHOSTUNREACH || errno == Errno.ENETDOWN
             || errno == Errno.ECONNREFUSED || errno == Errno.EADDRNOTAVAIL;
+    }
+
+    /** Discards queued messages, at most 1024 (bounded even under a flood). */
+    private void drain() {
+        int left = 1024;
+        while (left-- > 0 && socket.receive() > 0) {
+            // discarded
+        }
     }
 
     @Override
