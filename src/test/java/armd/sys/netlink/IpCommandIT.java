@@ -10,6 +10,7 @@ import armd.cli.IpCommand;
 import armd.cli.OperatorException;
 import armd.it.Cli;
 import armd.it.Netns;
+import armd.sys.ns.NetNamespace;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -22,7 +23,7 @@ class IpCommandIT {
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
 
-    private int ip(final String ns, final String... args) {
+    private int ip(final String ns, final String... args) throws Exception {
         return NetNamespace.call(ns, () -> new IpCommand(out).run(args));
     }
 
