@@ -97,7 +97,7 @@ public final class TurCommand implements Command {
             .put("seq", seq)
             .put("outcome", r.outcome().name())
             .put("reason", r.reason().name())
-            .put("verdict", r.verdict().name())
+            .put("verdict", r.reason() == TurResult.Reason.COMPLETED ? r.verdict().name() : null)
             .put("status", r.status())
             .put("host_status", r.hostStatus())
             .put("driver_status", r.driverStatus())
