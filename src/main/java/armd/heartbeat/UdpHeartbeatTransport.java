@@ -79,6 +79,7 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
     private final long[] refusedReported;
     private final int[] fds;
     private final HeartbeatStats stats;
+    private volatile boolean closed;
 
     private UdpHeartbeatTransport(final UdpSocket[] receivers, final boolean[] multicast,
                                   final UdpSocket[][] connected, final int[][] peerIds, final int[] refusalBase,
@@ -181,6 +182,9 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
 
     @Override
     public int send(final ByteBuffer frame) {
+        if (closed) {
+            return 0;
+        }
         final int off = frame.position();
         final int len = frame.remaining();
         int ok = 0;
@@ -218,6 +222,9 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
 
     @Override
     public int poll(final DatagramHandler handler) {
+        if (closed) {
+            return 0;
+        }
         int n = 0;
         long nowNs = 0;
         long nowRealtimeNs = 0;
@@ -283,8 +290,13 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
         return stats;
     }
 
+    /** Closes every socket; idempotent. Call after the sending and polling threads have stopped using it. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (int p = 0; p < paths; p++) {
             receivers[p].close();
             for (final UdpSocket s : connected[p]) {
