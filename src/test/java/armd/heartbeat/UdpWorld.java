@@ -50,7 +50,8 @@ final class UdpWorld implements HeartbeatTransportContract.World {
             }
             for (int i = 0; i < nodes; i++) {
                 try (NetNamespace.Scope s = NetNamespace.enter(ns[i])) {
-                    transports.add(UdpHeartbeatTransport.open(pathsOf(i, nodes), UdpHeartbeatTransport.Options.DEFAULT));
+                    transports.add(UdpHeartbeatTransport.open(pathsOf(i, nodes),
+                        UdpHeartbeatTransport.Options.DEFAULT));
                 }
             }
         } catch (Exception | Error e) {

@@ -215,7 +215,7 @@ public final class UdpSocket implements AutoCloseable {
             "setsockopt IP_ADD_MEMBERSHIP", group.getHostAddress() + " on " + name);
     }
 
-    /** IP_MULTICAST_IF with a struct ip_mreqn: multicast goes out of {@code ifIndex} (or the one with {@code local}). */
+    /** IP_MULTICAST_IF with a struct ip_mreqn: multicast leaves by {@code ifIndex} (or the one with {@code local}). */
     public void multicastInterface(final Inet4Address local, final int ifIndex) {
         final int len = writeMreqn(scratch, null, local, ifIndex);
         Errno.check(Libc.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, scratch, len),
