@@ -32,8 +32,29 @@ public final class AgentCluster implements AutoCloseable {
     private final String[] namespaces;
     private final Process[] agents;
 
+    /**
+     * Heartbeat settings of the cluster.
+     *
+     * @param intervalMs heartbeat interval
+     * @param timeoutMs  heartbeat timeout
+     * @param multicast  multicast (else unicast to every peer)
+     */
+    public record Heartbeat(int intervalMs, int timeoutMs, boolean multicast) {
+        /** Settings with room for a loaded test machine: 20 ms, 600 ms, multicast. */
+        public static final Heartbeat TESTS = new Heartbeat(20, 600, true);
+    }
+
+    private final Heartbeat heartbeat;
+
     /** Makes the namespaces, key, configuration and scripts; starts no agent. */
     public AgentCluster(final String tag, final int servers, final boolean autoReturn) throws IOException {
+        this(tag, servers, autoReturn, Heartbeat.TESTS);
+    }
+
+    /** Makes the namespaces, key, configuration and scripts, with {@code heartbeat}; starts no agent. */
+    public AgentCluster(final String tag, final int servers, final boolean autoReturn, final Heartbeat heartbeat)
+        throws IOException {
+        this.heartbeat = heartbeat;
         this.servers = servers;
         this.net = new Netns(tag);
         this.namespaces = new String[servers];
@@ -86,7 +107,9 @@ public final class AgentCluster implements AutoCloseable {
         final StringBuilder sb = new StringBuilder();
         sb.append("[cluster]\nname = it\nkey-file = armd.key\nauto-return = ").append(autoReturn ? "yes" : "no")
             .append("\nstartup-wait = 10s\nstate-dir = state\nsocket = armd.sock\n\n");
-        sb.append("[heartbeat]\nport = 7405\nmulticast-group = 239.192.0.1\ninterval = 20ms\ntimeout = 600ms\n\n");
+        sb.append("[heartbeat]\nport = 7405\nmulticast-group = ").append(heartbeat.multicast() ? "239.192.0.1" : "none")
+            .append("\ninterval = ").append(heartbeat.intervalMs()).append("ms\ntimeout = ")
+            .append(heartbeat.timeoutMs()).append("ms\n\n");
         for (int i = 0; i < servers; i++) {
             sb.append("[server server").append(i + 1).append("]\naddress = ").append(address(i)).append("\n\n");
         }
@@ -150,6 +173,23 @@ public final class AgentCluster implements AutoCloseable {
         for (int i = 0; i < servers; i++) {
             start(i);
         }
+    }
+
+    /** Removes server i's persisted state (its agent must not be running): its next start is a first start. */
+    public void wipeState(final int i) throws IOException {
+        final Path state = dir.resolve("state").resolve("server" + (i + 1));
+        if (Files.exists(state)) {
+            try (Stream<Path> walk = Files.walk(state)) {
+                for (final Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** The PID of server i's agent. */
+    public long pid(final int i) {
+        return agents[i].pid();
     }
 
     /** kill -9 of server i's agent (the process this fixture started), and waits for it to be gone. */
