@@ -161,7 +161,8 @@ public final class ProcessWatcher implements AutoCloseable {
                 for (int i = 0; i < n; i++) {
                     fds[i] = active.get(i).pidfd;
                 }
-                final int timeoutMs = timeoutNs < 0 ? -1 : (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNs) + 1);
+                final int timeoutMs = timeoutNs < 0 ? -1
+                    : (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNs) + 1);
                 if (poll.await(fds, n, timeoutMs, ready) > 0) {
                     for (int i = n - 1; i >= 0; i--) {
                         if (ready[i]) {

@@ -59,7 +59,8 @@ class CtlCommandTest {
         assertEquals("all up\n{}\n", out.toString(StandardCharsets.UTF_8));
         assertEquals(List.of(new ControlRequest.Status(false), new ControlRequest.Status(true),
             new ControlRequest.ClusterShutdown(), new ControlRequest.ServerLeave(Optional.empty()),
-            new ControlRequest.ServerReturn(Optional.of("server1")), new ControlRequest.GroupStart("A", Optional.empty()),
+            new ControlRequest.ServerReturn(Optional.of("server1")),
+            new ControlRequest.GroupStart("A", Optional.empty()),
             new ControlRequest.GroupMove("A", Optional.of("server2")), new ControlRequest.GroupStop("A")), seen);
     }
 
@@ -75,7 +76,8 @@ class CtlCommandTest {
     @Test
     void usageMistakesAreExit2() {
         assertEquals(Exit.USAGE, assertThrows(OperatorException.class, () -> run("group", "explode", "A")).exitCode());
-        assertEquals(Exit.USAGE, assertThrows(OperatorException.class, () -> run("group", "stop", "A", "B")).exitCode());
+        assertEquals(Exit.USAGE, assertThrows(OperatorException.class, () -> run("group", "stop", "A", "B"))
+            .exitCode());
         assertEquals(Exit.USAGE, assertThrows(OperatorException.class, () -> run("cluster", "start", "--json"))
             .exitCode());
     }

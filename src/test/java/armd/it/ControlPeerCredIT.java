@@ -43,7 +43,8 @@ class ControlPeerCredIT {
         Netns.assumeRoot();
         final boolean setpriv = Files.isExecutable(Path.of("/usr/bin/setpriv"));
         if (!setpriv) {
-            System.err.println("*** SKIPPED: ControlPeerCredIT needs setpriv (util-linux) to run a client as nobody ***");
+            System.err.println("*** SKIPPED: ControlPeerCredIT needs setpriv (util-linux) to run a client as "
+                + "nobody ***");
         }
         Assumptions.assumeTrue(setpriv, "setpriv missing");
         // nobody must reach the socket's directory through the test's temp dir
