@@ -197,6 +197,18 @@ public final class ClusterAgent implements NodeEffects, AutoCloseable {
 
     private final Map<Integer, OpResult> earlyResults = new HashMap<>();
 
+    /** "group move GROUP" without a destination: to the next member in its policy; thread-safe. */
+    public void moveToNext(final int group, final Consumer<String> done, final Consumer<String> failed) {
+        execute(() -> {
+            final int target = node.nextMember(group);
+            if (target < 0) {
+                failed.accept(OpResult.NO_TARGET.text());
+            } else {
+                operation(Op.GROUP_MOVE, group, target, done, failed);
+            }
+        });
+    }
+
     private long settleTimeoutNs() {
         long max = 0;
         for (final ClusterConfig.Group g : config.groups()) {

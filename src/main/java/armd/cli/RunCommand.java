@@ -65,15 +65,19 @@ public final class RunCommand implements Command {
             throw OperatorException.system("heartbeat on " + me.addresses() + " port " + config.heartbeat().port()
                 + ": " + e.getMessage() + " (is each address of [server " + name + "] configured on this host?)");
         }
-        if (link.schedulerResult() < 0) {
-            log.line("heartbeat sender runs at normal priority (SCHED_FIFO not permitted: run as root)");
+        for (int i = 0; i < 50 && link.schedulerResult() == armd.heartbeat.HeartbeatSender.NOT_STARTED; i++) {
+            Thread.sleep(2);
+        }
+        if (link.schedulerResult() != 0) {
+            log.line("heartbeat sender runs at normal priority (SCHED_FIFO refused: " + link.schedulerResult()
+                + "); heartbeats may be late on a loaded machine");
         }
         final String bin = System.getProperty("armd.bin");
         final ScriptRunner runner = new ScriptRunner(ScriptRunner.Settings.of(bin == null ? null : Path.of(bin),
             socket), (group, script, text) -> log.line("group " + group + " " + script + ": " + text));
         final ClusterAgent agent = new ClusterAgent(config, me.id(), incarnation, link,
             new ScriptRunnerLauncher(config, runner, log), memory, log);
-        final ControlBridge control = ControlBridge.start(config, agent, socket, log);
+        final ControlBridge control = ControlBridge.start(config, agent, me.id(), socket, log);
 
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() -> {

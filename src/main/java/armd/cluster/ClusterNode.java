@@ -458,6 +458,14 @@ public final class ClusterNode {
         return st != PeerStatus.NORMAL && st != PeerStatus.STOPPING;
     }
 
+    /**
+     * Where a "group move" without a destination goes: the first member in group {@code g}'s policy other
+     * than the server that runs it, or -1.
+     */
+    public int nextMember(final int g) {
+        return firstMember(g, records[g].owner);
+    }
+
     /** The first member (NORMAL) in group g's policy other than {@code exclude}, or -1. */
     private int firstMember(final int g, final int exclude) {
         for (final int s : policy[g]) {

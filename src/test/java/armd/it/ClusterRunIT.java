@@ -2,40 +2,213 @@ package armd.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import armd.control.ControlClient;
+import armd.control.ControlRequest;
+import armd.control.ControlStatus;
+import armd.scenario.Transitions;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Real agents in network namespaces walking the guide's steps; records compared with transitions.tsv. */
+/**
+ * Real agents (one process per server, each in its own network namespace) walking the guide's steps through
+ * the control socket; the script runs they record must be transitions.tsv's rows exactly (run numbers in
+ * order, rows of one run in any order). Five clusters cover every row, chaining the steps as the guide does.
+ */
 class ClusterRunIT {
-    private static final int T = 60;
+    private static final int T = 90;
+    private static Map<String, List<Transitions.Row>> rows;
+
+    @BeforeAll
+    static void load() throws Exception {
+        rows = Transitions.load();
+    }
 
     @Test
-    void startUpThenKillMinus9FailsTheGroupsOver() throws Exception {
+    void steps1To5StartShutdownDownReturn() throws Exception {
         Netns.assumeRoot();
-        try (AgentCluster c = new AgentCluster("run", 2, false)) {
-            c.startAll();
-            final List<String> step1 = c.awaitRecords(3, T);
-            assertEquals(sorted("1 start A START HOME 1 - SUCCESS", "2 start B START HOME 1 - SUCCESS",
-                "1 start C START HOME 1 - SUCCESS"), sorted(step1), c.diagnostics());
-            c.kill9(0);
-            final List<String> all = c.awaitRecords(5, T);
-            assertEquals(sorted("2 start A FAILOVER OTHER 2 - SUCCESS", "2 start C FAILOVER OTHER 2 - SUCCESS"),
-                sorted(all.subList(3, all.size())), c.diagnostics());
+        try (AgentCluster c = new AgentCluster("ra", 2, false)) {
+            step(c, "1", c::startAll);
+            step(c, "2", () -> ok(c, 0, new ControlRequest.ClusterShutdown()));
+            final int stopped = c.records().size();
+            ok(c, 1, new ControlRequest.ClusterStart());
+            c.awaitRecords(stopped + 3, T);
+            step(c, "3", () -> c.kill9(0));
+            c.start(0);
+            c.await(() -> logHas(c, 0, "is isolated"), T, "server1 comes back isolated");
+            step(c, "4", () -> ok(c, 1, new ControlRequest.ServerReturn(Optional.of("server1"))));
+            step(c, "5", () -> ok(c, 1, new ControlRequest.ClusterShutdown()));
         }
     }
 
-    private static List<String> sorted(final String... lines) {
-        final List<String> l = new ArrayList<>(List.of(lines));
-        Collections.sort(l);
-        return l;
+    @Test
+    void steps6To14MovesFailoverLeaveStopStart() throws Exception {
+        Netns.assumeRoot();
+        try (AgentCluster c = new AgentCluster("rb", 2, false)) {
+            c.startAll();
+            c.awaitRecords(3, T);
+            c.kill9(0);
+            c.awaitRecords(5, T);
+            c.start(0);
+            c.await(() -> logHas(c, 0, "is isolated"), T, "server1 comes back isolated");
+            ok(c, 0, new ControlRequest.ServerReturn(Optional.empty()));
+            c.awaitRecords(7, T);
+            step(c, "6", () -> okAll(c, 1, new ControlRequest.GroupMove("A", Optional.of("server1")),
+                new ControlRequest.GroupMove("C", Optional.of("server1"))));
+            step(c, "8", () -> ok(c, 0, new ControlRequest.GroupFailover("C")));
+            step(c, "9", () -> ok(c, 1, new ControlRequest.GroupMove("C", Optional.of("server1"))));
+            step(c, "10", () -> ok(c, 0, new ControlRequest.ServerLeave(Optional.empty())));
+            step(c, "11", () -> ok(c, 1, new ControlRequest.GroupStop("B")));
+            step(c, "12", () -> ok(c, 1, new ControlRequest.GroupStart("B", Optional.empty())));
+            step(c, "13", () -> ok(c, 1, new ControlRequest.GroupStop("C")));
+            step(c, "14", () -> ok(c, 1, new ControlRequest.GroupStart("C", Optional.empty())));
+        }
     }
 
-    private static List<String> sorted(final List<String> lines) {
-        final List<String> l = new ArrayList<>(lines);
-        Collections.sort(l);
-        return l;
+    @Test
+    void step7AutoReturn() throws Exception {
+        Netns.assumeRoot();
+        try (AgentCluster c = new AgentCluster("rc", 2, true)) {
+            c.startAll();
+            c.awaitRecords(3, T);
+            c.kill9(0);
+            c.awaitRecords(5, T);
+            step(c, "7", () -> c.start(0));
+        }
+    }
+
+    @Test
+    void threeServersDownThenMove() throws Exception {
+        Netns.assumeRoot();
+        try (AgentCluster c = new AgentCluster("rd", 3, false)) {
+            c.startAll();
+            c.awaitRecords(3, T);
+            step(c, "S1a", () -> c.kill9(0));
+            step(c, "S1b", () -> ok(c, 2, new ControlRequest.GroupMove("C", Optional.of("server3"))));
+        }
+    }
+
+    @Test
+    void armloadRestartThenFailover() throws Exception {
+        Netns.assumeRoot();
+        try (AgentCluster c = new AgentCluster("re", 2, false)) {
+            c.startAll();
+            c.awaitRecords(3, T);
+            // what armload asks: watch a real process of group A, restart in place on its death
+            final Process app = new ProcessBuilder("sleep", "300").start();
+            try {
+                ok(c, 0, new ControlRequest.Load("A", "app", (int) app.pid(), ControlRequest.LoadAction.RESTART, 0,
+                    0, "sleep 300"));
+                step(c, "S2a", app::destroyForcibly);
+            } finally {
+                app.destroyForcibly();
+            }
+            final Process app2 = new ProcessBuilder("sleep", "300").start();
+            try {
+                ok(c, 0, new ControlRequest.Load("A", "app", (int) app2.pid(), ControlRequest.LoadAction.FAILOVER, 0,
+                    0, "sleep 300"));
+                step(c, "S2b", app2::destroyForcibly);
+            } finally {
+                app2.destroyForcibly();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static void ok(final AgentCluster c, final int at, final ControlRequest request) throws Exception {
+        final ControlClient.Reply r = new ControlClient(c.socket(at), 120_000).call(request);
+        assertEquals(ControlStatus.OK, r.status(), () -> request + " at server" + (at + 1) + ": " + r.text() + "\n"
+            + c.diagnostics());
+    }
+
+    private static boolean logHas(final AgentCluster c, final int i, final String text) {
+        try {
+            return java.nio.file.Files.readString(c.log(i)).contains(text);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** Something a step does. */
+    private interface Action {
+        void run() throws Exception;
+    }
+
+    /** Does {@code action}, then waits for the step's rows after what was recorded before it, and compares. */
+    private static void step(final AgentCluster c, final String step, final Action action) throws Exception {
+        final int before = c.records().size();
+        action.run();
+        compare(c, step, before);
+    }
+
+    /** Issues every request at once (as concurrent callers) at server {@code at}; all must succeed. */
+    private static void okAll(final AgentCluster c, final int at, final ControlRequest... requests) throws Exception {
+        final List<Thread> threads = new ArrayList<>();
+        final List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+        for (final ControlRequest r : requests) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    ok(c, at, r);
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        for (final Thread t : threads) {
+            t.join(T * 1000L);
+        }
+        if (!failures.isEmpty()) {
+            throw new AssertionError(failures.get(0));
+        }
+    }
+
+    private static void compare(final AgentCluster c, final String step, final int before) throws Exception {
+        final List<Transitions.Row> expected = rows.get(step);
+        final List<String> all = c.awaitRecords(before + expected.size(), T);
+        final List<String> got = all.subList(before, all.size());
+        final String context = "step " + step + "\n" + c.diagnostics();
+        assertEquals(expected.size(), got.size(), context);
+        int i = 0;
+        for (int run = 1; i < expected.size(); run++) {
+            final List<String> want = new ArrayList<>();
+            for (final Transitions.Row r : expected) {
+                if (r.run() == run) {
+                    want.add(line(r, all.subList(0, before)));
+                }
+            }
+            final List<String> have = new ArrayList<>(got.subList(i, i + want.size()));
+            Collections.sort(want);
+            Collections.sort(have);
+            assertEquals(want, have, "run " + run + " of " + context);
+            i += want.size();
+        }
+    }
+
+    /** The row as the record script writes it; "=start" from the last start (not RECOVER) before the step. */
+    private static String line(final Transitions.Row r, final List<String> before) {
+        final String server = r.server().replace("server", "");
+        String ev = r.event();
+        String home = r.armsServer();
+        String prio = r.priority();
+        if (ev.equals("=start")) {
+            for (int k = before.size() - 1; k >= 0; k--) {
+                final String[] f = before.get(k).split(" ");
+                if (f[0].equals(server) && f[1].equals("start") && f[2].equals(r.group()) && !f[3].equals("RECOVER")) {
+                    ev = f[3];
+                    home = f[4];
+                    prio = f[5];
+                    break;
+                }
+            }
+        }
+        return server + " " + r.script() + " " + r.group() + " " + ev + " " + home + " " + prio + " " + r.factor()
+            + " SUCCESS";
     }
 }
