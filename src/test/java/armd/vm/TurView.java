@@ -1,11 +1,13 @@
 package armd.vm;
 
+import armd.sys.SysException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What one TEST UNIT READY told the guest test, whichever tool sent it ({@code armd probe tur --json} or
- * sg_turs as the reference): the fields of armd's JSON line, -1 or null where the tool did not say.
+ * What one TEST UNIT READY told the guest test, whichever way it was sent (armd's {@code TurProbe}, {@code armd
+ * probe tur --json}, or sg_turs as the reference): the fields of armd's JSON line, -1 or null where the tool did
+ * not say.
  */
 record TurView(String tool, int exitCode, String outcome, String reason, String verdict, int status, int hostStatus,
                int driverStatus, int senseKey, int asc, int ascq, int errno, int tries, long latencyUs,
@@ -30,6 +32,12 @@ record TurView(String tool, int exitCode, String outcome, String reason, String 
         return tool + " exit " + exitCode + " " + outcome + " " + reason + " " + verdict + " status=" + status
             + " host=" + hostStatus + " driver=" + driverStatus + " sense=" + sense() + " errno=" + errno + " tries="
             + tries + " latency_us=" + latencyUs + " \"" + detail + "\"";
+    }
+
+    /** A probe that could not open its device. */
+    static TurView of(final SysException e) {
+        return new TurView("armd", 3, "ERROR", "OPEN_FAILED", null, -1, -1, -1, -1, -1, -1, e.errno(), 0, -1,
+            e.getMessage());
     }
 
     /** Reads armd's {@code --json} line (the first line starting with '{'); {@code stderr} becomes the detail. */
