@@ -22,12 +22,18 @@ import java.util.Arrays;
 public final class Main {
     static final String USAGE = """
         usage: armd COMMAND [ARGS...]
-          run --config FILE [--server NAME]     run the cluster agent on this server
-          check --config FILE                   validate a configuration file
-          keygen FILE                           write a new cluster key file (mode 0600)
-          probe tur DEVICE [--timeout MS]       SCSI TEST UNIT READY through SG_IO
-          probe ping ADDRESS [--interface IF]   ICMP echo
-          probe arp ADDRESS --interface IF      ARP conflict probe (--announce: gratuitous ARP)
+          run --config FILE --server NAME [--socket PATH] [--state-dir DIR]
+                                                run the cluster agent of server NAME
+          check --config FILE [--json]          validate a configuration file
+          keygen FILE [--force]                 write a new cluster key file (mode 0600)
+          probe tur DEVICE [--timeout MS] [--count N --interval MS] [--json]
+                                                SCSI TEST UNIT READY through SG_IO
+          probe ping ADDRESS [--interface IF] [--timeout MS] [--count N --interval MS] [--json]
+                                                ICMP echo
+          probe arp ADDRESS --interface IF [--probes N --spacing MS --wait MS] [--json]
+                                                ARP conflict probe (RFC 5227)
+          probe arp --announce ADDRESS --interface IF [--count N --spacing MS]
+                                                gratuitous ARP announcements
           ip add|del ADDRESS/PREFIX --interface IF | ip list [--interface IF]
           link watch [--interface IF]           print link and address events
           cluster start|shutdown                cluster operations (through the running agent)

@@ -1,0 +1,2 @@
+/** Carrying out decisions: running group start and stop scripts. */
+package armd.action;

@@ -1,0 +1,27 @@
+package armd.agent;
+
+import java.nio.ByteBuffer;
+
+/** Heartbeat I/O as the agent sees it: publish our payload, drain the peers' authenticated payloads. */
+public interface HeartbeatLink extends AutoCloseable {
+    /** From now on every heartbeat carries {@code payload} (position to limit, copied); sent at once. */
+    void publish(ByteBuffer payload);
+
+    /** Delivers every authenticated payload received since the last call; non-blocking; returns the count. */
+    int drain(PayloadSink sink);
+
+    /** Descriptors that become readable when {@link #drain} has work (for the agent's poll). */
+    int[] fds();
+
+    @Override
+    void close();
+
+    /** Receives payloads; called on the agent thread. */
+    interface PayloadSink {
+        /**
+         * One payload from {@code sender} (boot {@code incarnation}) on heartbeat path {@code path}, received by
+         * the kernel at {@code rxNs} (System.nanoTime clock); {@code payload} is valid only during the call.
+         */
+        void onPayload(int sender, long incarnation, int path, ByteBuffer payload, long rxNs);
+    }
+}

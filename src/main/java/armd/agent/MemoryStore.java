@@ -1,0 +1,12 @@
+package armd.agent;
+
+import armd.cluster.NodeMemory;
+
+/** Where a server's {@link NodeMemory} survives the agent: loaded at start, saved atomically on change. */
+public interface MemoryStore {
+    /** The saved memory, or an empty one on a first start. */
+    NodeMemory load();
+
+    /** Saves {@code memory} so that kill -9 at any point leaves the previous or this version. */
+    void save(NodeMemory memory);
+}

@@ -1,0 +1,43 @@
+package armd.agent;
+
+import armd.action.ScriptResult;
+import armd.action.ScriptRunner;
+import armd.cluster.ScriptRun;
+import armd.config.ClusterConfig;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** Runs group scripts with {@link ScriptRunner}: the ARMS_* environment, timeout, output to the agent log. */
+public final class ScriptRunnerLauncher implements ScriptLauncher {
+    private final ClusterConfig config;
+    private final ScriptRunner runner;
+    private final AgentLog log;
+
+    /** Scripts of {@code config}'s groups, run by {@code runner}, results logged to {@code log}. */
+    public ScriptRunnerLauncher(final ClusterConfig config, final ScriptRunner runner, final AgentLog log) {
+        this.config = config;
+        this.runner = runner;
+        this.log = log;
+    }
+
+    @Override
+    public void launch(final ScriptRun run, final Consumer<Boolean> done) {
+        final ClusterConfig.Group g = config.groups().get(run.group());
+        final Path script = run.stop() ? g.stopScript() : g.startScript();
+        final Map<String, String> env = ScriptRunner.armsEnvironment(run.event().name(),
+            run.factor() == null ? null : run.factor().name(), run.home() ? "HOME" : "OTHER",
+            run.diskOk() ? "SUCCESS" : "FAILURE", run.priority(), g.name());
+        runner.run(g.name(), run.script(), script, env, g.scriptTimeoutMs()).whenComplete((r, t) -> {
+            final ScriptResult res = r != null ? r
+                : ScriptResult.notRun(ScriptResult.ExecStatus.COULD_NOT_START, String.valueOf(t));
+            if (!res.succeeded()) {
+                log.line("group " + g.name() + ": " + run.script() + " script " + res.status().name().toLowerCase()
+                    + (res.status() == ScriptResult.ExecStatus.DONE ? " with exit code " + res.exitCode() : "")
+                    + (res.reason() == null ? "" : ": " + res.reason()));
+            }
+            done.accept(res.succeeded());
+        });
+    }
+}

@@ -1,0 +1,98 @@
+package armd.cluster;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What one server must remember across an agent crash (kill -9 at any point) to compute the next script
+ * environment: whether it was a member when it died, whether it is isolated, the group records it knows,
+ * which groups were online here, and each group's last start environment here (for the stop script).
+ * Saved atomically by the agent whenever {@link NodeEffects#persist()} is called.
+ */
+public final class NodeMemory {
+    /** The agent was a member (groups may be online) when last saved: a restart then means it crashed. */
+    boolean member;
+    /** Left the cluster or came back after a crash: stays isolated until "server return". */
+    boolean isolated;
+    final GroupRecord[] records;
+    final boolean[] onlineHere;
+    final ArmsEvent[] lastStartEvent;
+    final int[] lastStartPriority;
+
+    /** Empty memory for {@code groups} groups: a first start. */
+    public NodeMemory(final int groups) {
+        records = new GroupRecord[groups];
+        onlineHere = new boolean[groups];
+        lastStartEvent = new ArmsEvent[groups];
+        lastStartPriority = new int[groups];
+        for (int g = 0; g < groups; g++) {
+            records[g] = new GroupRecord();
+        }
+    }
+
+    /** Whether it was a member when last saved. */
+    public boolean member() {
+        return member;
+    }
+
+    /** Whether it is isolated. */
+    public boolean isolated() {
+        return isolated;
+    }
+
+    /** The record of group {@code g}. */
+    public GroupRecord record(final int g) {
+        return records[g];
+    }
+
+    /** Whether group {@code g} was online here. */
+    public boolean onlineHere(final int g) {
+        return onlineHere[g];
+    }
+
+    /** As flat key=value pairs (the state store's format); group keys use the group's name. */
+    public Map<String, String> toMap(final String[] groupNames) {
+        final Map<String, String> m = new LinkedHashMap<>();
+        m.put("member", Boolean.toString(member));
+        m.put("isolated", Boolean.toString(isolated));
+        for (int g = 0; g < records.length; g++) {
+            final GroupRecord r = records[g];
+            m.put("group." + groupNames[g], r.counter + " " + r.writer + " " + r.owner + " " + r.mode + " "
+                + r.startEvent + " " + r.lastStop + " " + r.failed + " " + onlineHere[g] + " "
+                + (lastStartEvent[g] == null ? "-" : lastStartEvent[g].name()) + " " + lastStartPriority[g]);
+        }
+        return m;
+    }
+
+    /**
+     * Reads memory saved by {@link #toMap}; unknown groups are ignored (the configuration changed), missing
+     * ones start empty. A malformed value throws IllegalArgumentException naming the key.
+     */
+    public static NodeMemory fromMap(final Map<String, String> m, final String[] groupNames) {
+        final NodeMemory mem = new NodeMemory(groupNames.length);
+        mem.member = Boolean.parseBoolean(m.getOrDefault("member", "false"));
+        mem.isolated = Boolean.parseBoolean(m.getOrDefault("isolated", "false"));
+        for (int g = 0; g < groupNames.length; g++) {
+            final String key = "group." + groupNames[g];
+            final String v = m.get(key);
+            if (v == null) {
+                continue;
+            }
+            final String[] f = v.trim().split(" ");
+            if (f.length != 10) {
+                throw new IllegalArgumentException(key + ": expected 10 fields, found " + f.length);
+            }
+            try {
+                mem.records[g].set(Long.parseLong(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
+                    GroupMode.valueOf(f[3]), ArmsEvent.valueOf(f[4]), Integer.parseInt(f[5]),
+                    Boolean.parseBoolean(f[6]));
+                mem.onlineHere[g] = Boolean.parseBoolean(f[7]);
+                mem.lastStartEvent[g] = f[8].equals("-") ? null : ArmsEvent.valueOf(f[8]);
+                mem.lastStartPriority[g] = Integer.parseInt(f[9]);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+            }
+        }
+        return mem;
+    }
+}

@@ -1,0 +1,21 @@
+package armd.cluster;
+
+/**
+ * One start or stop script run with its ARMS_* environment, as SPEC.md section 4 defines it.
+ *
+ * @param group    group id
+ * @param stop     a stop script (else start)
+ * @param event    ARMS_EVENT (for a stop: the value of the start run before it)
+ * @param home     ARMS_SERVER is HOME (else OTHER)
+ * @param priority ARMS_PRIORITY, 1..16
+ * @param factor   ARMS_FACTOR for a stop script, null for a start script
+ * @param diskOk   ARMS_DISK is SUCCESS (else FAILURE)
+ */
+public record ScriptRun(int group, boolean stop, ArmsEvent event, boolean home, int priority, StopFactor factor,
+                        boolean diskOk) {
+
+    /** The script's name in logs: start or stop. */
+    public String script() {
+        return stop ? "stop" : "start";
+    }
+}

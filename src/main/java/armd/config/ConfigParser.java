@@ -1,0 +1,605 @@
+package armd.config;
+
+import armd.cli.Exit;
+import armd.cli.OperatorException;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and validates a cluster configuration file into a {@link ClusterConfig}, collecting every problem
+ * (not just the first) as {@code FILE:LINE: what is wrong, what to do}.
+ *
+ * <p>The format is INI-like, UTF-8:
+ * <pre>
+ * # a comment (a '#' after whitespace also starts one)
+ * [cluster]              name, key-file, auto-return, startup-wait, state-dir, socket
+ * [heartbeat]            port, multicast-group, interval, timeout
+ * [server NAME]          address          (one section per server, 1 to 16, in a fixed order)
+ * [group NAME]           policy, start, stop, script-timeout
+ * </pre>
+ * Values are {@code key = value}; durations carry a unit ({@code 10ms}, {@code 30s}, {@code 5m}, {@code 1h});
+ * lists are separated by commas; relative paths are relative to the file's directory. The README's
+ * "Configuration" section is the reference for every key.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class ConfigParser {
+    /** Default heartbeat interval. */
+    public static final int DEFAULT_INTERVAL_MS = 10;
+    /** Default heartbeat timeout: ten missed heartbeats. */
+    public static final int DEFAULT_TIMEOUT_MS = 100;
+    /** Default heartbeat UDP port. */
+    public static final int DEFAULT_PORT = 7405;
+    /** Default wait of a starting agent for the other servers. */
+    public static final int DEFAULT_STARTUP_WAIT_MS = 30_000;
+    /** Default script timeout. */
+    public static final int DEFAULT_SCRIPT_TIMEOUT_MS = 60_000;
+    /** Default state directory. */
+    public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/armd");
+    /** Default control socket. */
+    public static final Path DEFAULT_SOCKET = Path.of("/run/armd/armd.sock");
+
+    /** sun_path is 108 bytes including the terminating NUL (linux/un.h). */
+    private static final int MAX_SOCKET_PATH_BYTES = 107;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,31}");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)");
+    private static final Pattern LIST_SEPARATOR = Pattern.compile("\\s*,\\s*");
+
+    private static final List<String> CLUSTER_KEYS =
+        List.of("name", "key-file", "auto-return", "startup-wait", "state-dir", "socket");
+    private static final List<String> HEARTBEAT_KEYS = List.of("port", "multicast-group", "interval", "timeout");
+    private static final List<String> SERVER_KEYS = List.of("address");
+    private static final List<String> GROUP_KEYS = List.of("policy", "start", "stop", "script-timeout");
+
+    private final boolean ownerMustBeRoot;
+
+    /** A parser that requires root-owned scripts and key file exactly when this process runs as root. */
+    public ConfigParser() {
+        this(FileSafety.runningAsRoot());
+    }
+
+    /** A parser that requires root-owned scripts and key file when {@code ownerMustBeRoot}. */
+    public ConfigParser(final boolean ownerMustBeRoot) {
+        this.ownerMustBeRoot = ownerMustBeRoot;
+    }
+
+    /**
+     * The outcome of a parse: a configuration when there is no problem, otherwise null and every problem in
+     * file order.
+     *
+     * @param config   the validated configuration, or null
+     * @param problems what is wrong, in line order; empty when {@code config} is not null
+     */
+    public record Result(ClusterConfig config, List<Problem> problems) {
+        /** Whether the file is valid. */
+        public boolean valid() {
+            return config != null;
+        }
+    }
+
+    /**
+     * Loads {@code file} or throws a one-line {@link OperatorException} (exit 2) with its first problem and how
+     * many more there are: for {@code armd run}, where {@code armd check} lists them all.
+     */
+    public static ClusterConfig load(final Path file) {
+        final Result r = new ConfigParser().parse(file);
+        if (r.valid()) {
+            return r.config();
+        }
+        final int more = r.problems().size() - 1;
+        throw new OperatorException(Exit.USAGE, r.problems().getFirst()
+            + (more > 0 ? " (and " + more + " more: run 'armd check --config " + file + "')" : ""));
+    }
+
+    /** Reads and validates {@code file}. Never throws for anything wrong in or with the file. */
+    public Result parse(final Path file) {
+        final List<String> lines;
+        try {
+            lines = List.of(StandardCharsets.UTF_8.newDecoder()
+                .decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString().split("\\R", -1));
+        } catch (NoSuchFileException e) {
+            return new Result(null, List.of(new Problem(file, 0, "no such file: give the path of the cluster's "
+                + "configuration (see conf/armd.conf.example)")));
+        } catch (CharacterCodingException e) {
+            return new Result(null, List.of(new Problem(file, 0, "not UTF-8 text: save it as UTF-8")));
+        } catch (IOException e) {
+            return new Result(null, List.of(new Problem(file, 0, "cannot read: " + e.getMessage())));
+        }
+        return new Run(file, lines, ownerMustBeRoot).run();
+    }
+
+    /** One {@code key = value} line. */
+    private record Entry(String key, String value, int line) {
+    }
+
+    /** One {@code [type NAME]} section with its entries in file order. */
+    private record Section(String type, String name, int line, Map<String, Entry> entries) {
+    }
+
+    /** The state of one parse: the file, its sections, and the problems found so far. */
+    private static final class Run {
+        private final Path file;
+        private final Path dir;
+        private final List<String> lines;
+        private final boolean ownerMustBeRoot;
+        private final List<Problem> problems = new ArrayList<>();
+
+        Run(final Path file, final List<String> lines, final boolean ownerMustBeRoot) {
+            this.file = file;
+            this.dir = file.toAbsolutePath().getParent();
+            this.lines = lines;
+            this.ownerMustBeRoot = ownerMustBeRoot;
+        }
+
+        private void problem(final int line, final String message) {
+            problems.add(new Problem(file, line, message));
+        }
+
+        Result run() {
+            final List<Section> sections = sections();
+            Section cluster = null;
+            Section heartbeat = null;
+            final List<Section> serverSections = new ArrayList<>();
+            final List<Section> groupSections = new ArrayList<>();
+            for (final Section s : sections) {
+                switch (s.type()) {
+                    case "cluster" -> cluster = single(s, cluster);
+                    case "heartbeat" -> heartbeat = single(s, heartbeat);
+                    case "server" -> serverSections.add(s);
+                    case "group" -> groupSections.add(s);
+                    default -> {
+                        // a malformed header, already reported
+                    }
+                }
+            }
+            final ClusterConfig.Heartbeat hb = heartbeat(heartbeat);
+            final List<ClusterConfig.Server> servers = servers(serverSections);
+            final List<ClusterConfig.Group> groups = groups(groupSections, servers);
+            final ClusterConfig config = cluster(cluster, hb, servers, groups);
+            if (!problems.isEmpty()) {
+                problems.sort((a, b) -> Integer.compare(a.line(), b.line()));
+                return new Result(null, List.copyOf(problems));
+            }
+            return new Result(config, List.of());
+        }
+
+        private Section single(final Section s, final Section earlier) {
+            if (earlier != null) {
+                problem(s.line(), "a second [" + s.type() + "] section (the first is at line " + earlier.line()
+                    + "): merge them into one");
+                return earlier;
+            }
+            return s;
+        }
+
+        /** Splits the file into sections, reporting lines that are neither comments, headers nor entries. */
+        private List<Section> sections() {
+            final List<Section> out = new ArrayList<>();
+            Section current = null;
+            for (int i = 0; i < lines.size(); i++) {
+                final int lineNo = i + 1;
+                final String line = stripComment(lines.get(i)).strip();
+                if (line.isEmpty()) {
+                    continue;
+                }
+                if (line.startsWith("[")) {
+                    current = header(line, lineNo);
+                    if (current != null) {
+                        out.add(current);
+                    }
+                    continue;
+                }
+                final int eq = line.indexOf('=');
+                if (eq < 0) {
+                    problem(lineNo, "'" + line + "' is not 'key = value' or a [section]: fix or remove it");
+                    continue;
+                }
+                final String key = line.substring(0, eq).strip();
+                final String value = line.substring(eq + 1).strip();
+                if (key.isEmpty()) {
+                    problem(lineNo, "no key before '=': write 'key = value'");
+                    continue;
+                }
+                if (current != null && current.type().equals("invalid")) {
+                    continue;
+                }
+                if (current == null) {
+                    problem(lineNo, "'" + key + "' comes before any section: put it under [cluster], [heartbeat], "
+                        + "[server NAME] or [group NAME]");
+                    continue;
+                }
+                final List<String> known = knownKeys(current.type());
+                if (!known.contains(key)) {
+                    problem(lineNo, "unknown key '" + key + "' in [" + current.type() + "]: known keys are "
+                        + String.join(", ", known));
+                    continue;
+                }
+                if (value.isEmpty()) {
+                    problem(lineNo, "'" + key + "' has no value: give one or remove the line for the default");
+                    continue;
+                }
+                final Entry earlier = current.entries().get(key);
+                if (earlier != null) {
+                    problem(lineNo, "'" + key + "' is set twice in this section (also at line " + earlier.line()
+                        + "): keep one");
+                    continue;
+                }
+                current.entries().put(key, new Entry(key, value, lineNo));
+            }
+            return out;
+        }
+
+        private static String stripComment(final String line) {
+            final String s = line.stripLeading();
+            if (s.startsWith("#")) {
+                return "";
+            }
+            for (int i = 1; i < line.length(); i++) {
+                if (line.charAt(i) == '#' && Character.isWhitespace(line.charAt(i - 1))) {
+                    return line.substring(0, i);
+                }
+            }
+            return line;
+        }
+
+        /** A section header, or null (with a problem) when it is malformed; entries below it are then skipped. */
+        private Section header(final String line, final int lineNo) {
+            if (!line.endsWith("]")) {
+                problem(lineNo, "section header '" + line + "' has no closing ']': its entries are skipped");
+                return new Section("invalid", "", lineNo, new LinkedHashMap<>());
+            }
+            final String[] words = line.substring(1, line.length() - 1).strip().split("\\s+");
+            final String type = words[0];
+            switch (type) {
+                case "cluster", "heartbeat" -> {
+                    if (words.length != 1) {
+                        problem(lineNo, "[" + type + "] takes no name: write [" + type + "]");
+                    }
+                    return new Section(type, "", lineNo, new LinkedHashMap<>());
+                }
+                case "server", "group" -> {
+                    if (words.length != 2) {
+                        problem(lineNo, "write [" + type + " NAME] with one name (letters, digits, '.', '_', '-')");
+                        return new Section("invalid", "", lineNo, new LinkedHashMap<>());
+                    }
+                    if (!NAME.matcher(words[1]).matches()) {
+                        problem(lineNo, type + " name '" + words[1] + "' is not 1 to 32 letters, digits, '.', '_' "
+                            + "or '-' (starting with a letter or digit): rename it");
+                    }
+                    return new Section(type, words[1], lineNo, new LinkedHashMap<>());
+                }
+                default -> {
+                    problem(lineNo, "unknown section [" + String.join(" ", words) + "]: sections are [cluster], "
+                        + "[heartbeat], [server NAME] and [group NAME]");
+                    return new Section("invalid", "", lineNo, new LinkedHashMap<>());
+                }
+            }
+        }
+
+        private static List<String> knownKeys(final String type) {
+            return switch (type) {
+                case "cluster" -> CLUSTER_KEYS;
+                case "heartbeat" -> HEARTBEAT_KEYS;
+                case "server" -> SERVER_KEYS;
+                case "group" -> GROUP_KEYS;
+                default -> List.of();
+            };
+        }
+
+        private ClusterConfig.Heartbeat heartbeat(final Section s) {
+            final Map<String, Entry> e = s == null ? Map.of() : s.entries();
+            final int port = integer(e.get("port"), DEFAULT_PORT, 1, 65535);
+            InetAddress group = null;
+            final Entry mg = e.get("multicast-group");
+            if (mg != null && !mg.value().equals("none")) {
+                final byte[] a = ipv4(mg.value());
+                if (a == null) {
+                    problem(mg.line(), "multicast-group '" + mg.value() + "' is not an IPv4 address: give one in "
+                        + "239.0.0.0/8, or 'none' for unicast to every server's address");
+                } else if ((a[0] & 0xf0) != 0xe0) {
+                    problem(mg.line(), "multicast-group " + mg.value() + " is not a multicast address (224.0.0.0/4): "
+                        + "use an administratively scoped group in 239.0.0.0/8");
+                } else if ((a[0] & 0xff) == 224 && a[1] == 0 && a[2] == 0) {
+                    problem(mg.line(), "multicast-group " + mg.value() + " is in 224.0.0.0/24, reserved for routing "
+                        + "protocols: use an administratively scoped group in 239.0.0.0/8");
+                } else {
+                    group = address(a);
+                }
+            }
+            final int intervalMs = duration(e.get("interval"), DEFAULT_INTERVAL_MS, 1, 10_000);
+            final int timeoutMs = duration(e.get("timeout"), DEFAULT_TIMEOUT_MS, 2, 600_000);
+            if (timeoutMs <= intervalMs) {
+                final Entry t = e.get("timeout") != null ? e.get("timeout") : e.get("interval");
+                problem(t == null ? 0 : t.line(), "timeout (" + timeoutMs + " ms) must be longer than interval ("
+                    + intervalMs + " ms), at least 3 intervals in practice: raise timeout or lower interval");
+            }
+            return new ClusterConfig.Heartbeat(port, group, intervalMs, timeoutMs);
+        }
+
+        private List<ClusterConfig.Server> servers(final List<Section> sections) {
+            final List<ClusterConfig.Server> out = new ArrayList<>();
+            final Map<String, Integer> nameLine = new HashMap<>();
+            final Map<String, String> addressOwner = new HashMap<>();
+            int firstCount = -1;
+            String firstName = null;
+            if (sections.isEmpty()) {
+                problem(0, "no [server NAME] section: add one per server (1 to " + ClusterConfig.MAX_SERVERS + ")");
+            }
+            for (final Section s : sections) {
+                final Integer earlier = nameLine.putIfAbsent(s.name(), s.line());
+                if (earlier != null) {
+                    problem(s.line(), "server " + s.name() + " is defined twice (also at line " + earlier
+                        + "): rename or remove one");
+                    continue;
+                }
+                if (out.size() == ClusterConfig.MAX_SERVERS) {
+                    problem(s.line(), "server " + s.name() + " is one too many: a cluster has at most "
+                        + ClusterConfig.MAX_SERVERS + " servers");
+                    continue;
+                }
+                final List<InetAddress> addresses = new ArrayList<>();
+                final Entry a = s.entries().get("address");
+                if (a == null) {
+                    problem(s.line(), "server " + s.name() + " has no address: add 'address = IPV4[, IPV4...]', its "
+                        + "address on each heartbeat network");
+                } else {
+                    for (final String item : LIST_SEPARATOR.split(a.value())) {
+                        final byte[] b = ipv4(item);
+                        if (b == null || (b[0] & 0xf0) >= 0xe0 || (b[0] == 0)) {
+                            problem(a.line(), "'" + item + "' is not a unicast IPv4 address: give the server's "
+                                + "address on the heartbeat network, e.g. 192.0.2.1");
+                            continue;
+                        }
+                        final String owner = addressOwner.putIfAbsent(item, s.name());
+                        if (owner != null) {
+                            problem(a.line(), "address " + item + " is also given for server " + owner
+                                + ": every server needs its own addresses");
+                            continue;
+                        }
+                        addresses.add(address(b));
+                    }
+                    if (firstCount < 0) {
+                        firstCount = addresses.size();
+                        firstName = s.name();
+                    } else if (addresses.size() != firstCount) {
+                        problem(a.line(), "server " + s.name() + " has " + addresses.size() + " heartbeat address(es) "
+                            + "but " + firstName + " has " + firstCount + ": give every server one address on each "
+                            + "heartbeat network, in the same order");
+                    }
+                }
+                out.add(new ClusterConfig.Server(out.size(), s.name(), List.copyOf(addresses)));
+            }
+            return List.copyOf(out);
+        }
+
+        private List<ClusterConfig.Group> groups(final List<Section> sections,
+                                                 final List<ClusterConfig.Server> servers) {
+            final List<ClusterConfig.Group> out = new ArrayList<>();
+            final Map<String, Integer> nameLine = new HashMap<>();
+            final Map<String, Integer> serverIds = new HashMap<>();
+            for (final ClusterConfig.Server s : servers) {
+                serverIds.put(s.name(), s.id());
+            }
+            for (final Section s : sections) {
+                final Integer earlier = nameLine.putIfAbsent(s.name(), s.line());
+                if (earlier != null) {
+                    problem(s.line(), "group " + s.name() + " is defined twice (also at line " + earlier
+                        + "): rename or remove one");
+                    continue;
+                }
+                final List<Integer> policy = policy(s, serverIds);
+                final Path start = script(s, "start");
+                final Path stop = script(s, "stop");
+                final int timeoutMs = duration(s.entries().get("script-timeout"), DEFAULT_SCRIPT_TIMEOUT_MS, 1,
+                    86_400_000);
+                out.add(new ClusterConfig.Group(out.size(), s.name(), policy, start, stop, timeoutMs));
+            }
+            return List.copyOf(out);
+        }
+
+        private List<Integer> policy(final Section s, final Map<String, Integer> serverIds) {
+            final Entry p = s.entries().get("policy");
+            if (p == null) {
+                problem(s.line(), "group " + s.name() + " has no policy: add 'policy = SERVER[, SERVER...]', the "
+                    + "servers that may run it, primary first");
+                return List.of();
+            }
+            final String[] names = LIST_SEPARATOR.split(p.value());
+            final List<Integer> ids = new ArrayList<>();
+            for (final String n : names) {
+                final Integer id = serverIds.get(n);
+                if (n.isEmpty()) {
+                    problem(p.line(), "empty server name in policy: separate server names with single commas");
+                } else if (id == null) {
+                    problem(p.line(), "unknown server '" + n + "' in the policy of group " + s.name()
+                        + ": known servers are " + String.join(", ", serverIds.keySet().stream().sorted().toList()));
+                } else if (ids.contains(id)) {
+                    problem(p.line(), "server " + n + " appears twice in the policy of group " + s.name()
+                        + ": list each server once");
+                } else {
+                    ids.add(id);
+                }
+            }
+            if (names.length > ClusterConfig.MAX_SERVERS) {
+                problem(p.line(), "the policy of group " + s.name() + " lists " + names.length + " servers: at most "
+                    + ClusterConfig.MAX_SERVERS);
+            }
+            return List.copyOf(ids);
+        }
+
+        private Path script(final Section s, final String key) {
+            final Entry e = s.entries().get(key);
+            if (e == null) {
+                problem(s.line(), "group " + s.name() + " has no " + key + " script: add '" + key + " = PATH'"
+                    + " (relative to this file's directory)");
+                return null;
+            }
+            final Path p = path(e.value());
+            final String unsafe = FileSafety.scriptProblem(p, ownerMustBeRoot);
+            if (unsafe != null) {
+                problem(e.line(), unsafe);
+            }
+            return p;
+        }
+
+        private ClusterConfig cluster(final Section s, final ClusterConfig.Heartbeat hb,
+                                      final List<ClusterConfig.Server> servers,
+                                      final List<ClusterConfig.Group> groups) {
+            if (s == null) {
+                problem(0, "no [cluster] section: add one with at least 'name' and 'key-file'");
+                return null;
+            }
+            final Map<String, Entry> e = s.entries();
+            final Entry name = e.get("name");
+            if (name == null) {
+                problem(s.line(), "[cluster] has no name: add 'name = NAME' (the same on every server)");
+            } else if (!NAME.matcher(name.value()).matches()) {
+                problem(name.line(), "cluster name '" + name.value() + "' is not 1 to 32 letters, digits, '.', '_' "
+                    + "or '-': rename it");
+            }
+            final Entry key = e.get("key-file");
+            Path keyFile = null;
+            if (key == null) {
+                problem(s.line(), "[cluster] has no key-file: add 'key-file = PATH' and create the file with "
+                    + "'armd keygen PATH'");
+            } else {
+                keyFile = path(key.value());
+                final String unsafe = FileSafety.keyFileProblem(keyFile, ownerMustBeRoot);
+                if (unsafe != null) {
+                    problem(key.line(), unsafe);
+                } else {
+                    try {
+                        ClusterKey.parse(Files.readString(keyFile, StandardCharsets.US_ASCII));
+                    } catch (IOException | IllegalArgumentException ex) {
+                        problem(key.line(), "key file " + keyFile + ": " + ex.getMessage());
+                    }
+                }
+            }
+            final boolean autoReturn = bool(e.get("auto-return"), false);
+            final int startupWaitMs = duration(e.get("startup-wait"), DEFAULT_STARTUP_WAIT_MS, 0, 3_600_000);
+            final Entry sd = e.get("state-dir");
+            final Path stateDir = sd == null ? DEFAULT_STATE_DIR : path(sd.value());
+            final Entry so = e.get("socket");
+            final Path socket = so == null ? DEFAULT_SOCKET : path(so.value());
+            if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH_BYTES) {
+                problem(so == null ? s.line() : so.line(), "socket path " + socket + " is longer than "
+                    + MAX_SOCKET_PATH_BYTES + " bytes, the limit of a UNIX socket: choose a shorter one");
+            }
+            return new ClusterConfig(file, name == null ? null : name.value(), keyFile, hb, autoReturn,
+                startupWaitMs, stateDir, socket, servers, groups);
+        }
+
+        private Path path(final String value) {
+            return dir.resolve(value).normalize();
+        }
+
+        private int integer(final Entry e, final int def, final int min, final int max) {
+            if (e == null) {
+                return def;
+            }
+            try {
+                final int n = Integer.parseInt(e.value());
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            problem(e.line(), e.key() + " '" + e.value() + "' is not a whole number from " + min + " to " + max);
+            return def;
+        }
+
+        private int duration(final Entry e, final int defMs, final int minMs, final int maxMs) {
+            if (e == null) {
+                return defMs;
+            }
+            final Matcher m = DURATION.matcher(e.value());
+            if (!m.matches()) {
+                problem(e.line(), e.key() + " '" + e.value() + "' is not a duration: write a number and a unit, "
+                    + "e.g. 10ms, 30s, 5m, 1h");
+                return defMs;
+            }
+            final long n = Long.parseLong(m.group(1));
+            final long ms = switch (m.group(2)) {
+                case "ms" -> n;
+                case "s" -> n * 1000;
+                case "m" -> n * 60_000;
+                default -> n * 3_600_000;
+            };
+            if (ms < minMs || ms > maxMs) {
+                problem(e.line(), e.key() + " " + e.value() + " is out of range: give " + human(minMs) + " to "
+                    + human(maxMs));
+                return defMs;
+            }
+            return (int) ms;
+        }
+
+        private static String human(final int ms) {
+            if (ms % 3_600_000 == 0 && ms > 0) {
+                return ms / 3_600_000 + "h";
+            }
+            if (ms % 1000 == 0 && ms > 0) {
+                return ms / 1000 + "s";
+            }
+            return ms + "ms";
+        }
+
+        private boolean bool(final Entry e, final boolean def) {
+            if (e == null) {
+                return def;
+            }
+            return switch (e.value()) {
+                case "yes", "true", "on" -> true;
+                case "no", "false", "off" -> false;
+                default -> {
+                    problem(e.line(), e.key() + " '" + e.value() + "' is not yes or no");
+                    yield def;
+                }
+            };
+        }
+    }
+
+    /** The four bytes of a dotted-quad IPv4 address, or null: no host names (no DNS at configuration time). */
+    static byte[] ipv4(final String s) {
+        final String[] parts = s.split("\\.", -1);
+        if (parts.length != 4) {
+            return null;
+        }
+        final byte[] b = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            if (parts[i].isEmpty() || parts[i].length() > 3 || !parts[i].chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return null;
+            }
+            final int v = Integer.parseInt(parts[i]);
+            if (v > 255) {
+                return null;
+            }
+            b[i] = (byte) v;
+        }
+        return b;
+    }
+
+    private static InetAddress address(final byte[] b) {
+        try {
+            return (Inet4Address) InetAddress.getByAddress(b);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

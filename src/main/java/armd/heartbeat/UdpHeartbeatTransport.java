@@ -1,0 +1,307 @@
+package armd.heartbeat;
+
+import armd.sys.Clock;
+import armd.sys.Errno;
+import armd.sys.udp.UdpSocket;
+
+import java.net.Inet4Address;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Heartbeats over UDP/IPv4, one socket per heartbeat network. A multicast path sends to its group with TTL 1
+ * and loop off and receives only the group it joined on its own interface (IP_MULTICAST_ALL off), so the
+ * networks stay independent. A unicast path (networks without multicast) receives on its local address and
+ * sends to each peer through a socket connected to it: the send doubles as a probe, and a peer whose kernel
+ * answers "port unreachable" (its agent is gone) is reported through {@link DatagramHandler#onRefused}.
+ *
+ * <p>Receive times are the kernel's (SO_TIMESTAMPNS), mapped into the {@link System#nanoTime()} domain at drain
+ * time, so a late poll does not make a peer look late. Threads: {@link #send} on one thread, {@link #poll} on
+ * one thread; construction in the network namespace the sockets belong to.
+ */
+public final class UdpHeartbeatTransport implements HeartbeatTransport {
+    /** At most this many datagrams per path per poll, so one flooded path cannot starve the others. */
+    public static final int MAX_DRAIN_PER_PATH = 256;
+
+    /**
+     * One heartbeat network.
+     *
+     * @param ifName        the interface (SO_BINDTODEVICE and the multicast interface), or null: chosen by
+     *                      {@code localAddress}
+     * @param localAddress  this server's address on the network
+     * @param group         the multicast group (239.0.0.0/8), or null for unicast to {@code peers}
+     * @param port          the heartbeat UDP port (the same on every server)
+     * @param peers         the other servers' addresses on this network (needed for unicast; ignored for multicast)
+     */
+    public record Path(String ifName, Inet4Address localAddress, Inet4Address group, int port, List<Peer> peers) {
+        /** A multicast path. */
+        public static Path multicast(final String ifName, final Inet4Address localAddress, final Inet4Address group,
+                                     final int port) {
+            return new Path(ifName, localAddress, group, port, List.of());
+        }
+
+        /** A unicast path. */
+        public static Path unicast(final String ifName, final Inet4Address localAddress, final int port,
+                                   final List<Peer> peers) {
+            return new Path(ifName, localAddress, null, port, List.copyOf(peers));
+        }
+    }
+
+    /**
+     * A peer on a unicast path.
+     *
+     * @param serverId the peer's server id (reported with refusals)
+     * @param address  its address on this network
+     */
+    public record Peer(int serverId, Inet4Address address) {
+    }
+
+    /**
+     * Socket options for heartbeat packets.
+     *
+     * @param tos      IP_TOS byte (0xc0 = DSCP CS6, network control), or -1 to leave it
+     * @param priority SO_PRIORITY (0..6; 6 = TC_PRIO_INTERACTIVE... the highest without CAP_NET_ADMIN), or -1
+     */
+    public record Options(int tos, int priority) {
+        /** CS6 and priority 6: heartbeats ahead of bulk traffic in the qdisc and on the switch. */
+        public static final Options DEFAULT = new Options(0xc0, 6);
+    }
+
+    private final int paths;
+    private final UdpSocket[] receivers;
+    private final boolean[] multicast;
+    private final UdpSocket[][] connected;
+    private final int[][] peerIds;
+    private final int[] refusalBase;
+    private final AtomicLongArray refusedBySender;
+    private final long[] refusedReported;
+    private final int[] fds;
+    private final HeartbeatStats stats;
+    private volatile boolean closed;
+
+    private UdpHeartbeatTransport(final UdpSocket[] receivers, final boolean[] multicast,
+                                  final UdpSocket[][] connected, final int[][] peerIds, final int[] refusalBase,
+                                  final int refusalSlots, final int[] fds) {
+        this.paths = receivers.length;
+        this.receivers = receivers;
+        this.multicast = multicast;
+        this.connected = connected;
+        this.peerIds = peerIds;
+        this.refusalBase = refusalBase;
+        this.stats = new HeartbeatStats(paths);
+        this.refusedBySender = new AtomicLongArray(refusalSlots);
+        this.refusedReported = new long[refusalSlots];
+        this.fds = fds;
+    }
+
+    /**
+     * Opens the sockets of every path in the calling thread's network namespace. Throws
+     * {@link armd.sys.SysException} naming the option and path that failed (the sockets opened so far are closed).
+     */
+    public static UdpHeartbeatTransport open(final List<Path> pathList, final Options options) {
+        final int paths = pathList.size();
+        final UdpSocket[] receivers = new UdpSocket[paths];
+        final boolean[] multicast = new boolean[paths];
+        final UdpSocket[][] connected = new UdpSocket[paths][];
+        final int[][] peerIds = new int[paths][];
+        final int[] refusalBase = new int[paths];
+        final List<UdpSocket> opened = new ArrayList<>();
+        try {
+            int slots = 0;
+            for (int p = 0; p < pathList.size(); p++) {
+                final Path path = pathList.get(p);
+                final String name = "heartbeat path " + p + " (" + path.localAddress().getHostAddress()
+                    + (path.ifName() == null ? "" : " " + path.ifName()) + ")";
+                final int ifIndex = path.ifName() == null ? 0 : UdpSocket.ifIndex(path.ifName());
+                final UdpSocket rx = UdpSocket.open(name);
+                opened.add(rx);
+                receivers[p] = rx;
+                multicast[p] = path.group() != null;
+                rx.reuseAddress();
+                common(rx, path, options);
+                if (path.group() != null) {
+                    rx.multicastAll(false);
+                    rx.bind(path.group(), path.port());
+                    rx.joinGroup(path.group(), path.localAddress(), ifIndex);
+                    rx.multicastInterface(path.localAddress(), ifIndex);
+                    rx.multicastTtl(1);
+                    rx.multicastLoop(false);
+                    rx.addDestination(path.group(), path.port());
+                    connected[p] = new UdpSocket[0];
+                    peerIds[p] = new int[0];
+                } else {
+                    rx.bind(path.localAddress(), path.port());
+                    final int n = path.peers().size();
+                    connected[p] = new UdpSocket[n];
+                    peerIds[p] = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        final Peer peer = path.peers().get(i);
+                        final UdpSocket tx = UdpSocket.open(name + " to server " + peer.serverId());
+                        opened.add(tx);
+                        common(tx, path, options);
+                        tx.bind(path.localAddress(), 0);
+                        tx.connect(peer.address(), path.port());
+                        connected[p][i] = tx;
+                        peerIds[p][i] = peer.serverId();
+                    }
+                }
+                refusalBase[p] = slots;
+                slots += connected[p].length;
+            }
+            final int[] fds = new int[opened.size()];
+            for (int i = 0; i < fds.length; i++) {
+                fds[i] = opened.get(i).fd();
+            }
+            return new UdpHeartbeatTransport(receivers, multicast, connected, peerIds, refusalBase, slots, fds);
+        } catch (RuntimeException e) {
+            for (final UdpSocket s : opened) {
+                s.close();
+            }
+            throw e;
+        }
+    }
+
+    private static void common(final UdpSocket s, final Path path, final Options options) {
+        if (path.ifName() != null) {
+            s.bindToDevice(path.ifName());
+        }
+        if (options.tos() >= 0) {
+            s.tos(options.tos());
+        }
+        if (options.priority() >= 0) {
+            s.priority(options.priority());
+        }
+    }
+
+    @Override
+    public int pathCount() {
+        return paths;
+    }
+
+    @Override
+    public int send(final ByteBuffer frame) {
+        if (closed) {
+            return 0;
+        }
+        final int off = frame.position();
+        final int len = frame.remaining();
+        int ok = 0;
+        for (int p = 0; p < paths; p++) {
+            boolean any = false;
+            if (multicast[p]) {
+                any = counted(p, receivers[p].sendTo(0, frame, off, len));
+            } else {
+                final UdpSocket[] socks = connected[p];
+                for (int i = 0; i < socks.length; i++) {
+                    int rc = socks[i].send(frame, off, len);
+                    if (rc == -Errno.ECONNREFUSED) {
+                        // the error was an earlier datagram's ICMP reply; it is cleared now: send this one again
+                        refusedBySender.getAndIncrement(refusalBase[p] + i);
+                        rc = socks[i].send(frame, off, len);
+                    }
+                    any |= counted(p, rc);
+                }
+            }
+            if (any) {
+                ok++;
+            }
+        }
+        return ok;
+    }
+
+    private boolean counted(final int path, final int rc) {
+        if (rc >= 0) {
+            stats.countSent(path);
+            return true;
+        }
+        stats.countSendError(path, -rc);
+        return false;
+    }
+
+    @Override
+    public int poll(final DatagramHandler handler) {
+        if (closed) {
+            return 0;
+        }
+        int n = 0;
+        long nowNs = 0;
+        long nowRealtimeNs = 0;
+        for (int p = 0; p < paths; p++) {
+            final UdpSocket rx = receivers[p];
+            for (int i = 0; i < MAX_DRAIN_PER_PATH; i++) {
+                final int rc = rx.receive();
+                if (rc == 0) {
+                    break;
+                }
+                if (rc < 0) {
+                    stats.countReceiveError(p);
+                    break;
+                }
+                if (nowNs == 0) {
+                    // one pair of clock readings per drain, after the first datagram is in hand
+                    nowNs = System.nanoTime();
+                    nowRealtimeNs = Clock.realtimeNs();
+                }
+                final long rt = rx.rxRealtimeNs();
+                final long rxNs = rt == 0 ? nowNs : Clock.toNanoTime(rt, nowNs, nowRealtimeNs);
+                final ByteBuffer buf = rx.rxBuffer();
+                buf.limit(rx.rxLength()).position(0);
+                handler.onDatagram(p, buf, rxNs);
+                n++;
+            }
+            final UdpSocket[] socks = connected[p];
+            for (int i = 0; i < socks.length; i++) {
+                final int slot = refusalBase[p] + i;
+                boolean refused = false;
+                // a connected socket receives nothing but its pending error; bounded like any drain
+                for (int k = 0; k < 4; k++) {
+                    final int rc = socks[i].receive();
+                    if (rc == 0) {
+                        break;
+                    }
+                    if (rc == -Errno.ECONNREFUSED) {
+                        refused = true;
+                    }
+                }
+                final long bySender = refusedBySender.get(slot);
+                if (bySender != refusedReported[slot]) {
+                    refusedReported[slot] = bySender;
+                    refused = true;
+                }
+                if (refused) {
+                    stats.countRefused(p);
+                    handler.onRefused(p, peerIds[p][i], System.nanoTime());
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public int[] fds() {
+        return fds.clone();
+    }
+
+    @Override
+    public HeartbeatStats stats() {
+        return stats;
+    }
+
+    /** Closes every socket; idempotent. Call after the sending and polling threads have stopped using it. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int p = 0; p < paths; p++) {
+            receivers[p].close();
+            for (final UdpSocket s : connected[p]) {
+                s.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package armd.membership;
+
+/**
+ * Who is alive: per peer and per heartbeat path, the kernel receive time of the last authenticated
+ * heartbeat. A peer is down only when every path has been silent past the timeout (the judgement uses the
+ * frames' receive timestamps, taken after the socket was drained, so a late agent thread does not turn
+ * its own lateness into a peer's silence).
+ *
+ * <p>Pure: no clock reads, times are arguments. Allocation-free after construction. Called only on the
+ * agent thread.
+ */
+public final class PeerTable {
+    /** The most heartbeat paths (networks) a cluster can have. */
+    public static final int MAX_PATHS = 4;
+
+    private final int self;
+    private final long timeoutNs;
+    private final long[][] lastHeardNs;
+    private final boolean[] heard;
+    private final boolean[] alive;
+    private final long[] incarnation;
+    private final long refusedTimeoutNs;
+    private final long[] refusedAtNs;
+
+    /** A table for {@code servers} servers, this one being {@code self}; refusals do not shorten the timeout. */
+    public PeerTable(final int servers, final int self, final long timeoutNs) {
+        this(servers, self, timeoutNs, timeoutNs);
+    }
+
+    /**
+     * A table for {@code servers} servers, this one being {@code self}. A peer whose heartbeat port was
+     * refused (ICMP port unreachable: its agent is gone) is down after only {@code refusedTimeoutNs} of
+     * silence; the silence is still required, so a forged ICMP alone cannot take a live peer down.
+     */
+    public PeerTable(final int servers, final int self, final long timeoutNs, final long refusedTimeoutNs) {
+        this.self = self;
+        this.timeoutNs = timeoutNs;
+        this.refusedTimeoutNs = Math.min(refusedTimeoutNs, timeoutNs);
+        this.refusedAtNs = new long[servers];
+        this.lastHeardNs = new long[servers][MAX_PATHS];
+        this.heard = new boolean[servers];
+        this.alive = new boolean[servers];
+        this.incarnation = new long[servers];
+    }
+
+    /** What {@link #onHeartbeat} found. */
+    public enum Arrival {
+        /** The peer was alive with this incarnation already. */
+        SAME,
+        /** First heartbeat from this peer, or first after it was declared down, same incarnation. */
+        BACK,
+        /** A new incarnation: the peer's agent restarted. */
+        RESTARTED,
+        /** An older incarnation than the one known: a stale or replayed frame, ignore it. */
+        STALE
+    }
+
+    /** Records an authenticated heartbeat from {@code peer} on {@code path}, received at {@code rxNs}. */
+    public Arrival onHeartbeat(final int peer, final int path, final long peerIncarnation, final long rxNs) {
+        if (peer == self) {
+            return Arrival.STALE;
+        }
+        final Arrival a;
+        if (heard[peer] && peerIncarnation < incarnation[peer]) {
+            return Arrival.STALE;
+        } else if (heard[peer] && peerIncarnation > incarnation[peer]) {
+            a = Arrival.RESTARTED;
+        } else if (!alive[peer]) {
+            a = Arrival.BACK;
+        } else {
+            a = Arrival.SAME;
+        }
+        incarnation[peer] = peerIncarnation;
+        heard[peer] = true;
+        refusedAtNs[peer] = 0;
+        alive[peer] = true;
+        final int p = Math.min(Math.max(path, 0), MAX_PATHS - 1);
+        if (rxNs - lastHeardNs[peer][p] > 0 || lastHeardNs[peer][p] == 0) {
+            lastHeardNs[peer][p] = rxNs;
+        }
+        return a;
+    }
+
+    /** {@code peer}'s heartbeat port was refused at {@code nowNs} (its agent is not listening). */
+    public void onRefused(final int peer, final long nowNs) {
+        if (peer != self && peer >= 0 && peer < alive.length && alive[peer]) {
+            refusedAtNs[peer] = nowNs == 0 ? 1 : nowNs;
+        }
+    }
+
+    /** Whether {@code peer}'s port was refused since its last heartbeat. */
+    public boolean refused(final int peer) {
+        return refusedAtNs[peer] != 0;
+    }
+
+    /**
+     * Declares down every alive peer silent on every path for longer than the timeout at {@code nowNs};
+     * returns the first peer found down, or -1 (call again until -1 to collect all).
+     */
+    public int expire(final long nowNs) {
+        for (int peer = 0; peer < alive.length; peer++) {
+            if (peer == self || !alive[peer]) {
+                continue;
+            }
+            final long silentNs = nowNs - newest(peer);
+            if (silentNs > timeoutNs || refusedAtNs[peer] != 0 && silentNs > refusedTimeoutNs) {
+                alive[peer] = false;
+                refusedAtNs[peer] = 0;
+                return peer;
+            }
+        }
+        return -1;
+    }
+
+    /** The newest receive time of {@code peer} over all paths. */
+    public long newest(final int peer) {
+        long best = lastHeardNs[peer][0];
+        for (int p = 1; p < MAX_PATHS; p++) {
+            if (lastHeardNs[peer][p] != 0 && (best == 0 || lastHeardNs[peer][p] - best > 0)) {
+                best = lastHeardNs[peer][p];
+            }
+        }
+        return best;
+    }
+
+    /** The earliest instant at which some alive peer would expire, or {@code Long.MAX_VALUE}-like none. */
+    public long nextExpiryNs(final long nowNs) {
+        long next = nowNs + timeoutNs;
+        for (int peer = 0; peer < alive.length; peer++) {
+            if (peer != self && alive[peer]) {
+                final long at = newest(peer) + (refusedAtNs[peer] != 0 ? refusedTimeoutNs : timeoutNs) + 1;
+                if (at - next < 0) {
+                    next = at;
+                }
+            }
+        }
+        return next;
+    }
+
+    /** Whether {@code peer} was ever heard since this agent started. */
+    public boolean heard(final int peer) {
+        return heard[peer];
+    }
+
+    /** Whether {@code peer} is alive (heard, not silent past the timeout). */
+    public boolean alive(final int peer) {
+        return peer == self || alive[peer];
+    }
+
+    /** The incarnation last heard from {@code peer}. */
+    public long incarnation(final int peer) {
+        return incarnation[peer];
+    }
+
+    /** The number of servers. */
+    public int size() {
+        return alive.length;
+    }
+}

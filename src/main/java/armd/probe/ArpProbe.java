@@ -1,0 +1,252 @@
+package armd.probe;
+
+import armd.sys.packet.PacketSocket;
+import armd.wire.ArpPacket;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * IPv4 address conflict detection (RFC 5227 ARP Probe) and gratuitous ARP (RFC 5227 ARP Announcement) on one
+ * Ethernet interface, for the floating-IP resource: open once per interface, then {@link #probe} before
+ * adding an address and {@link #announce} after. In steady state neither allocates: the packet socket's
+ * buffers are native memory allocated at open, and the {@link Result} is reused.
+ *
+ * <p>Timing. RFC 5227 waits up to 1 s before probing, sends 3 probes 1-2 s apart and waits 2 s: 7-9 s, too
+ * slow for failover. armd's defaults keep RFC 5227's three probes (so one lost frame cannot hide a
+ * conflict) but send them {@value #DEFAULT_SPACING_MS} ms apart and wait {@value #DEFAULT_WAIT_MS} ms after
+ * the last: about 140 ms in all. A holder on the same LAN answers an ARP request in well under a
+ * millisecond (a Linux host replies from its softirq path); 100 ms leaves two orders of magnitude for a
+ * loaded host or a busy switch, and a conflict usually ends the probe at the first reply. Announcements:
+ * {@value #DEFAULT_ANNOUNCE_COUNT}, {@value #DEFAULT_ANNOUNCE_SPACING_MS} ms apart (RFC 5227 sends 2, 2 s
+ * apart), so switches and neighbours learn the new holder at once and a single lost frame does not matter.
+ *
+ * <p>An address this host already holds on the interface is reported free (our own kernel does not answer
+ * our probe): probe before adding. Not thread-safe: one resource owns a probe; the result is valid until
+ * the next call. {@code probe} and {@code announce} block for their schedule (about 140 ms and 200 ms by
+ * default).
+ */
+public final class ArpProbe implements AutoCloseable {
+    public static final int DEFAULT_PROBES = 3;
+    public static final int DEFAULT_SPACING_MS = 20;
+    public static final int DEFAULT_WAIT_MS = 100;
+    public static final int DEFAULT_ANNOUNCE_COUNT = 3;
+    public static final int DEFAULT_ANNOUNCE_SPACING_MS = 100;
+
+    /** A conflict: the address's holder sent an ARP message with it as sender IP. */
+    public static final String IN_USE = "in use";
+    /** A conflict: another host probed for the address at the same time. */
+    public static final String PROBED = "probed by another host";
+    /** The kernel refused to send (interface down...). */
+    public static final String SEND_FAILED = "send failed";
+    /** The kernel reported an error on receive. */
+    public static final String RECEIVE_FAILED = "receive failed";
+
+    /** The outcome of a probe or an announcement: reused by every call. */
+    public static final class Result {
+        private ProbeOutcome outcome = ProbeOutcome.HEALTHY;
+        private long conflictMac = -1;
+        private int sent;
+        private long elapsedNs;
+        private int ignored;
+        private int errno;
+        private String reason = "";
+
+        Result() {
+        }
+
+        void reset() {
+            outcome = ProbeOutcome.HEALTHY;
+            conflictMac = -1;
+            sent = 0;
+            elapsedNs = 0;
+            ignored = 0;
+            errno = 0;
+            reason = "";
+        }
+
+        /** HEALTHY: the address is free (or announced); FAULT: conflict; ERROR: could not send or receive. */
+        public ProbeOutcome outcome() {
+            return outcome;
+        }
+
+        /** The conflicting host's hardware address (48 bits), or -1. */
+        public long conflictMac() {
+            return conflictMac;
+        }
+
+        /** ARP frames sent (probes or announcements). */
+        public int sent() {
+            return sent;
+        }
+
+        /** Time from the first frame sent to the decision, in nanoseconds. */
+        public long elapsedNs() {
+            return elapsedNs;
+        }
+
+        /** ARP frames received that said nothing about the address. */
+        public int ignored() {
+            return ignored;
+        }
+
+        /** The errno behind an ERROR, or 0. */
+        public int errno() {
+            return errno;
+        }
+
+        /** Why the outcome is not HEALTHY, in a few words ("" when healthy); a constant, never allocated. */
+        public String reason() {
+            return reason;
+        }
+    }
+
+    private final PacketSocket socket;
+    private final Result result = new Result();
+
+    private ArpProbe(final PacketSocket socket) {
+        this.socket = socket;
+    }
+
+    /**
+     * Opens a probe on {@code interfaceName}.
+     *
+     * @throws armd.sys.SysException when the packet socket cannot be opened (ENODEV, EPERM...)
+     * @throws IllegalArgumentException when the interface is not Ethernet (loopback, tun, ...)
+     */
+    public static ArpProbe open(final String interfaceName) {
+        final PacketSocket s = PacketSocket.open(interfaceName, PacketSocket.ETH_P_ARP);
+        if (s.hardwareType() != PacketSocket.ARPHRD_ETHER) {
+            s.close();
+            throw new IllegalArgumentException("interface " + interfaceName + " has hardware type "
+                + s.hardwareType() + ", not Ethernet: ARP probing needs an Ethernet interface");
+        }
+        return new ArpProbe(s);
+    }
+
+    /** Our hardware address on the interface (48 bits). */
+    public long mac() {
+        return socket.hardwareAddress();
+    }
+
+    /** The interface name. */
+    public String interfaceName() {
+        return socket.interfaceName();
+    }
+
+    /** {@link #probe(int, int, int, int)} with the default schedule. */
+    public Result probe(final int address) {
+        return probe(address, DEFAULT_PROBES, DEFAULT_SPACING_MS, DEFAULT_WAIT_MS);
+    }
+
+    /**
+     * Sends {@code probes} ARP Probes for {@code address} (IPv4, first octet most significant) {@code spacingMs}
+     * apart, then listens {@code waitMs} more; stops at the first conflict. Returns the reused result.
+     */
+    public Result probe(final int address, final int probes, final int spacingMs, final int waitMs) {
+        if (probes < 1 || spacingMs < 0 || waitMs < 0) {
+            throw new IllegalArgumentException("probes >= 1, spacingMs >= 0, waitMs >= 0");
+        }
+        result.reset();
+        final ByteBuffer rx = socket.receiveBuffer();
+        final long mac = socket.hardwareAddress();
+        // frames queued before this probe (the socket sees all ARP on the LAN) are old news: drop them
+        drain();
+        final int len = ArpPacket.writeProbe(socket.sendBuffer(), 0, mac, address);
+        final long startNs = System.nanoTime();
+        long nextSendNs = startNs;
+        long endNs = startNs;
+        while (true) {
+            long nowNs = System.nanoTime();
+            if (result.sent < probes && nowNs - nextSendNs >= 0) {
+                final long rc = socket.sendBroadcast(len);
+                if (rc < 0) {
+                    return fail((int) -rc, SEND_FAILED, startNs);
+                }
+                result.sent++;
+                nextSendNs += spacingMs * 1_000_000L;
+                if (result.sent == probes) {
+                    endNs = nowNs + waitMs * 1_000_000L;
+                }
+            }
+            final long n = socket.receive();
+            if (n > 0) {
+                final int kind = ArpPacket.conflict(rx, 0, (int) n, address, mac);
+                if (kind != ArpPacket.NO_CONFLICT) {
+                    result.outcome = ProbeOutcome.FAULT;
+                    result.conflictMac = ArpPacket.senderMac(rx, 0);
+                    result.reason = kind == ArpPacket.IN_USE ? IN_USE : PROBED;
+                    result.elapsedNs = System.nanoTime() - startNs;
+                    return result;
+                }
+                result.ignored++;
+            } else if (n < 0) {
+                return fail((int) -n, RECEIVE_FAILED, startNs);
+            }
+            // checked after every frame too, so a flood of unrelated ARP cannot stretch the probe
+            nowNs = System.nanoTime();
+            if (result.sent == probes && nowNs - endNs >= 0) {
+                result.elapsedNs = nowNs - startNs;
+                return result;
+            }
+            final long waitNs = (result.sent < probes ? nextSendNs : endNs) - nowNs;
+            if (n == 0 && waitNs > 0) {
+                socket.await((int) Math.min(Integer.MAX_VALUE, (waitNs + 999_999) / 1_000_000));
+            }
+        }
+    }
+
+    /** {@link #announce(int, int, int)} with the default count and spacing. */
+    public Result announce(final int address) {
+        return announce(address, DEFAULT_ANNOUNCE_COUNT, DEFAULT_ANNOUNCE_SPACING_MS);
+    }
+
+    /**
+     * Sends {@code count} ARP Announcements (gratuitous ARP requests) of {@code address}, {@code spacingMs}
+     * apart. Returns the reused result.
+     */
+    public Result announce(final int address, final int count, final int spacingMs) {
+        if (count < 1 || spacingMs < 0) {
+            throw new IllegalArgumentException("count >= 1, spacingMs >= 0");
+        }
+        result.reset();
+        final int len = ArpPacket.writeAnnouncement(socket.sendBuffer(), 0, socket.hardwareAddress(), address);
+        final long startNs = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            if (i > 0) {
+                final long dueNs = startNs + i * (long) spacingMs * 1_000_000L;
+                for (long left = dueNs - System.nanoTime(); left > 0; left = dueNs - System.nanoTime()) {
+                    LockSupport.parkNanos(left);
+                }
+            }
+            final long rc = socket.sendBroadcast(len);
+            if (rc < 0) {
+                return fail((int) -rc, SEND_FAILED, startNs);
+            }
+            result.sent++;
+        }
+        result.elapsedNs = System.nanoTime() - startNs;
+        return result;
+    }
+
+    private Result fail(final int errno, final String reason, final long startNs) {
+        result.outcome = ProbeOutcome.ERROR;
+        result.errno = errno;
+        result.reason = reason;
+        result.elapsedNs = System.nanoTime() - startNs;
+        return result;
+    }
+
+    /** Discards queued messages, at most 4096 (bounded even under a flood). */
+    private void drain() {
+        int left = 4096;
+        while (left-- > 0 && socket.receive() > 0) {
+            // discarded
+        }
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+    }
+}

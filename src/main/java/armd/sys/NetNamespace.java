@@ -1,0 +1,97 @@
+package armd.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Moves the calling thread into a named network namespace ({@code ip netns add NAME} makes
+ * /run/netns/NAME) with setns(2), and back. Linux lets one thread of a multi-threaded process change its own
+ * network namespace; sockets it opens there stay in that namespace for their whole life, whichever thread
+ * uses them later. That is how one test JVM runs several cluster nodes, each in its own namespace.
+ *
+ * <p>Typical use: {@code try (NetNamespace.Scope s = NetNamespace.enter(name)) { open sockets }}.
+ */
+public final class NetNamespace {
+    /** CLONE_NEWNET (linux/sched.h): the nstype argument of setns(2). */
+    public static final int CLONE_NEWNET = 0x40000000;
+    private static final int O_RDONLY_CLOEXEC = 0x80000;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final VarHandle ERRNO = Linker.Option.captureStateLayout()
+        .varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle SETNS = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("setns").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+        Linker.Option.captureCallState("errno"));
+
+    private NetNamespace() {
+    }
+
+    /** setns(2) of the calling thread into the namespace open at {@code fd}: 0 or -errno. */
+    public static int setns(final int fd, final int nsType) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(Linker.Option.captureStateLayout());
+            final int rc = (int) SETNS.invokeExact(capture, fd, nsType);
+            return rc == -1 ? -(int) ERRNO.get(capture, 0L) : rc;
+        } catch (Throwable t) {
+            throw t instanceof RuntimeException re ? re : new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Moves the calling thread into the network namespace named {@code name} (/run/netns/NAME); the returned
+     * scope moves it back to the namespace it was in. Throws {@link SysException} naming the path on failure.
+     */
+    public static Scope enter(final String name) {
+        final String path = "/run/netns/" + name;
+        final int previous = openPath("/proc/thread-self/ns/net");
+        try {
+            final int target = openPath(path);
+            try {
+                Errno.check(setns(target, CLONE_NEWNET), "setns", path);
+            } finally {
+                Libc.close(target);
+            }
+        } catch (RuntimeException e) {
+            Libc.close(previous);
+            throw e;
+        }
+        return new Scope(previous);
+    }
+
+    private static int openPath(final String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            return Errno.check(Libc.open(arena.allocateFrom(path), O_RDONLY_CLOEXEC, 0), "open", path);
+        }
+    }
+
+    /** The calling thread's stay in a namespace; {@link #close()} returns it to where it was (same thread). */
+    public static final class Scope implements AutoCloseable {
+        private int previousFd;
+
+        private Scope(final int previousFd) {
+            this.previousFd = previousFd;
+        }
+
+        /** Moves the calling thread back to the namespace it was in before {@link #enter}. */
+        @Override
+        public void close() {
+            if (previousFd < 0) {
+                return;
+            }
+            final int fd = previousFd;
+            previousFd = -1;
+            try {
+                Errno.check(setns(fd, CLONE_NEWNET), "setns", "previous network namespace");
+            } finally {
+                Libc.close(fd);
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package armd.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Scheduling policy of the calling thread: sched_setscheduler(2) with pid 0 acts on the calling thread only
+ * (Linux schedules threads, not processes), which is how the heartbeat sender gets real-time priority while
+ * the rest of the JVM stays at normal priority.
+ *
+ * <p>Thread-safe; every call acts on the thread that makes it.
+ */
+public final class Sched {
+    /** SCHED_OTHER (linux/sched.h). */
+    public static final int SCHED_OTHER = 0;
+    /** SCHED_FIFO (linux/sched.h). */
+    public static final int SCHED_FIFO = 1;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
+    private static final VarHandle ERRNO = Linker.Option.captureStateLayout()
+        .varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle SCHED_SETSCHEDULER = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("sched_setscheduler").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
+        CAPTURE);
+    private static final MethodHandle SCHED_GETSCHEDULER = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("sched_getscheduler").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE);
+
+    private Sched() {
+    }
+
+    /**
+     * Puts the calling thread at SCHED_FIFO {@code priority} (1..99). Returns 0, or -errno (-EPERM without
+     * CAP_SYS_NICE or without a real-time budget in the cgroup): never throws for that, the caller logs once.
+     */
+    public static int setFifo(final int priority) {
+        return setScheduler(SCHED_FIFO, priority);
+    }
+
+    /** sched_setscheduler(0, policy, {priority}) for the calling thread: 0 or -errno. */
+    public static int setScheduler(final int policy, final int priority) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(Linker.Option.captureStateLayout());
+            // struct sched_param { int sched_priority; } (linux/sched/types.h)
+            final MemorySegment param = arena.allocate(ValueLayout.JAVA_INT);
+            param.set(ValueLayout.JAVA_INT, 0, priority);
+            final int rc = (int) SCHED_SETSCHEDULER.invokeExact(capture, 0, policy, param);
+            return rc == -1 ? -(int) ERRNO.get(capture, 0L) : rc;
+        } catch (Throwable t) {
+            throw t instanceof RuntimeException re ? re : new IllegalStateException(t);
+        }
+    }
+
+    /** The calling thread's policy ({@link #SCHED_OTHER}, {@link #SCHED_FIFO}, ...) or -errno. */
+    public static int policy() {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(Linker.Option.captureStateLayout());
+            final int rc = (int) SCHED_GETSCHEDULER.invokeExact(capture, 0);
+            return rc == -1 ? -(int) ERRNO.get(capture, 0L) : rc;
+        } catch (Throwable t) {
+            throw t instanceof RuntimeException re ? re : new IllegalStateException(t);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Process-level syscalls the JDK lacks: signalling a whole process group. */
+package armd.sys.proc;

@@ -1,0 +1,387 @@
+package armd.sys.udp;
+
+import armd.sys.Clock;
+import armd.sys.Errno;
+import armd.sys.Libc;
+import armd.sys.SockAddr;
+import armd.sys.SysException;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.net.Inet4Address;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * An IPv4 UDP socket for heartbeats: non-blocking, close-on-exec, with the kernel's receive timestamp
+ * (SO_TIMESTAMPNS) on every datagram. Setup methods throw {@link SysException}; the data path
+ * ({@link #sendTo}, {@link #send}, {@link #receive}) returns results, allocates nothing, and copies through
+ * native buffers owned by the socket.
+ *
+ * <p>Threads: one thread may send while another receives (the buffers are separate); setup happens before
+ * either starts. {@link #fd()} is for the caller's poll(2).
+ */
+public final class UdpSocket implements AutoCloseable {
+    // socket(2) flags and levels (linux/net.h, asm-generic/fcntl.h, linux/in.h, asm-generic/socket.h)
+    public static final int SOCK_DGRAM = 2;
+    public static final int SOCK_NONBLOCK = 0x800;
+    public static final int SOCK_CLOEXEC = 0x80000;
+    public static final int SOL_SOCKET = 1;
+    public static final int IPPROTO_IP = 0;
+    public static final int SO_REUSEADDR = 2;
+    public static final int SO_ERROR = 4;
+    public static final int SO_PRIORITY = 12;
+    public static final int SO_BINDTODEVICE = 25;
+    /** SO_TIMESTAMPNS_OLD: 64-bit time_t on 64-bit targets; the cmsg type is the same number. */
+    public static final int SO_TIMESTAMPNS = 35;
+    public static final int SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
+    public static final int IP_TOS = 1;
+    public static final int IP_MULTICAST_IF = 32;
+    public static final int IP_MULTICAST_TTL = 33;
+    public static final int IP_MULTICAST_LOOP = 34;
+    public static final int IP_ADD_MEMBERSHIP = 35;
+    public static final int IP_MULTICAST_ALL = 49;
+    public static final int MSG_DONTWAIT = 0x40;
+
+    /** struct ip_mreqn (linux/in.h): imr_multiaddr(4) imr_address(4) imr_ifindex(4). */
+    public static final int IP_MREQN_SIZE = 12;
+    /** struct iovec (linux/uio.h): iov_base(8) iov_len(8). */
+    public static final int IOVEC_SIZE = 16;
+    /**
+     * struct user_msghdr (linux/socket.h), x86_64/aarch64: msg_name(8) msg_namelen(4) pad(4) msg_iov(8)
+     * msg_iovlen(8) msg_control(8) msg_controllen(8) msg_flags(4) pad(4).
+     */
+    public static final int MSGHDR_SIZE = 56;
+    public static final int MSGHDR_NAME = 0;
+    public static final int MSGHDR_NAMELEN = 8;
+    public static final int MSGHDR_IOV = 16;
+    public static final int MSGHDR_IOVLEN = 24;
+    public static final int MSGHDR_CONTROL = 32;
+    public static final int MSGHDR_CONTROLLEN = 40;
+    public static final int MSGHDR_FLAGS = 48;
+    /** struct cmsghdr (linux/socket.h): cmsg_len(8, size_t) cmsg_level(4) cmsg_type(4), data at CMSG_ALIGN(16). */
+    public static final int CMSGHDR_SIZE = 16;
+    public static final int CMSG_LEVEL = 8;
+    public static final int CMSG_TYPE = 12;
+    /** CMSG_SPACE(sizeof(struct timespec)) = 16 + 16: room for two such messages and more. */
+    public static final int CONTROL_SIZE = 128;
+
+    /** The largest datagram received whole; a heartbeat frame is at most one Ethernet MTU. */
+    public static final int MAX_DATAGRAM = 2048;
+    /** Destinations a socket can hold (one per peer on this heartbeat network). */
+    public static final int MAX_DESTINATIONS = 64;
+
+    private static final ValueLayout.OfInt NET_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final VarHandle ERRNO = Linker.Option.captureStateLayout()
+        .varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle GETSOCKNAME = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("getsockname").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS),
+        Linker.Option.captureCallState("errno"));
+
+    private final Arena arena;
+    private final int fd;
+    private final String name;
+    private final MemorySegment scratch;
+    private final MemorySegment txSeg;
+    private final ByteBuffer txView;
+    private final MemorySegment destinations;
+    private int destinationCount;
+    private final MemorySegment rxSeg;
+    private final ByteBuffer rxView;
+    private final MemorySegment rxName;
+    private final MemorySegment rxIov;
+    private final MemorySegment rxControl;
+    private final MemorySegment rxMsg;
+    private int rxLength;
+    private long rxRealtimeNs;
+    private boolean closed;
+
+    private UdpSocket(final int fd, final String name) {
+        this.fd = fd;
+        this.name = name;
+        this.arena = Arena.ofShared();
+        this.scratch = arena.allocate(64, 8);
+        this.txSeg = arena.allocate(MAX_DATAGRAM, 8);
+        this.txView = txSeg.asByteBuffer();
+        this.destinations = arena.allocate((long) SockAddr.SOCKADDR_IN_SIZE * MAX_DESTINATIONS, 8);
+        this.rxSeg = arena.allocate(MAX_DATAGRAM, 8);
+        this.rxView = rxSeg.asByteBuffer();
+        this.rxName = arena.allocate(SockAddr.SOCKADDR_IN_SIZE, 8);
+        this.rxIov = arena.allocate(IOVEC_SIZE, 8);
+        this.rxControl = arena.allocate(CONTROL_SIZE, 8);
+        this.rxMsg = arena.allocate(MSGHDR_SIZE, 8);
+        rxIov.set(ValueLayout.ADDRESS, 0, rxSeg);
+        rxIov.set(ValueLayout.JAVA_LONG, 8, MAX_DATAGRAM);
+    }
+
+    /**
+     * Opens an AF_INET SOCK_DGRAM socket, non-blocking and close-on-exec, with SO_TIMESTAMPNS on;
+     * {@code name} names it in error messages (e.g. "heartbeat path 0").
+     */
+    public static UdpSocket open(final String name) {
+        final int fd = Errno.check(Libc.socket(SockAddr.AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+            "socket", name);
+        final UdpSocket s = new UdpSocket(fd, name);
+        try {
+            s.setInt(SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    /** The descriptor, for the caller's poll(2) (POLLIN; POLLERR on a connected socket's refusal). */
+    public int fd() {
+        return fd;
+    }
+
+    private void setInt(final int level, final int option, final int value, final String what) {
+        scratch.set(ValueLayout.JAVA_INT, 0, value);
+        Errno.check(Libc.setsockopt(fd, level, option, scratch, 4), "setsockopt " + what, name);
+    }
+
+    /** SO_REUSEADDR: several sockets (one per heartbeat network) bind the same group and port. */
+    public void reuseAddress() {
+        setInt(SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+    }
+
+    /** SO_PRIORITY: the queueing priority of sent packets (0..6 without CAP_NET_ADMIN). */
+    public void priority(final int priority) {
+        setInt(SOL_SOCKET, SO_PRIORITY, priority, "SO_PRIORITY");
+    }
+
+    /** IP_TOS: the DSCP/ECN byte of sent packets (e.g. 0xc0, CS6 network control). */
+    public void tos(final int tos) {
+        setInt(IPPROTO_IP, IP_TOS, tos, "IP_TOS");
+    }
+
+    /** IP_MULTICAST_TTL: 1 keeps heartbeats on the local link. */
+    public void multicastTtl(final int ttl) {
+        setInt(IPPROTO_IP, IP_MULTICAST_TTL, ttl, "IP_MULTICAST_TTL");
+    }
+
+    /** IP_MULTICAST_LOOP: off, so a server does not hear itself. */
+    public void multicastLoop(final boolean on) {
+        setInt(IPPROTO_IP, IP_MULTICAST_LOOP, on ? 1 : 0, "IP_MULTICAST_LOOP");
+    }
+
+    /**
+     * IP_MULTICAST_ALL: off, so the socket receives only groups it joined itself, on the interface it joined
+     * them on (Linux defaults to on: every socket bound to the port would hear every joined group on every
+     * interface, and the heartbeat networks would no longer be independent).
+     */
+    public void multicastAll(final boolean on) {
+        setInt(IPPROTO_IP, IP_MULTICAST_ALL, on ? 1 : 0, "IP_MULTICAST_ALL");
+    }
+
+    /** SO_BINDTODEVICE: only packets through {@code ifName} (needs CAP_NET_RAW). */
+    public void bindToDevice(final String ifName) {
+        try (Arena a = Arena.ofConfined()) {
+            final MemorySegment s = a.allocateFrom(ifName);
+            Errno.check(Libc.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, s, (int) s.byteSize()),
+                "setsockopt SO_BINDTODEVICE", ifName);
+        }
+    }
+
+    private static int writeMreqn(final MemorySegment seg, final Inet4Address group, final Inet4Address local,
+                                  final int ifIndex) {
+        seg.asSlice(0, IP_MREQN_SIZE).fill((byte) 0);
+        if (group != null) {
+            MemorySegment.copy(group.getAddress(), 0, seg, ValueLayout.JAVA_BYTE, 0, 4);
+        }
+        if (local != null) {
+            MemorySegment.copy(local.getAddress(), 0, seg, ValueLayout.JAVA_BYTE, 4, 4);
+        }
+        seg.set(ValueLayout.JAVA_INT, 8, ifIndex);
+        return IP_MREQN_SIZE;
+    }
+
+    /**
+     * IP_ADD_MEMBERSHIP with a struct ip_mreqn: joins {@code group} on the interface {@code ifIndex}, or (index 0)
+     * on the interface that has {@code local}.
+     */
+    public void joinGroup(final Inet4Address group, final Inet4Address local, final int ifIndex) {
+        final int len = writeMreqn(scratch, group, local, ifIndex);
+        Errno.check(Libc.setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, scratch, len),
+            "setsockopt IP_ADD_MEMBERSHIP", group.getHostAddress() + " on " + name);
+    }
+
+    /** IP_MULTICAST_IF with a struct ip_mreqn: multicast leaves by {@code ifIndex} (or the one with {@code local}). */
+    public void multicastInterface(final Inet4Address local, final int ifIndex) {
+        final int len = writeMreqn(scratch, null, local, ifIndex);
+        Errno.check(Libc.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, scratch, len),
+            "setsockopt IP_MULTICAST_IF", name);
+    }
+
+    /** bind(2) to {@code addr}:{@code port} (port 0: any free port). */
+    public void bind(final Inet4Address addr, final int port) {
+        final int len = SockAddr.writeIn(scratch, addr, port);
+        Errno.check(Libc.bind(fd, scratch, len), "bind", addr.getHostAddress() + ":" + port);
+    }
+
+    /**
+     * connect(2) to {@code addr}:{@code port}: {@link #send} then goes there, and an ICMP port unreachable from
+     * it comes back as -ECONNREFUSED on the next send or receive (the peer's kernel answers while its agent is
+     * gone).
+     */
+    public void connect(final Inet4Address addr, final int port) {
+        final int len = SockAddr.writeIn(scratch, addr, port);
+        Errno.check(Libc.connect(fd, scratch, len), "connect", addr.getHostAddress() + ":" + port);
+    }
+
+    /** The bound local port (getsockname(2)). */
+    public int localPort() {
+        try (Arena a = Arena.ofConfined()) {
+            final MemorySegment capture = a.allocate(Linker.Option.captureStateLayout());
+            final MemorySegment addr = a.allocate(SockAddr.SOCKADDR_IN_SIZE, 8);
+            final MemorySegment len = a.allocate(ValueLayout.JAVA_INT);
+            len.set(ValueLayout.JAVA_INT, 0, SockAddr.SOCKADDR_IN_SIZE);
+            final int rc = (int) GETSOCKNAME.invokeExact(capture, fd, addr, len);
+            Errno.check(rc == -1 ? -(int) ERRNO.get(capture, 0L) : rc, "getsockname", name);
+            return SockAddr.port(addr);
+        } catch (SysException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw t instanceof RuntimeException re ? re : new IllegalStateException(t);
+        }
+    }
+
+    /** Registers a destination for {@link #sendTo}; returns its index. */
+    public int addDestination(final Inet4Address addr, final int port) {
+        if (destinationCount == MAX_DESTINATIONS) {
+            throw new IllegalStateException("more than " + MAX_DESTINATIONS + " destinations on " + name);
+        }
+        SockAddr.writeIn(destinations.asSlice((long) destinationCount * SockAddr.SOCKADDR_IN_SIZE,
+            SockAddr.SOCKADDR_IN_SIZE), addr, port);
+        return destinationCount++;
+    }
+
+    /** Number of destinations registered. */
+    public int destinationCount() {
+        return destinationCount;
+    }
+
+    private boolean stage(final ByteBuffer src, final int offset, final int length) {
+        if (length > MAX_DATAGRAM || length < 0) {
+            return false;
+        }
+        txView.put(0, src, offset, length);
+        return true;
+    }
+
+    /**
+     * sendto(2) of {@code src[offset, offset + length)} (absolute indexes; position untouched) to destination
+     * {@code index}: bytes sent or -errno (-EAGAIN when the send buffer is full, -EMSGSIZE when too long).
+     */
+    public int sendTo(final int index, final ByteBuffer src, final int offset, final int length) {
+        if (!stage(src, offset, length)) {
+            return -Errno.EMSGSIZE;
+        }
+        final MemorySegment dst = destinations.asSlice((long) index * SockAddr.SOCKADDR_IN_SIZE,
+            SockAddr.SOCKADDR_IN_SIZE);
+        return (int) Libc.sendto(fd, txSeg, length, MSG_DONTWAIT, dst, SockAddr.SOCKADDR_IN_SIZE);
+    }
+
+    /** send(2) on a connected socket: bytes sent or -errno (-ECONNREFUSED: the destination port was closed). */
+    public int send(final ByteBuffer src, final int offset, final int length) {
+        if (!stage(src, offset, length)) {
+            return -Errno.EMSGSIZE;
+        }
+        return (int) Libc.send(fd, txSeg, length, MSG_DONTWAIT);
+    }
+
+    /**
+     * Receives one datagram without blocking: 1 when one arrived ({@link #rxBuffer()}, {@link #rxLength()},
+     * {@link #rxRealtimeNs()}, {@link #rxSourceAddress()} describe it), 0 when none is queued, or -errno
+     * (-ECONNREFUSED on a connected socket whose peer port is closed).
+     */
+    public int receive() {
+        rxMsg.set(ValueLayout.ADDRESS, MSGHDR_NAME, rxName);
+        rxMsg.set(ValueLayout.JAVA_INT, MSGHDR_NAMELEN, SockAddr.SOCKADDR_IN_SIZE);
+        rxMsg.set(ValueLayout.ADDRESS, MSGHDR_IOV, rxIov);
+        rxMsg.set(ValueLayout.JAVA_LONG, MSGHDR_IOVLEN, 1L);
+        rxMsg.set(ValueLayout.ADDRESS, MSGHDR_CONTROL, rxControl);
+        rxMsg.set(ValueLayout.JAVA_LONG, MSGHDR_CONTROLLEN, CONTROL_SIZE);
+        rxMsg.set(ValueLayout.JAVA_INT, MSGHDR_FLAGS, 0);
+        final long n = Libc.recvmsg(fd, rxMsg, MSG_DONTWAIT);
+        if (n < 0) {
+            return n == -Errno.EAGAIN ? 0 : (int) n;
+        }
+        rxLength = (int) n;
+        rxRealtimeNs = timestampOf(rxControl, rxMsg.get(ValueLayout.JAVA_LONG, MSGHDR_CONTROLLEN));
+        return 1;
+    }
+
+    /**
+     * The SCM_TIMESTAMPNS value among the control messages in {@code control[0, controlLen)}, or 0 when there is
+     * none. Walks cmsghdrs as CMSG_FIRSTHDR/CMSG_NXTHDR do (8-byte alignment).
+     */
+    public static long timestampOf(final MemorySegment control, final long controlLen) {
+        long off = 0;
+        while (off + CMSGHDR_SIZE <= controlLen) {
+            final long len = control.get(ValueLayout.JAVA_LONG, off);
+            if (len < CMSGHDR_SIZE || off + len > controlLen) {
+                return 0;
+            }
+            if (control.get(ValueLayout.JAVA_INT, off + CMSG_LEVEL) == SOL_SOCKET
+                && control.get(ValueLayout.JAVA_INT, off + CMSG_TYPE) == SCM_TIMESTAMPNS
+                && len >= CMSGHDR_SIZE + Clock.TIMESPEC_SIZE) {
+                return Clock.timespecNs(control, off + CMSGHDR_SIZE);
+            }
+            off += (len + 7) & ~7L;
+        }
+        return 0;
+    }
+
+    /** The native receive buffer as a direct buffer; the last datagram is at [0, {@link #rxLength()}). */
+    public ByteBuffer rxBuffer() {
+        return rxView;
+    }
+
+    /** Length of the last datagram received. */
+    public int rxLength() {
+        return rxLength;
+    }
+
+    /** The kernel's CLOCK_REALTIME receive time of the last datagram, or 0 when the kernel gave none. */
+    public long rxRealtimeNs() {
+        return rxRealtimeNs;
+    }
+
+    /** The last datagram's source IPv4 address, network order in an int. */
+    public int rxSourceAddress() {
+        return rxName.get(NET_INT, 4);
+    }
+
+    /** The last datagram's source port. */
+    public int rxSourcePort() {
+        return SockAddr.port(rxName);
+    }
+
+    /** Closes the descriptor and frees the native buffers; idempotent. Not concurrently with send/receive. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Libc.close(fd);
+        arena.close();
+    }
+
+    /** The interface index of {@code ifName} in the calling thread's network namespace. */
+    public static int ifIndex(final String ifName) {
+        try (Arena a = Arena.ofConfined()) {
+            return Errno.check(Libc.ifNameToIndex(a.allocateFrom(ifName)), "if_nametoindex", ifName);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package armd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ArpCommandTest {
+    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    private final ArpCommand command = new ArpCommand(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+
+    private int usage(final String... args) {
+        final OperatorException e = assertThrows(OperatorException.class, () -> command.run(args));
+        assertEquals(Exit.USAGE, e.exitCode(), e.getMessage());
+        return e.exitCode();
+    }
+
+    @Test
+    void helpPrintsUsageAndExitsZero() {
+        assertEquals(Exit.OK, command.run(new String[] {"--help"}));
+        assertTrue(buffer.toString(StandardCharsets.UTF_8).contains("--announce"));
+    }
+
+    @Test
+    void ipv6IsAUsageError() {
+        final OperatorException e = assertThrows(OperatorException.class,
+            () -> command.run(new String[] {"2001:db8::1", "--interface", "lo"}));
+        assertTrue(e.getMessage().contains("IPv4 only"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0.0.0.0", "255.255.255.255", "239.1.2.3", "127.0.0.1", "192.0.2.256"})
+    void aNonUnicastOrMalformedAddressIsAUsageError(final String address) {
+        usage(address, "--interface", "lo");
+    }
+
+    @Test
+    void theInterfaceIsRequiredAndMustExist() {
+        usage("192.0.2.1");
+        usage("192.0.2.1", "--interface", "armdnosuch0");
+    }
+
+    @Test
+    void optionsBelongToTheirMode() {
+        usage("192.0.2.1", "--interface", "lo", "--count", "2");
+        usage("--announce", "192.0.2.1", "--interface", "lo", "--probes", "2");
+        usage("192.0.2.1", "--interface", "lo", "--probes", "0");
+        usage("192.0.2.1", "--interface", "lo", "--unknown");
+    }
+}

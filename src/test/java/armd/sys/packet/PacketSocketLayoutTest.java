@@ -1,0 +1,76 @@
+package armd.sys.packet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import armd.sys.Errno;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+
+import org.junit.jupiter.api.Test;
+
+/** Pins struct ifreq, pollfd and the constants PacketSocket hand-writes (x86_64; aarch64 is identical). */
+class PacketSocketLayoutTest {
+    /** linux/if.h struct ifmap, the largest member of ifreq's union on 64-bit. */
+    static final StructLayout IFMAP = MemoryLayout.structLayout(
+        ValueLayout.JAVA_LONG.withName("mem_start"),
+        ValueLayout.JAVA_LONG.withName("mem_end"),
+        ValueLayout.JAVA_SHORT.withName("base_addr"),
+        ValueLayout.JAVA_BYTE.withName("irq"),
+        ValueLayout.JAVA_BYTE.withName("dma"),
+        ValueLayout.JAVA_BYTE.withName("port"),
+        MemoryLayout.paddingLayout(3));
+    /** linux/if.h struct ifreq: ifr_name[IFNAMSIZ] then the union (ifr_hwaddr is a struct sockaddr). */
+    static final StructLayout IFREQ = MemoryLayout.structLayout(
+        MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("ifr_name"),
+        MemoryLayout.unionLayout(
+            MemoryLayout.structLayout(ValueLayout.JAVA_SHORT.withName("sa_family"),
+                MemoryLayout.sequenceLayout(14, ValueLayout.JAVA_BYTE).withName("sa_data")).withName("ifr_hwaddr"),
+            IFMAP.withName("ifr_map")).withName("ifr_ifru"));
+    /** poll.h struct pollfd. */
+    static final StructLayout POLLFD = MemoryLayout.structLayout(
+        ValueLayout.JAVA_INT.withName("fd"), ValueLayout.JAVA_SHORT.withName("events"),
+        ValueLayout.JAVA_SHORT.withName("revents"));
+
+    @Test
+    void ifreqIsFortyBytesWithTheHardwareAddressAtSixteen() {
+        assertEquals(24, IFMAP.byteSize());
+        assertEquals(IFREQ.byteSize(), PacketSocket.IFREQ_SIZE);
+        assertEquals(IFREQ.byteOffset(MemoryLayout.PathElement.groupElement("ifr_ifru")),
+            PacketSocket.IFREQ_HWADDR_OFFSET);
+        assertEquals(16, PacketSocket.IFNAMSIZ);
+    }
+
+    @Test
+    void pollfdLayout() {
+        assertEquals(POLLFD.byteSize(), PacketSocket.POLLFD_SIZE);
+        assertEquals(POLLFD.byteOffset(MemoryLayout.PathElement.groupElement("events")),
+            PacketSocket.POLLFD_EVENTS_OFFSET);
+        assertEquals(POLLFD.byteOffset(MemoryLayout.PathElement.groupElement("revents")),
+            PacketSocket.POLLFD_REVENTS_OFFSET);
+    }
+
+    @Test
+    void constantsMatchTheKernelHeaders() {
+        // SIOCGIFHWADDR = 0x8927 (linux/sockios.h): a plain number, not an _IOR encoding
+        assertEquals(0x8927, PacketSocket.SIOCGIFHWADDR);
+        assertEquals(0x0806, PacketSocket.ETH_P_ARP);
+        assertEquals(263, PacketSocket.SOL_PACKET);
+        assertEquals(23, PacketSocket.PACKET_IGNORE_OUTGOING);
+        assertEquals(4, PacketSocket.PACKET_OUTGOING);
+        assertEquals(1, PacketSocket.ARPHRD_ETHER);
+        // O_NONBLOCK and O_CLOEXEC (asm-generic/fcntl.h), octal 04000 and 02000000
+        assertEquals(04000, PacketSocket.SOCK_NONBLOCK);
+        assertEquals(02000000, PacketSocket.SOCK_CLOEXEC);
+    }
+
+    @Test
+    void anUnknownOrOverlongInterfaceNameIsNoSuchDevice() {
+        assertEquals(-Errno.ENODEV, PacketSocket.interfaceIndex("armdnosuch0"));
+        assertEquals(-Errno.ENODEV, PacketSocket.interfaceIndex("a-name-longer-than-15"));
+        assertEquals(-Errno.ENODEV, PacketSocket.interfaceIndex(""));
+        assertTrue(PacketSocket.interfaceIndex("lo") > 0);
+    }
+}
