@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * ({@link HostLink}) or inside the guest (sysfs, scsi_debug). sg_turs and sg_raw (sg3-utils) run beside armd as
  * the reference where the kernel's answer matters.
  *
- * <p>Prints {@code ARMD-CASE PASS name<TAB>ms}, {@code FAIL name<TAB>why} or {@code SKIP name<TAB>why} per case and exits 1 when a case
+ * <p>Prints {@code ARMD-CASE PASS name<TAB>ms} or {@code FAIL name<TAB>why} per case and exits 1 when a case
  * failed. The cases run in order and share the guest's state (the CD is ejected once, and so on).
  */
 public final class ScsiGuest {
@@ -82,8 +82,6 @@ public final class ScsiGuest {
                     c.getValue().run();
                     System.out.println(CASE_MARK + "PASS " + c.getKey() + "\t" + (System.nanoTime() - startNs) / 1_000_000
                         + " ms");
-                } catch (Skipped e) {
-                    System.out.println(CASE_MARK + "SKIP " + c.getKey() + "\t" + e.getMessage());
                 } catch (Exception | AssertionError e) {
                     failed++;
                     e.printStackTrace(System.out);
@@ -126,7 +124,6 @@ public final class ScsiGuest {
         final int warmup = 500;
         final int n = 2000;
         final List<Long> us = new ArrayList<>(n);
-        requireArmd();
         try (ArmdTur p = ArmdTur.open(disk, TUR_TIMEOUT_MS)) {
             for (int i = 0; i < warmup + n; i++) {
                 final TurView t = p.probe();
@@ -207,8 +204,7 @@ public final class ScsiGuest {
         final List<Long> detectMs = new ArrayList<>();
         for (int round = 1; round <= UNPLUG_ROUNDS; round++) {
             final String name = name(disk);
-            requireArmd();
-            try (ArmdTur held = ArmdTur.open(disk, TUR_TIMEOUT_MS)) {
+                try (ArmdTur held = ArmdTur.open(disk, TUR_TIMEOUT_MS)) {
                 expect(held.probe(), "HEALTHY", "GOOD");
                 final long startNs = System.nanoTime();
                 host.qmp("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"hd0\"}}");
@@ -343,7 +339,6 @@ public final class ScsiGuest {
     }
 
     private static TurView armd(final String device, final int timeoutMs) {
-        requireArmd();
         TurView t;
         try (ArmdTur p = ArmdTur.open(device, timeoutMs)) {
             t = p.probe();
@@ -356,7 +351,6 @@ public final class ScsiGuest {
 
     /** One probe through {@code armd probe tur --json}. */
     private static TurView armdCli(final String device) throws IOException {
-        requireArmd();
         final List<String> cmd = new ArrayList<>(armdCommand());
         cmd.addAll(List.of("probe", "tur", device, "--json", "--timeout", Integer.toString(TUR_TIMEOUT_MS)));
         final Tools.Output o = Tools.run(cmd, TOOL_TIMEOUT);
@@ -395,20 +389,6 @@ public final class ScsiGuest {
         return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
             "armd.Main");
-    }
-
-    /** Ends the case as skipped when armd's probe is not on this branch yet (the reference steps ran). */
-    private static void requireArmd() {
-        if (!ArmdTur.available()) {
-            throw new Skipped("armd.probe.TurProbe is not on this branch yet");
-        }
-    }
-
-    /** A case that cannot run here: reported as SKIP, not as a failure. */
-    private static final class Skipped extends RuntimeException {
-        Skipped(final String why) {
-            super(why);
-        }
     }
 
     private static void expect(final TurView t, final String outcome, final String verdict) {
