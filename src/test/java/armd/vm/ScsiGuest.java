@@ -63,7 +63,8 @@ public final class ScsiGuest {
         cases.put("cd: eject: NOT READY 3a/00 medium not present", this::cdEject);
         cases.put("cd: new medium: UNIT ATTENTION 28/00 after one retry, then GOOD", this::cdChangeMedium);
         cases.put("disk: offline in sysfs gives ENXIO", this::diskOffline);
-        cases.put("disk: unplugged: ENODEV on the open descriptor, ENOENT on a new open; plugged back: GOOD", this::diskUnplug);
+        cases.put("disk: unplugged: ENODEV on the open descriptor, ENOENT on a new open; plugged back: GOOD",
+            this::diskUnplug);
         cases.put("scsi_debug: NOT READY 04/01 becoming ready, then GOOD", this::debugBecomingReady);
         cases.put("scsi_debug: NOT READY 04/02 after a stop", this::debugStopped);
         cases.put("scsi_debug: UNIT ATTENTION 2a/09 after a capacity change is retried", this::debugCapacity);
@@ -80,8 +81,8 @@ public final class ScsiGuest {
                 System.out.println("--- " + c.getKey());
                 try {
                     c.getValue().run();
-                    System.out.println(CASE_MARK + "PASS " + c.getKey() + "\t" + (System.nanoTime() - startNs) / 1_000_000
-                        + " ms");
+                    final long ms = (System.nanoTime() - startNs) / 1_000_000;
+                    System.out.println(CASE_MARK + "PASS " + c.getKey() + "\t" + ms + " ms");
                 } catch (Exception | AssertionError e) {
                     failed++;
                     e.printStackTrace(System.out);
@@ -217,7 +218,8 @@ public final class ScsiGuest {
                     if (!"HEALTHY".equals(now.outcome())) {
                         if (faultNs == 0) {
                             faultNs = System.nanoTime();
-                            System.out.println("  first fault after " + (faultNs - startNs) / 1_000_000 + " ms: " + now);
+                            System.out.println("  first fault after " + (faultNs - startNs) / 1_000_000 + " ms: "
+                                + now);
                         }
                         last = now;
                         if (now.errno() == TurView.ENODEV) {
@@ -231,7 +233,8 @@ public final class ScsiGuest {
                 detectMs.add((faultNs - startNs) / 1_000_000);
                 waitUntil(() -> !Files.exists(SG_CLASS.resolve(name)), "the unplugged disk's " + name + " to go");
                 final TurView fresh = armd(disk);
-                check(fresh.errno() == TurView.ENOENT && "ERROR".equals(fresh.outcome()), "a new open: ENOENT: " + fresh);
+                check(fresh.errno() == TurView.ENOENT && "ERROR".equals(fresh.outcome()),
+                    "a new open: ENOENT: " + fresh);
                 if (round == 1) {
                     final TurView cli = armdCli(disk);
                     check(cli.exitCode() == 3 && cli.detail().contains(disk), "the command exits 3 naming it: " + cli);

@@ -74,22 +74,22 @@ public final class ScsiVm {
 
     /**
      * Installs the guest's packages when missing (root only) and builds its kernel and initramfs (cached).
-     * Returns null when ready, else the reason the guest cannot be booted on this machine.
+     * Returns null when ready, else the reason the guest cannot be booted on this machine (a package or the
+     * kernel download is not to be had). Throws when the image build itself is broken: that is a bug to fix.
      */
-    public String prepare() {
-        try {
-            final Run setup = exec(List.of(projectDir.resolve("scripts/vm/setup").toString()), IMAGE_TIMEOUT);
-            if (setup.exitCode != 0) {
-                return "scripts/vm/setup failed: " + setup.output.strip();
-            }
-            final Run image = exec(List.of(projectDir.resolve("scripts/vm/image").toString()), IMAGE_TIMEOUT);
-            if (image.exitCode != 0) {
-                return "scripts/vm/image failed: " + image.output.strip();
-            }
-            return null;
-        } catch (IOException e) {
-            return e.getMessage();
+    public String prepare() throws IOException {
+        final Run setup = exec(List.of(projectDir.resolve("scripts/vm/setup").toString()), IMAGE_TIMEOUT);
+        if (setup.exitCode != 0) {
+            return "scripts/vm/setup failed: " + setup.output.strip();
         }
+        final Run image = exec(List.of(projectDir.resolve("scripts/vm/image").toString()), IMAGE_TIMEOUT);
+        if (image.exitCode == 3) {
+            return "scripts/vm/image: " + image.output.strip();
+        }
+        if (image.exitCode != 0) {
+            throw new IOException("scripts/vm/image exited " + image.exitCode + ": " + image.output.strip());
+        }
+        return null;
     }
 
     /**

@@ -88,7 +88,8 @@ class ScsiVmIT {
 
     @Test
     void theCaseLinesAreRead() {
-        final Map<String, String> c = cases("noise\nARMD-CASE PASS disk: GOOD\t12 ms\nARMD-CASE FAIL cd: eject\tUA: x\n");
+        final Map<String, String> c = cases("noise\nARMD-CASE PASS disk: GOOD\t12 ms\n"
+            + "ARMD-CASE FAIL cd: eject\tUA: x\n");
         assertEquals("PASS 12 ms", c.get("disk: GOOD"));
         assertEquals("FAIL UA: x", c.get("cd: eject"));
     }
