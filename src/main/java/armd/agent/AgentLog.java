@@ -5,10 +5,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
-/** The agent's log: one line per event, UTC timestamp, server name; thread-safe. */
+/** The agent's log: one line per event, UTC timestamp in microseconds, server name; thread-safe. */
 public final class AgentLog {
     private static final DateTimeFormatter TS =
-        DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+        DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
     private final String server;
     private final PrintStream out;

@@ -55,7 +55,17 @@ public final class ClusterAgent implements NodeEffects, AutoCloseable {
     private final ByteBuffer published = ByteBuffer.allocate(StatePayload.MAX_SIZE);
     private final Map<Integer, Consumer<OpResult>> pendingOps = new HashMap<>();
     private final List<Waiter> waiters = new ArrayList<>();
-    private final HeartbeatLink.PayloadSink sink = this::onPayload;
+    private final HeartbeatLink.PayloadSink sink = new HeartbeatLink.PayloadSink() {
+        @Override
+        public void onPayload(final int sender, final long inc, final int path, final ByteBuffer buf, final long rxNs) {
+            ClusterAgent.this.onPayload(sender, inc, path, buf, rxNs);
+        }
+
+        @Override
+        public void onRefused(final int sender, final long nowNs) {
+            node.onRefused(sender, nowNs);
+        }
+    };
     private volatile boolean running = true;
 
     private record Waiter(BooleanSupplier done, long deadlineNs, Consumer<Boolean> then) {

@@ -23,5 +23,9 @@ public interface HeartbeatLink extends AutoCloseable {
          * the kernel at {@code rxNs} (System.nanoTime clock); {@code payload} is valid only during the call.
          */
         void onPayload(int sender, long incarnation, int path, ByteBuffer payload, long rxNs);
+
+        /** Server {@code sender}'s heartbeat port was refused (ICMP port unreachable) at {@code nowNs}. */
+        default void onRefused(final int sender, final long nowNs) {
+        }
     }
 }

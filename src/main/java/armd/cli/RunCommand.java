@@ -1,9 +1,118 @@
 package armd.cli;
 
-/** Placeholder: replaced by the issue that builds this command. */
+import armd.action.ScriptRunner;
+import armd.agent.AgentLog;
+import armd.agent.ClusterAgent;
+import armd.agent.ControlBridge;
+import armd.agent.ScriptRunnerLauncher;
+import armd.agent.StateFileMemory;
+import armd.agent.UdpHeartbeatLink;
+import armd.cluster.Op;
+import armd.config.ClusterConfig;
+import armd.config.ClusterKey;
+import armd.config.ConfigParser;
+import armd.sys.SysException;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * {@code armd run}: the cluster agent of one server. Runs until SIGTERM/SIGINT, which stops this server's
+ * groups and hands them over (a server shutdown) before exiting.
+ */
 public final class RunCommand implements Command {
+    static final String USAGE = """
+        usage: armd run --config FILE --server NAME [--socket PATH] [--state-dir DIR]
+          Runs the cluster agent of server NAME (a [server NAME] section of FILE) in the foreground; the log
+          goes to standard output. --socket and --state-dir override the configuration (for several agents on
+          one machine). SIGTERM or SIGINT: this server's groups stop (SERVERSHUTDOWN) and move on, then exit 0.
+        exit codes: 0 stopped cleanly, 2 bad configuration or command line, 3 system error (address not on
+          this host, port in use, state directory not writable).""";
+
     @Override
-    public int run(final String[] args) {
-        throw new OperatorException(Exit.USAGE, "not built yet");
+    public int run(final String[] argv) throws Exception {
+        final Args args = Args.parse(argv, Set.of("config", "server", "socket", "state-dir"), Set.of("help"));
+        if (args.flag("help")) {
+            System.out.println(USAGE);
+            return Exit.OK;
+        }
+        args.maxPositionals(0);
+        final Path file = Path.of(args.required("config"));
+        final String name = args.required("server");
+        final ClusterConfig config = ConfigParser.load(file);
+        final ClusterConfig.Server me = config.server(name).orElseThrow(() -> OperatorException.usage(
+            "server '" + name + "' is not in " + file + " (its servers: "
+                + config.servers().stream().map(ClusterConfig.Server::name).collect(Collectors.joining(", "))
+                + ")"));
+        final byte[] key = ClusterKey.load(config.keyFile());
+        final Path socket = args.value("socket") != null ? Path.of(args.value("socket")) : config.socketPath();
+        final Path stateDir = (args.value("state-dir") != null ? Path.of(args.value("state-dir"))
+            : config.stateDir()).resolve(name);
+        final AgentLog log = new AgentLog(name, System.out);
+        final String[] groupNames = config.groups().stream().map(ClusterConfig.Group::name).toArray(String[]::new);
+        final StateFileMemory memory = new StateFileMemory(stateDir, groupNames, log);
+        final Instant now = Instant.now();
+        final long incarnation = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+
+        final UdpHeartbeatLink link;
+        try {
+            link = new UdpHeartbeatLink(config, me.id(), key, incarnation, log);
+        } catch (SysException e) {
+            throw OperatorException.system("heartbeat on " + me.addresses() + " port " + config.heartbeat().port()
+                + ": " + e.getMessage() + " (is each address of [server " + name + "] configured on this host?)");
+        }
+        if (link.schedulerResult() < 0) {
+            log.line("heartbeat sender runs at normal priority (SCHED_FIFO not permitted: run as root)");
+        }
+        final String bin = System.getProperty("armd.bin");
+        final ScriptRunner runner = new ScriptRunner(ScriptRunner.Settings.of(bin == null ? null : Path.of(bin),
+            socket), (group, script, text) -> log.line("group " + group + " " + script + ": " + text));
+        final ClusterAgent agent = new ClusterAgent(config, me.id(), incarnation, link,
+            new ScriptRunnerLauncher(config, runner, log), memory, log);
+        final ControlBridge control = ControlBridge.start(config, agent, socket, log);
+
+        final CountDownLatch stopped = new CountDownLatch(1);
+        final Thread hook = new Thread(() -> {
+            log.line("signal received: shutting this server down (groups stop and move on)");
+            final CountDownLatch done = new CountDownLatch(1);
+            agent.operation(Op.SERVER_SHUTDOWN, -1, me.id(), r -> done.countDown(), r -> {
+                log.line(r);
+                done.countDown();
+            });
+            try {
+                done.await(maxScriptTimeoutMs(config) * 2 + 5_000, TimeUnit.MILLISECONDS);
+                agent.stop();
+                stopped.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "armd-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        log.line("armd agent of server " + name + " (id " + me.id() + ") of cluster " + config.name()
+            + ": heartbeats every " + config.heartbeat().intervalMs() + " ms, timeout "
+            + config.heartbeat().timeoutMs() + " ms, control socket " + socket);
+        try {
+            agent.run();
+        } finally {
+            control.close();
+            link.close();
+            runner.close();
+            agent.close();
+            log.line("agent stopped");
+            stopped.countDown();
+        }
+        return Exit.OK;
+    }
+
+    private static long maxScriptTimeoutMs(final ClusterConfig config) {
+        long max = 0;
+        for (final ClusterConfig.Group g : config.groups()) {
+            max = Math.max(max, g.scriptTimeoutMs());
+        }
+        return max;
     }
 }

@@ -1,17 +1,5 @@
 package armd.sys.ns;
 
-import armd.sys.Errno;
-import armd.sys.Libc;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.Callable;
 
 /**
@@ -22,41 +10,7 @@ import java.util.concurrent.Callable;
  * <p>Needs CAP_SYS_ADMIN. Call only from platform threads (a virtual thread may change carrier).
  */
 public final class NetNamespace {
-    /** linux/sched.h: CLONE_NEWNET, the nstype for a network namespace. */
-    static final int CLONE_NEWNET = 0x40000000;
-    /** fcntl.h: O_RDONLY | O_CLOEXEC. */
-    static final int O_RDONLY_CLOEXEC = 0x80000;
-    /** Where iproute2 keeps its named namespaces (bind mounts of /proc/PID/ns/net). */
-    static final String NETNS_RUN_DIR = "/run/netns/";
-
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SETNS = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("setns").orElseThrow(() -> new UnsatisfiedLinkError("libc: setns")),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-        Linker.Option.captureCallState("errno"));
-
     private NetNamespace() {
-    }
-
-    /** setns(2): 0 or -errno. */
-    static int setns(final int fd, final int nstype) {
-        try (Arena a = Arena.ofConfined()) {
-            final MemorySegment c = a.allocate(CAPTURE_LAYOUT);
-            final int rc = (int) SETNS.invokeExact(c, fd, nstype);
-            return rc == -1 ? -(int) ERRNO.get(c, 0L) : rc;
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
-    }
-
-    private static int openPath(final String path) {
-        try (Arena a = Arena.ofConfined()) {
-            return Errno.check(Libc.open(a.allocateFrom(path), O_RDONLY_CLOEXEC, 0), "open", path);
-        }
     }
 
     /**
@@ -67,21 +21,8 @@ public final class NetNamespace {
         if (name.isEmpty() || name.contains("/")) {
             throw new IllegalArgumentException("network namespace name: " + name);
         }
-        final int home = openPath("/proc/thread-self/ns/net");
-        try {
-            final int target = openPath(NETNS_RUN_DIR + name);
-            try {
-                Errno.check(setns(target, CLONE_NEWNET), "setns", name);
-            } finally {
-                Libc.close(target);
-            }
-            try {
-                return body.call();
-            } finally {
-                Errno.check(setns(home, CLONE_NEWNET), "setns", "/proc/thread-self/ns/net");
-            }
-        } finally {
-            Libc.close(home);
+        try (armd.sys.NetNamespace.Scope s = armd.sys.NetNamespace.enter(name)) {
+            return body.call();
         }
     }
 }

@@ -1,2 +1,2 @@
-/** Process-level syscalls the JDK lacks: signalling a whole process group. */
+/** Process handles: pidfds (open, signal) and a poll set that waits on them, for armload/armkill. */
 package armd.sys.proc;

@@ -1,0 +1,83 @@
+/* arm_cmd.c: shared helpers of the arm* commands (arm_cmd.h) */
+#include "arm_cmd.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arm_client.h"
+#include "arm_codec.h"
+
+const char *arm_env(const char *name)
+{
+    const char *v = getenv(name);
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+void arm_cmd_error(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int arm_cmd_usage_error(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see '%s --help')\n", prog);
+    return ARM_EXIT_USAGE;
+}
+
+int arm_parse_uint(const char *s, long max, long *out)
+{
+    if (s == NULL || *s == '\0' || strlen(s) > 10) {
+        return -1;
+    }
+    long v = 0;
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9') {
+            return -1;
+        }
+        v = v * 10 + (*p - '0');
+    }
+    if (v > max) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int arm_cmd_request(const char *prog, unsigned type, unsigned flags, const char *const *fields, size_t n)
+{
+    struct arm_reply reply;
+    int rc = arm_call(type, flags, fields, n, arm_client_timeout_ms(), &reply);
+    if (rc < 0) {
+        arm_cmd_error(prog, "%s", arm_last_error());
+        return arm_client_error_exit(rc);
+    }
+    if (reply.status != ARM_ST_OK) {
+        /* one line: the agent's message up to its first newline */
+        size_t len = strcspn(reply.text, "\n");
+        fprintf(stderr, "%s: %.*s\n", prog, (int)len, reply.text);
+        return arm_status_exit(reply.status);
+    }
+    if (reply.len > 0) {
+        fwrite(reply.text, 1, reply.len, stdout);
+        if (reply.text[reply.len - 1] != '\n') {
+            fputc('\n', stdout);
+        }
+    }
+    if (fflush(stdout) != 0) {
+        arm_cmd_error(prog, "cannot write the output: stdout closed");
+        return ARM_EXIT_SYSTEM;
+    }
+    return ARM_EXIT_OK;
+}

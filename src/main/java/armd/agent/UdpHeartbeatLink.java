@@ -1,0 +1,122 @@
+package armd.agent;
+
+import armd.config.ClusterConfig;
+import armd.heartbeat.HeartbeatHandler;
+import armd.heartbeat.HeartbeatReceiver;
+import armd.heartbeat.HeartbeatSender;
+import armd.heartbeat.HeartbeatStats;
+import armd.heartbeat.UdpHeartbeatTransport;
+import armd.wire.HeartbeatFrame;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The agent's heartbeats over UDP: one path per heartbeat network of the configuration (multicast to the
+ * group, or unicast to every peer's address on that network), authenticated with the cluster key; a
+ * real-time sender thread; the receiver drained on the agent thread.
+ */
+public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
+    /** Frame type of a cluster-state heartbeat. */
+    static final int TYPE_STATE = 1;
+    /** SCHED_FIFO priority of the sender thread (when permitted). */
+    static final int SENDER_PRIORITY = 50;
+
+    private final UdpHeartbeatTransport transport;
+    private final HeartbeatSender sender;
+    private final HeartbeatReceiver receiver;
+    private final byte[] out = new byte[HeartbeatFrame.MAX_PAYLOAD_LENGTH];
+    private byte[] wrapped;
+    private ByteBuffer view;
+    private PayloadSink sink;
+
+    /** Opens the sockets (in the calling thread's network namespace) and starts the sender thread. */
+    public UdpHeartbeatLink(final ClusterConfig config, final int self, final byte[] key, final long incarnation,
+                            final AgentLog log) {
+        final ClusterConfig.Heartbeat hb = config.heartbeat();
+        final ClusterConfig.Server me = config.servers().get(self);
+        final List<UdpHeartbeatTransport.Path> paths = new ArrayList<>();
+        for (int p = 0; p < me.addresses().size(); p++) {
+            final Inet4Address local = (Inet4Address) me.addresses().get(p);
+            if (hb.multicastGroup() != null) {
+                paths.add(UdpHeartbeatTransport.Path.multicast(null, local, (Inet4Address) hb.multicastGroup(),
+                    hb.port()));
+            } else {
+                final List<UdpHeartbeatTransport.Peer> peers = new ArrayList<>();
+                for (final ClusterConfig.Server s : config.servers()) {
+                    if (s.id() != self && p < s.addresses().size()) {
+                        final InetAddress a = s.addresses().get(p);
+                        peers.add(new UdpHeartbeatTransport.Peer(s.id(), (Inet4Address) a));
+                    }
+                }
+                paths.add(UdpHeartbeatTransport.Path.unicast(null, local, hb.port(), peers));
+            }
+        }
+        this.transport = UdpHeartbeatTransport.open(paths, UdpHeartbeatTransport.Options.DEFAULT);
+        final int clusterId = HeartbeatFrame.clusterId(config.name());
+        this.receiver = new HeartbeatReceiver(transport, key, clusterId, self, config.servers().size());
+        this.sender = new HeartbeatSender(transport, key, clusterId, self, incarnation,
+            hb.intervalMs() * 1_000_000L, SENDER_PRIORITY);
+        sender.start();
+    }
+
+    @Override
+    public void publish(final ByteBuffer payload) {
+        final int len = payload.remaining();
+        payload.get(out, 0, len);
+        sender.publish(TYPE_STATE, 0, out, 0, len);
+    }
+
+    @Override
+    public int drain(final PayloadSink s) {
+        sink = s;
+        try {
+            return receiver.poll(this);
+        } finally {
+            sink = null;
+        }
+    }
+
+    @Override
+    public void onHeartbeat(final int pathIndex, final HeartbeatFrame frame, final boolean fresh, final long rxNs) {
+        if (frame.type() != TYPE_STATE) {
+            return;
+        }
+        final byte[] buf = frame.buffer();
+        if (buf != wrapped) {
+            wrapped = buf;
+            view = ByteBuffer.wrap(buf);
+        }
+        view.limit(frame.payloadOffset() + frame.payloadLength()).position(frame.payloadOffset());
+        sink.onPayload(frame.senderId(), frame.incarnation(), pathIndex, view, rxNs);
+    }
+
+    @Override
+    public void onPeerRefused(final int pathIndex, final int peerId, final long nowNs) {
+        sink.onRefused(peerId, nowNs);
+    }
+
+    @Override
+    public int[] fds() {
+        return transport.fds();
+    }
+
+    /** Drop and delivery counters. */
+    public HeartbeatStats stats() {
+        return transport.stats();
+    }
+
+    /** The sender's scheduler result: 0 when the sender runs at real-time priority, else -errno. */
+    public int schedulerResult() {
+        return sender.schedulerResult();
+    }
+
+    @Override
+    public void close() {
+        sender.close();
+        transport.close();
+    }
+}

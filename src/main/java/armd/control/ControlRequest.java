@@ -1,0 +1,336 @@
+package armd.control;
+
+import armd.wire.ControlCodec;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One control request, typed: the agent switches over these exhaustively. {@link #of} builds one from a
+ * decoded message and {@link #toMessage} encodes it (the Java client); both check the same limits.
+ */
+public sealed interface ControlRequest {
+    /** The largest pid Linux hands out (PID_MAX_LIMIT, include/linux/threads.h). */
+    int PID_MAX = 4_194_304;
+
+    /** The wire type (ARM_REQ_* in arm_protocol.h). */
+    int type();
+
+    /** The wire fields in order. */
+    List<String> fields();
+
+    /** The wire flags. */
+    default int flags() {
+        return 0;
+    }
+
+    /** Encodes this request as a protocol message. */
+    default ControlCodec.Message toMessage() {
+        return new ControlCodec.Message(type(), flags(), 0, fields());
+    }
+
+    /** Start the cluster (every server's groups by their policies). */
+    record ClusterStart() implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_CLUSTER_START;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of();
+        }
+    }
+
+    /** Shut the whole cluster down (ARMS_FACTOR CLUSTERSHUTDOWN). */
+    record ClusterShutdown() implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_CLUSTER_SHUTDOWN;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of();
+        }
+    }
+
+    /** Shut a server down as a cluster member (SERVERSHUTDOWN); empty = this server. */
+    record ServerShutdown(Optional<String> server) implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_SERVER_SHUTDOWN;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of(server.orElse(""));
+        }
+    }
+
+    /** Cut a server off from the cluster (CLUSTERLEAVE); empty = this server. */
+    record ServerLeave(Optional<String> server) implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_SERVER_LEAVE;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of(server.orElse(""));
+        }
+    }
+
+    /** Return a server to the cluster (RECOVER runs); empty = this server. */
+    record ServerReturn(Optional<String> server) implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_SERVER_RETURN;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of(server.orElse(""));
+        }
+    }
+
+    /** Start a group, on {@code server} or (empty) by its policy. */
+    record GroupStart(String group, Optional<String> server) implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_GROUP_START;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of(group, server.orElse(""));
+        }
+    }
+
+    /** Stop a group (GROUPSTOP). */
+    record GroupStop(String group) implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_GROUP_STOP;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of(group);
+        }
+    }
+
+    /** Move a group (GROUPMOVE) to {@code server} or (empty) to the next server of its policy. */
+    record GroupMove(String group, Optional<String> server) implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_GROUP_MOVE;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of(group, server.orElse(""));
+        }
+    }
+
+    /** Fail a group over to the next server of its policy (armfover GROUP; GROUPFAILOVER). */
+    record GroupFailover(String group) implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_GROUP_FAILOVER;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of(group);
+        }
+    }
+
+    /** Servers and groups, as text or (json) one JSON object. */
+    record Status(boolean json) implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_STATUS;
+        }
+
+        @Override
+        public int flags() {
+            return json ? ControlCodec.FLAG_JSON : 0;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of();
+        }
+    }
+
+    /** A line for the agent's log (armlog), naming the group and script (start or stop) when known. */
+    record Log(Optional<String> group, Optional<String> script, String message) implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_LOG;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of(group.orElse(""), script.orElse(""), message);
+        }
+    }
+
+    /** What the agent does when a watched process disappears and the in-place restarts are used up. */
+    enum LoadAction {
+        /** Fail the group over (stop GROUPFAILOVER, RECOVER here, FAILOVER on the next server). */
+        FAILOVER,
+        /** Restart the group on this server (stop GROUPRESTART, then RECOVER, then START). */
+        RESTART;
+
+        /** The wire word. */
+        public String word() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * Watch process {@code pid} (started by armload) for group {@code group} under the name {@code id};
+     * when it disappears restart in place up to {@code restarts} times, {@code waitSec} apart, then act.
+     */
+    record Load(String group, String id, int pid, LoadAction action, int restarts, int waitSec, String command)
+        implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_LOAD;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of(group, id, Integer.toString(pid), action.word(), Integer.toString(restarts),
+                Integer.toString(waitSec), command);
+        }
+    }
+
+    /** Stop the process watched as {@code id} in {@code group}: SIGTERM, up to {@code timeoutMs}, SIGKILL. */
+    record Kill(String group, String id, int timeoutMs) implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_KILL;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of(group, id, Integer.toString(timeoutMs));
+        }
+    }
+
+    /** Shut this server down as a cluster member so that its groups fail over (armdown). */
+    record Down() implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_DOWN;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of();
+        }
+    }
+
+    /** The mount points of the group's disk resources, one a line (armlsmnt). */
+    record ListMounts(String group) implements ControlRequest {
+        @Override
+        public int type() {
+            return ControlCodec.REQ_LSMNT;
+        }
+
+        @Override
+        public List<String> fields() {
+            return List.of(group);
+        }
+    }
+
+    /** A request the agent cannot act on: the message names the field and what is wrong (status USAGE). */
+    final class InvalidException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        /** One line. */
+        public InvalidException(final String message) {
+            super(message);
+        }
+    }
+
+    /** The typed request of a decoded message (its type and field count already checked by the codec). */
+    static ControlRequest of(final ControlCodec.Message m) throws InvalidException {
+        final List<String> f = m.fields();
+        return switch (m.type()) {
+            case ControlCodec.REQ_CLUSTER_START -> new ClusterStart();
+            case ControlCodec.REQ_CLUSTER_SHUTDOWN -> new ClusterShutdown();
+            case ControlCodec.REQ_SERVER_SHUTDOWN -> new ServerShutdown(optionalName(f.get(0), "server"));
+            case ControlCodec.REQ_SERVER_LEAVE -> new ServerLeave(optionalName(f.get(0), "server"));
+            case ControlCodec.REQ_SERVER_RETURN -> new ServerReturn(optionalName(f.get(0), "server"));
+            case ControlCodec.REQ_GROUP_START -> new GroupStart(name(f.get(0), "group"),
+                optionalName(f.get(1), "server"));
+            case ControlCodec.REQ_GROUP_STOP -> new GroupStop(name(f.get(0), "group"));
+            case ControlCodec.REQ_GROUP_MOVE -> new GroupMove(name(f.get(0), "group"),
+                optionalName(f.get(1), "server"));
+            case ControlCodec.REQ_GROUP_FAILOVER -> new GroupFailover(name(f.get(0), "group"));
+            case ControlCodec.REQ_STATUS -> new Status((m.flags() & ControlCodec.FLAG_JSON) != 0);
+            case ControlCodec.REQ_LOG -> new Log(optionalName(f.get(0), "group"), script(f.get(1)), f.get(2));
+            case ControlCodec.REQ_LOAD -> new Load(name(f.get(0), "group"), name(f.get(1), "id"),
+                number(f.get(2), "pid", 1, PID_MAX), action(f.get(3)), number(f.get(4), "restarts", 0, 1000),
+                number(f.get(5), "wait", 0, 86_400), f.get(6));
+            case ControlCodec.REQ_KILL -> new Kill(name(f.get(0), "group"), name(f.get(1), "id"),
+                number(f.get(2), "timeout", 0, 3_600_000));
+            case ControlCodec.REQ_DOWN -> new Down();
+            case ControlCodec.REQ_LSMNT -> new ListMounts(name(f.get(0), "group"));
+            default -> throw new InvalidException(String.format("not a request type: 0x%04x", m.type()));
+        };
+    }
+
+    private static String name(final String s, final String what) throws InvalidException {
+        if (s.isEmpty()) {
+            throw new InvalidException("empty " + what + " name");
+        }
+        if (s.length() > 255) {
+            throw new InvalidException(what + " name longer than 255 characters");
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isISOControl(s.charAt(i)) || Character.isWhitespace(s.charAt(i))) {
+                throw new InvalidException(what + " name '" + s.strip() + "' contains a space or control character");
+            }
+        }
+        return s;
+    }
+
+    private static Optional<String> optionalName(final String s, final String what) throws InvalidException {
+        return s.isEmpty() ? Optional.empty() : Optional.of(name(s, what));
+    }
+
+    private static Optional<String> script(final String s) throws InvalidException {
+        return switch (s) {
+            case "" -> Optional.empty();
+            case "start", "stop" -> Optional.of(s);
+            default -> throw new InvalidException("script must be start, stop or empty, not '" + s + "'");
+        };
+    }
+
+    private static LoadAction action(final String s) throws InvalidException {
+        return switch (s) {
+            case "failover" -> LoadAction.FAILOVER;
+            case "restart" -> LoadAction.RESTART;
+            default -> throw new InvalidException("action must be failover or restart, not '" + s + "'");
+        };
+    }
+
+    private static int number(final String s, final String what, final int min, final int max)
+        throws InvalidException {
+        Objects.requireNonNull(s);
+        if (s.isEmpty() || s.length() > 10 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new InvalidException(what + " must be a whole number, not '" + s + "'");
+        }
+        final long n = Long.parseLong(s);
+        if (n < min || n > max) {
+            throw new InvalidException(what + " must be between " + min + " and " + max + ", not " + n);
+        }
+        return (int) n;
+    }
+}

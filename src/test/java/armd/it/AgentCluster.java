@@ -1,0 +1,286 @@
+package armd.it;
+
+import armd.config.ClusterKey;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/**
+ * Test fixture: a real cluster of armd agents, one process per server, each in its own network namespace,
+ * all joined by a bridge (192.0.2.0/24, heartbeats by multicast on 239.192.0.1). Every group's start and
+ * stop script appends one line per run to a shared record file:
+ * {@code server script group ARMS_EVENT ARMS_SERVER ARMS_PRIORITY ARMS_FACTOR ARMS_DISK}.
+ * Groups are the guide's: A (server1, server2, ...), B (server2, server1, ...), C (server1, server2, ...).
+ * {@link #close()} kills every agent it started (by PID) and removes namespaces and files.
+ */
+public final class AgentCluster implements AutoCloseable {
+    private final Netns net;
+    private final int servers;
+    private final Path dir;
+    private final Path config;
+    private final Path record;
+    private final String[] namespaces;
+    private final Process[] agents;
+
+    /**
+     * Heartbeat settings of the cluster.
+     *
+     * @param intervalMs heartbeat interval
+     * @param timeoutMs  heartbeat timeout
+     * @param multicast  multicast (else unicast to every peer)
+     */
+    public record Heartbeat(int intervalMs, int timeoutMs, boolean multicast) {
+        /** Settings with room for a loaded test machine: 20 ms, 600 ms, multicast. */
+        public static final Heartbeat TESTS = new Heartbeat(20, 600, true);
+    }
+
+    private final Heartbeat heartbeat;
+
+    /** Makes the namespaces, key, configuration and scripts; starts no agent. */
+    public AgentCluster(final String tag, final int servers, final boolean autoReturn) throws IOException {
+        this(tag, servers, autoReturn, Heartbeat.TESTS);
+    }
+
+    /** Makes the namespaces, key, configuration and scripts, with {@code heartbeat}; starts no agent. */
+    public AgentCluster(final String tag, final int servers, final boolean autoReturn, final Heartbeat heartbeat)
+        throws IOException {
+        this.heartbeat = heartbeat;
+        this.servers = servers;
+        this.net = new Netns(tag);
+        this.namespaces = new String[servers];
+        this.agents = new Process[servers];
+        this.dir = Files.createTempDirectory("armd-it-");
+        boolean ok = false;
+        try {
+            final String hub = net.namespace("hub");
+            net.bridge(hub, "br0");
+            for (int i = 0; i < servers; i++) {
+                namespaces[i] = net.namespace("s" + (i + 1));
+                net.veth(namespaces[i], "eth0", hub, "p" + (i + 1));
+                net.attach(hub, "p" + (i + 1), "br0");
+                net.address(namespaces[i], "eth0", address(i) + "/24");
+            }
+            this.record = dir.resolve("record");
+            Files.writeString(record, "");
+            final Path key = dir.resolve("armd.key");
+            Files.writeString(key, ClusterKey.format(ClusterKey.generate()), StandardCharsets.US_ASCII);
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+            script("start");
+            script("stop");
+            this.config = dir.resolve("armd.conf");
+            Files.writeString(config, configText(autoReturn));
+            ok = true;
+        } finally {
+            if (!ok) {
+                close();
+            }
+        }
+    }
+
+    /** Server i's address (0-based). */
+    public static String address(final int i) {
+        return "192.0.2." + (11 + i);
+    }
+
+    private void script(final String which) throws IOException {
+        final Path s = dir.resolve(which + ".sh");
+        Files.writeString(s, "#!/bin/sh\n"
+            + "ns=$(ip netns identify $$)\n"
+            + "echo \"${ns#" + net.prefix() + "s} " + which
+            + " $ARMS_GROUPNAME $ARMS_EVENT $ARMS_SERVER $ARMS_PRIORITY ${ARMS_FACTOR:--} $ARMS_DISK\" >> "
+            + record + "\n"
+            + "echo \"" + which + " $ARMS_GROUPNAME $ARMS_EVENT\"\n");
+        Files.setPosixFilePermissions(s, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private String configText(final boolean autoReturn) {
+        final StringBuilder sb = new StringBuilder();
+        sb.append("[cluster]\nname = it\nkey-file = armd.key\nauto-return = ").append(autoReturn ? "yes" : "no")
+            .append("\nstartup-wait = 10s\nstate-dir = state\nsocket = armd.sock\n\n");
+        sb.append("[heartbeat]\nport = 7405\nmulticast-group = ").append(heartbeat.multicast() ? "239.192.0.1" : "none")
+            .append("\ninterval = ").append(heartbeat.intervalMs()).append("ms\ntimeout = ")
+            .append(heartbeat.timeoutMs()).append("ms\n\n");
+        for (int i = 0; i < servers; i++) {
+            sb.append("[server server").append(i + 1).append("]\naddress = ").append(address(i)).append("\n\n");
+        }
+        final List<String> forward = new ArrayList<>();
+        for (int i = 0; i < servers; i++) {
+            forward.add("server" + (i + 1));
+        }
+        final List<String> b = new ArrayList<>(forward);
+        b.set(0, "server2");
+        b.set(1, "server1");
+        group(sb, "A", forward);
+        group(sb, "B", b);
+        group(sb, "C", forward);
+        return sb.toString();
+    }
+
+    private static void group(final StringBuilder sb, final String name, final List<String> policy) {
+        sb.append("[group ").append(name).append("]\npolicy = ").append(String.join(", ", policy))
+            .append("\nstart = start.sh\nstop = stop.sh\nscript-timeout = 20s\n\n");
+    }
+
+    /** The control socket of server i (0-based). */
+    public Path socket(final int i) {
+        return dir.resolve("s" + (i + 1) + ".sock");
+    }
+
+    /** The configuration file. */
+    public Path config() {
+        return config;
+    }
+
+    /** The agent log of server i. */
+    public Path log(final int i) {
+        return dir.resolve("server" + (i + 1) + ".log");
+    }
+
+    /** The namespace of server i. */
+    public String namespace(final int i) {
+        return namespaces[i];
+    }
+
+    /** The fixture's namespaces and links. */
+    public Netns net() {
+        return net;
+    }
+
+    /** Starts the agent of server i (0-based) in its namespace. */
+    public void start(final int i) throws IOException {
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final List<String> cmd = List.of("ip", "netns", "exec", namespaces[i], java,
+            "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+            "armd.Main", "run", "--config", config.toString(), "--server", "server" + (i + 1),
+            "--socket", socket(i).toString());
+        agents[i] = new ProcessBuilder(cmd).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log(i).toFile()))
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    }
+
+    /** Starts every agent. */
+    public void startAll() throws IOException {
+        for (int i = 0; i < servers; i++) {
+            start(i);
+        }
+    }
+
+    /** Removes server i's persisted state (its agent must not be running): its next start is a first start. */
+    public void wipeState(final int i) throws IOException {
+        final Path state = dir.resolve("state").resolve("server" + (i + 1));
+        if (Files.exists(state)) {
+            try (Stream<Path> walk = Files.walk(state)) {
+                for (final Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** The PID of server i's agent. */
+    public long pid(final int i) {
+        return agents[i].pid();
+    }
+
+    /** kill -9 of server i's agent (the process this fixture started), and waits for it to be gone. */
+    public void kill9(final int i) throws InterruptedException {
+        final Process p = agents[i];
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM to server i's agent; waits up to 60 s for it to exit; returns its exit code. */
+    public int terminate(final int i) throws InterruptedException {
+        final Process p = agents[i];
+        p.destroy();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("server" + (i + 1) + " did not exit within 60 s of SIGTERM");
+        }
+        return p.exitValue();
+    }
+
+    /** Whether server i's agent process is running. */
+    public boolean running(final int i) {
+        return agents[i] != null && agents[i].isAlive();
+    }
+
+    /** Every script run recorded so far, one line each. */
+    public List<String> records() throws IOException {
+        return Files.readAllLines(record).stream().filter(l -> !l.isBlank()).toList();
+    }
+
+    /** Waits until {@code n} script runs are recorded; fails after {@code timeoutS} with the logs. */
+    public List<String> awaitRecords(final int n, final int timeoutS) throws Exception {
+        await(() -> {
+            try {
+                return records().size() >= n;
+            } catch (IOException e) {
+                return false;
+            }
+        }, timeoutS, "expected " + n + " script runs");
+        return records();
+    }
+
+    /** Waits for {@code condition}, polling every 20 ms up to {@code timeoutS}; fails with the agents' logs. */
+    public void await(final BooleanSupplier condition, final int timeoutS, final String what) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError(what + " within " + timeoutS + " s\n" + diagnostics());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** The record file and every agent's log, for failure messages. */
+    public String diagnostics() {
+        final StringBuilder sb = new StringBuilder();
+        try {
+            sb.append("records:\n").append(String.join("\n", records())).append('\n');
+            for (int i = 0; i < servers; i++) {
+                if (Files.exists(log(i))) {
+                    final List<String> lines = Files.readAllLines(log(i));
+                    sb.append("--- server").append(i + 1).append(" log (last 60 lines):\n")
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())))
+                        .append('\n');
+                }
+            }
+        } catch (IOException e) {
+            sb.append("(cannot read: ").append(e.getMessage()).append(")");
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        for (final Process p : agents) {
+            if (p != null && p.isAlive()) {
+                p.destroyForcibly();
+                try {
+                    p.waitFor(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        net.close();
+        if (System.getenv("ARMD_KEEP_IT") == null) {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // a temp directory: best effort
+            }
+        }
+    }
+}
