@@ -1,0 +1,54 @@
+#!/bin/busybox sh
+# PID 1 of the SCSI test guest (packed into the initramfs by scripts/vm/image). Loads the virtio, SCSI and 9p
+# modules, mounts the host's root file system read-only over 9p at /newroot with proc, sys, dev and a writable
+# tmp inside, and runs the host's script named by armd.run= on the kernel command line chrooted into it. The
+# last console line is "ARMD-VM-EXIT <code>" (the script's exit code, 124 when armd.deadline= seconds passed),
+# then the guest powers off, which ends qemu.
+/bin/busybox --install -s
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+run=
+deadline=600
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in
+    armd.run=*) run=${arg#armd.run=} ;;
+    armd.deadline=*) deadline=${arg#armd.deadline=} ;;
+  esac
+done
+finish() {
+  echo "ARMD-VM-EXIT $1"
+  sync
+  poweroff -f
+  reboot -f
+}
+kver=$(uname -r)
+for rel in $(cat /etc/modules.load); do
+  insmod "/lib/modules/$kver/$rel" || echo "armd-vm: insmod $rel failed"
+done
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /newroot; then
+  echo "armd-vm: cannot mount the host root over 9p"
+  finish 125
+fi
+mount -t proc proc /newroot/proc
+mount -t sysfs sys /newroot/sys
+mount -t devtmpfs dev /newroot/dev
+mount -t tmpfs -o mode=1777 tmp /newroot/tmp
+# the host has no modules for this kernel: the guest's tools (busybox insmod/rmmod) and scsi_debug live here
+mkdir -p /newroot/tmp/vm
+cp /bin/busybox /newroot/tmp/vm/busybox
+cp "$(find /lib/modules/$kver -name 'scsi_debug.ko*' | head -n 1)" /newroot/tmp/vm/
+if [ -z "$run" ]; then
+  echo "armd-vm: no armd.run= on the kernel command line"
+  finish 125
+fi
+chroot /newroot /bin/sh "$run" </dev/null &
+child=$!
+( sleep "$deadline"; echo "armd-vm: deadline of $deadline s passed, stopping $run"; kill -9 $child ) &
+watchdog=$!
+wait $child
+rc=$?
+kill $watchdog 2>/dev/null
+[ $rc -eq 137 ] && rc=124
+finish $rc

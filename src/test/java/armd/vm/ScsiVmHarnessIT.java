@@ -1,0 +1,46 @@
+package armd.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import armd.it.Netns;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The SCSI test guest's harness itself: the guest's exit code and output come back, and a guest that
+ * overruns its deadline is killed. Shell commands only (no guest JVM), so each boot costs seconds.
+ */
+class ScsiVmHarnessIT {
+    private static ScsiVm vm;
+
+    @BeforeAll
+    static void prepare() throws IOException {
+        Netns.assumeRoot();
+        vm = new ScsiVm(Path.of("").toAbsolutePath());
+        final String why = vm.prepare();
+        if (why != null) {
+            System.err.println("*** SKIPPED: the SCSI test guest cannot be prepared here: " + why + " ***");
+        }
+        Assumptions.assumeTrue(why == null, "SCSI test guest: " + why);
+    }
+
+    @Test
+    void theGuestsExitCodeAndOutputComeBack() throws IOException {
+        final ScsiVm.Result r = vm.run("echo guest-says-hello; test -c /dev/sg0 && echo has-sg0; exit 3",
+            Duration.ofMinutes(3));
+        assertEquals(ScsiVm.Status.EXITED, r.status(), r.report());
+        assertEquals(3, r.exitCode(), r.report());
+        assertTrue(r.output().contains("guest-says-hello\n") && r.output().contains("has-sg0\n"), r.report());
+    }
+
+    @Test
+    void aGuestPastItsDeadlineIsKilled() throws IOException {
+        final ScsiVm.Result r = vm.run("sleep 600", Duration.ofSeconds(3));
+        assertEquals(ScsiVm.Status.DEADLINE, r.status(), r.report());
+    }
+}
