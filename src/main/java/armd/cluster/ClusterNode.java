@@ -359,9 +359,13 @@ public final class ClusterNode {
 
     // ---------------------------------------------------------------- decisions
 
+    /**
+     * Every other server is heard and none is still STOPPED: after a cluster start the stopped servers are
+     * about to start too, and deciding before they do would put their groups elsewhere.
+     */
     private boolean allHeard() {
         for (int s = 0; s < servers; s++) {
-            if (s != self && !peers.heard(s)) {
+            if (s != self && (!peers.heard(s) || status(s) == PeerStatus.STOPPED)) {
                 return false;
             }
         }
