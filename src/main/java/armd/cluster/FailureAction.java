@@ -1,0 +1,9 @@
+package armd.cluster;
+
+/** What a failed monitored resource does to its group (SPEC.md section 3). */
+public enum FailureAction {
+    /** Fail the group over to another server (when one is healthy and the failover counter allows it). */
+    FAILOVER,
+    /** Stop the group where it runs. */
+    STOP
+}
