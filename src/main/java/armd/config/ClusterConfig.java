@@ -19,10 +19,30 @@ import java.util.Optional;
  * @param socketPath   the control socket
  * @param servers      1 to 16 servers
  * @param groups       failover groups
+ * @param monitors     resource monitors ({@code [monitor NAME]} sections), in file order
  */
 public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat heartbeat, boolean autoReturn,
                             int startupWaitMs, Path stateDir, Path socketPath, List<Server> servers,
-                            List<Group> groups) {
+                            List<Group> groups, List<MonitorConfig> monitors) {
+
+    /** A configuration without monitors. */
+    public ClusterConfig(final Path file, final String name, final Path keyFile, final Heartbeat heartbeat,
+                         final boolean autoReturn, final int startupWaitMs, final Path stateDir,
+                         final Path socketPath, final List<Server> servers, final List<Group> groups) {
+        this(file, name, keyFile, heartbeat, autoReturn, startupWaitMs, stateDir, socketPath, servers, groups,
+            List.of());
+    }
+
+    /** This configuration with {@code newMonitors} as its monitors. */
+    public ClusterConfig withMonitors(final List<MonitorConfig> newMonitors) {
+        return new ClusterConfig(file, name, keyFile, heartbeat, autoReturn, startupWaitMs, stateDir, socketPath,
+            servers, groups, List.copyOf(newMonitors));
+    }
+
+    /** The monitors of group {@code groupId}, in file order. */
+    public List<MonitorConfig> monitorsOf(final int groupId) {
+        return monitors.stream().filter(m -> m.group() == groupId).toList();
+    }
 
     /** Maximum number of servers in a cluster (SPEC.md section 1). */
     public static final int MAX_SERVERS = 16;

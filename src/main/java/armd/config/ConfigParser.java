@@ -2,6 +2,8 @@ package armd.config;
 
 import armd.cli.Exit;
 import armd.cli.OperatorException;
+import armd.cluster.Destination;
+import armd.cluster.FailureAction;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -32,6 +34,8 @@ import java.util.regex.Pattern;
  * [heartbeat]            port, multicast-group, interval, timeout
  * [server NAME]          address          (one section per server, 1 to 16, in a fixed order)
  * [group NAME]           policy, start, stop, script-timeout
+ * [monitor NAME]         group, type, interval, timeout, failures, when, action, destination, reset-after,
+ *                        and the keys of its type (see {@link #MONITOR_TYPE_KEYS})
  * </pre>
  * Values are {@code key = value}; durations carry a unit ({@code 10ms}, {@code 30s}, {@code 5m}, {@code 1h});
  * lists are separated by commas; relative paths are relative to the file's directory. The README's
@@ -55,6 +59,17 @@ public final class ConfigParser {
     /** Default control socket. */
     public static final Path DEFAULT_SOCKET = Path.of("/run/armd/armd.sock");
 
+    /** Default time between two probes of a monitor. */
+    public static final int MONITOR_DEFAULT_INTERVAL_MS = 1000;
+    /** Default time one probe may take. */
+    public static final int MONITOR_DEFAULT_TIMEOUT_MS = 500;
+    /** Default time a script monitor's command may run. */
+    public static final int MONITOR_DEFAULT_SCRIPT_TIMEOUT_MS = 10_000;
+    /** Default consecutive failed probes before a probed resource counts as failed (event monitors: 1). */
+    public static final int MONITOR_DEFAULT_FAILURES = 3;
+    /** Default time a resource must stay normal after a failure to count as normal again. */
+    public static final int MONITOR_DEFAULT_RESET_AFTER_MS = 600_000;
+
     /** sun_path is 108 bytes including the terminating NUL (linux/un.h). */
     private static final int MAX_SOCKET_PATH_BYTES = 107;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,31}");
@@ -66,8 +81,50 @@ public final class ConfigParser {
     private static final List<String> HEARTBEAT_KEYS = List.of("port", "multicast-group", "interval", "timeout");
     private static final List<String> SERVER_KEYS = List.of("address");
     private static final List<String> GROUP_KEYS = List.of("policy", "start", "stop", "script-timeout");
+    /** Keys every [monitor NAME] section may have. */
+    private static final List<String> MONITOR_COMMON_KEYS = List.of("group", "type", "interval", "timeout",
+        "failures", "when", "action", "destination", "reset-after");
+    /** The keys of each monitor type, beyond the common ones; the first one is required. */
+    static final Map<String, List<String>> MONITOR_TYPE_KEYS = monitorTypeKeys();
+    private static final List<String> MONITOR_KEYS = monitorKeys();
 
     private final boolean ownerMustBeRoot;
+
+    private static Map<String, List<String>> monitorTypeKeys() {
+        final Map<String, List<String>> m = new LinkedHashMap<>();
+        m.put("ping", List.of("target", "interface"));
+        m.put("nfs", List.of("server"));
+        m.put("disk", List.of("device"));
+        m.put("partition", List.of("device", "sector"));
+        m.put("ip", List.of("address", "interface"));
+        m.put("script", List.of("command"));
+        m.put("link", List.of("interface"));
+        m.put("process", List.of("pidfile"));
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    private static List<String> monitorKeys() {
+        final List<String> keys = new ArrayList<>(MONITOR_COMMON_KEYS);
+        for (final List<String> k : MONITOR_TYPE_KEYS.values()) {
+            for (final String key : k) {
+                if (!keys.contains(key)) {
+                    keys.add(key);
+                }
+            }
+        }
+        return List.copyOf(keys);
+    }
+
+    private static String monitorKeyHint(final String key) {
+        return switch (key) {
+            case "target", "server", "address" -> "ADDRESS";
+            case "device" -> "/dev/...";
+            case "command" -> "PATH";
+            case "interface" -> "IFNAME";
+            case "pidfile" -> "/run/....pid";
+            default -> "VALUE";
+        };
+    }
 
     /** A parser that requires root-owned scripts and key file exactly when this process runs as root. */
     public ConfigParser() {
@@ -157,12 +214,14 @@ public final class ConfigParser {
             Section heartbeat = null;
             final List<Section> serverSections = new ArrayList<>();
             final List<Section> groupSections = new ArrayList<>();
+            final List<Section> monitorSections = new ArrayList<>();
             for (final Section s : sections) {
                 switch (s.type()) {
                     case "cluster" -> cluster = single(s, cluster);
                     case "heartbeat" -> heartbeat = single(s, heartbeat);
                     case "server" -> serverSections.add(s);
                     case "group" -> groupSections.add(s);
+                    case "monitor" -> monitorSections.add(s);
                     default -> {
                         // a malformed header, already reported
                     }
@@ -171,7 +230,8 @@ public final class ConfigParser {
             final ClusterConfig.Heartbeat hb = heartbeat(heartbeat);
             final List<ClusterConfig.Server> servers = servers(serverSections);
             final List<ClusterConfig.Group> groups = groups(groupSections, servers);
-            final ClusterConfig config = cluster(cluster, hb, servers, groups);
+            final List<MonitorConfig> monitors = monitors(monitorSections, groups);
+            final ClusterConfig config = withMonitors(cluster(cluster, hb, servers, groups), monitors);
             if (!problems.isEmpty()) {
                 problems.sort((a, b) -> Integer.compare(a.line(), b.line()));
                 return new Result(null, List.copyOf(problems));
@@ -273,7 +333,7 @@ public final class ConfigParser {
                     }
                     return new Section(type, "", lineNo, new LinkedHashMap<>());
                 }
-                case "server", "group" -> {
+                case "server", "group", "monitor" -> {
                     if (words.length != 2) {
                         problem(lineNo, "write [" + type + " NAME] with one name (letters, digits, '.', '_', '-')");
                         return new Section("invalid", "", lineNo, new LinkedHashMap<>());
@@ -286,7 +346,7 @@ public final class ConfigParser {
                 }
                 default -> {
                     problem(lineNo, "unknown section [" + String.join(" ", words) + "]: sections are [cluster], "
-                        + "[heartbeat], [server NAME] and [group NAME]");
+                        + "[heartbeat], [server NAME], [group NAME] and [monitor NAME]");
                     return new Section("invalid", "", lineNo, new LinkedHashMap<>());
                 }
             }
@@ -298,6 +358,7 @@ public final class ConfigParser {
                 case "heartbeat" -> HEARTBEAT_KEYS;
                 case "server" -> SERVER_KEYS;
                 case "group" -> GROUP_KEYS;
+                case "monitor" -> MONITOR_KEYS;
                 default -> List.of();
             };
         }
@@ -572,6 +633,217 @@ public final class ConfigParser {
                     yield def;
                 }
             };
+        }
+
+        // ------------------------------------------------------------ [monitor NAME] sections (SPEC.md section 3)
+
+        private static ClusterConfig withMonitors(final ClusterConfig config, final List<MonitorConfig> monitors) {
+            return config == null ? null : config.withMonitors(monitors);
+        }
+
+        private List<MonitorConfig> monitors(final List<Section> sections, final List<ClusterConfig.Group> groups) {
+            final List<MonitorConfig> out = new ArrayList<>();
+            final Map<String, Integer> nameLine = new HashMap<>();
+            for (final Section s : sections) {
+                final Integer earlier = nameLine.putIfAbsent(s.name(), s.line());
+                if (earlier != null) {
+                    problem(s.line(), "monitor " + s.name() + " is defined twice (also at line " + earlier
+                        + "): rename or remove one");
+                    continue;
+                }
+                final MonitorConfig m = monitor(s, groups);
+                if (m != null) {
+                    out.add(m);
+                }
+            }
+            return List.copyOf(out);
+        }
+
+        /** One monitor, or null (with problems) when its group or type is missing or wrong. */
+        private MonitorConfig monitor(final Section s, final List<ClusterConfig.Group> groups) {
+            final Map<String, Entry> e = s.entries();
+            final String what = "monitor " + s.name();
+            final Entry g = e.get("group");
+            int groupId = -1;
+            if (g == null) {
+                problem(s.line(), what + " has no group: add 'group = NAME', the group it watches for");
+            } else {
+                for (final ClusterConfig.Group group : groups) {
+                    if (group.name().equals(g.value())) {
+                        groupId = group.id();
+                    }
+                }
+                if (groupId < 0) {
+                    problem(g.line(), "unknown group '" + g.value() + "' for " + what + ": known groups are "
+                        + String.join(", ", groups.stream().map(ClusterConfig.Group::name).toList()));
+                }
+            }
+            final Entry t = e.get("type");
+            if (t == null) {
+                problem(s.line(), what + " has no type: add 'type = TYPE', one of "
+                    + String.join(", ", MONITOR_TYPE_KEYS.keySet()));
+                return null;
+            }
+            final List<String> typeKeys = MONITOR_TYPE_KEYS.get(t.value());
+            if (typeKeys == null) {
+                problem(t.line(), "unknown monitor type '" + t.value() + "': one of "
+                    + String.join(", ", MONITOR_TYPE_KEYS.keySet()));
+                return null;
+            }
+            for (final Entry x : e.values()) {
+                if (!MONITOR_COMMON_KEYS.contains(x.key()) && !typeKeys.contains(x.key())) {
+                    problem(x.line(), "'" + x.key() + "' does not apply to a " + t.value() + " monitor: its keys are "
+                        + String.join(", ", typeKeys) + " (and the common ones)");
+                }
+            }
+            final Entry required = e.get(typeKeys.getFirst());
+            if (required == null) {
+                problem(s.line(), what + " (" + t.value() + ") has no " + typeKeys.getFirst() + ": add '"
+                    + typeKeys.getFirst() + " = " + monitorKeyHint(typeKeys.getFirst()) + "'");
+            }
+            final boolean events = t.value().equals("link") || t.value().equals("process") || t.value().equals("ip");
+            final int intervalMs = duration(e.get("interval"), MONITOR_DEFAULT_INTERVAL_MS, 10, 3_600_000);
+            final int timeoutMs = duration(e.get("timeout"), t.value().equals("script")
+                ? MONITOR_DEFAULT_SCRIPT_TIMEOUT_MS : MONITOR_DEFAULT_TIMEOUT_MS, 1, 3_600_000);
+            final int failures = integer(e.get("failures"), events ? 1 : MONITOR_DEFAULT_FAILURES, 1, 1000);
+            final MonitorConfig.When when = when(e.get("when"), t.value());
+            final FailureAction action = choice(e.get("action"), FailureAction.FAILOVER, FailureAction.class,
+                "failover or stop");
+            final Destination destination = choice(e.get("destination"), Destination.PRIORITY, Destination.class,
+                "priority or stable");
+            final int resetAfterMs = duration(e.get("reset-after"), MONITOR_DEFAULT_RESET_AFTER_MS, 1000, 86_400_000);
+            final MonitorConfig.Target target = required == null ? null : target(t.value(), e);
+            if (target == null || groupId < 0) {
+                return null;
+            }
+            return new MonitorConfig(s.name(), s.line(), groupId, intervalMs, timeoutMs, failures, when, action,
+                destination, resetAfterMs, target);
+        }
+
+        private MonitorConfig.When when(final Entry e, final String type) {
+            final MonitorConfig.When def = switch (type) {
+                case "partition", "link", "process" -> MonitorConfig.When.ONLINE;
+                case "ip", "script" -> MonitorConfig.When.ACTIVATION;
+                default -> MonitorConfig.When.BOTH;
+            };
+            final MonitorConfig.When w = choice(e, def, MonitorConfig.When.class, "activation, online or both");
+            if (e != null && w.atActivation() && (type.equals("link") || type.equals("process"))) {
+                problem(e.line(), "a " + type + " monitor watches events while the group is online: write "
+                    + "'when = online' or remove the line");
+                return MonitorConfig.When.ONLINE;
+            }
+            return w;
+        }
+
+        private <T extends Enum<T>> T choice(final Entry e, final T def, final Class<T> type, final String known) {
+            if (e == null) {
+                return def;
+            }
+            for (final T c : type.getEnumConstants()) {
+                if (c.name().equalsIgnoreCase(e.value())) {
+                    return c;
+                }
+            }
+            problem(e.line(), e.key() + " '" + e.value() + "' is not " + known);
+            return def;
+        }
+
+        /** The target of a monitor whose required key is present; null (with a problem) when a value is wrong. */
+        private MonitorConfig.Target target(final String type, final Map<String, Entry> e) {
+            return switch (type) {
+                case "ping" -> {
+                    final InetAddress a = literal(e.get("target"), "the address to ping, e.g. the default "
+                        + "gateway 192.0.2.254");
+                    final String ifName = interfaceName(e.get("interface"), false);
+                    yield a == null ? null : new MonitorConfig.Ping(a, ifName);
+                }
+                case "nfs" -> {
+                    final InetAddress a = literal(e.get("server"), "the NFS server's address");
+                    yield a == null ? null : new MonitorConfig.Nfs(a);
+                }
+                case "disk" -> {
+                    final String d = device(e.get("device"));
+                    yield d == null ? null : new MonitorConfig.Disk(d);
+                }
+                case "partition" -> {
+                    final String d = device(e.get("device"));
+                    final Entry sec = e.get("sector");
+                    long sector = 0;
+                    if (sec == null) {
+                        problem(e.get("device").line(), "a partition monitor needs 'sector = N': the first of the "
+                            + "cluster partition's sectors reserved for it (server N uses sector + N)");
+                        yield null;
+                    }
+                    try {
+                        sector = Long.parseLong(sec.value());
+                    } catch (NumberFormatException ex) {
+                        sector = -1;
+                    }
+                    if (sector < 0 || sector > (1L << 40)) {
+                        problem(sec.line(), "sector '" + sec.value() + "' is not a sector number from 0 to 2^40");
+                        yield null;
+                    }
+                    yield d == null ? null : new MonitorConfig.Partition(d, sector);
+                }
+                case "ip" -> {
+                    final InetAddress a = literal(e.get("address"), "the floating IP address, without prefix");
+                    if (e.get("interface") == null) {
+                        problem(e.get("address").line(), "an ip monitor needs 'interface = IFNAME': the interface "
+                            + "that holds the address");
+                        yield null;
+                    }
+                    final String ifName = interfaceName(e.get("interface"), true);
+                    yield a == null || ifName == null ? null : new MonitorConfig.Ip(a, ifName);
+                }
+                case "script" -> {
+                    final Entry c = e.get("command");
+                    final Path p = path(c.value());
+                    final String unsafe = FileSafety.scriptProblem(p, ownerMustBeRoot);
+                    if (unsafe != null) {
+                        problem(c.line(), unsafe);
+                        yield null;
+                    }
+                    yield new MonitorConfig.Script(p);
+                }
+                case "link" -> {
+                    final String ifName = interfaceName(e.get("interface"), true);
+                    yield ifName == null ? null : new MonitorConfig.Link(ifName);
+                }
+                case "process" -> new MonitorConfig.Process(path(e.get("pidfile").value()));
+                default -> throw new IllegalStateException(type);
+            };
+        }
+
+        private InetAddress literal(final Entry e, final String hint) {
+            try {
+                return InetAddress.ofLiteral(e.value());
+            } catch (IllegalArgumentException ex) {
+                problem(e.line(), e.key() + " '" + e.value() + "' is not an IPv4 or IPv6 address (no host names): "
+                    + "give " + hint);
+                return null;
+            }
+        }
+
+        private String interfaceName(final Entry e, final boolean requiredKey) {
+            if (e == null) {
+                return null;
+            }
+            final String v = e.value();
+            if (v.length() > 15 || v.contains("/") || v.chars().anyMatch(Character::isWhitespace)) {
+                problem(e.line(), "interface '" + v + "' is not an interface name (1 to 15 characters, no '/' or "
+                    + "spaces): 'armd ip list' shows them");
+                return null;
+            }
+            return requiredKey || !v.isEmpty() ? v : null;
+        }
+
+        private String device(final Entry e) {
+            if (!e.value().startsWith("/")) {
+                problem(e.line(), "device '" + e.value() + "' is not an absolute path: give the device node, e.g. "
+                    + "/dev/sdb or /dev/disk/by-id/...");
+                return null;
+            }
+            return e.value();
         }
     }
 

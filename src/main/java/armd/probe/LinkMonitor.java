@@ -41,6 +41,7 @@ public final class LinkMonitor implements AutoCloseable {
     private final NetlinkSocket socket;
     private final RtnlLink link = new RtnlLink();
     private final RtnlAddr addr = new RtnlAddr();
+    private int dumpSeq;
 
     private LinkMonitor(final NetlinkSocket socket) {
         this.socket = socket;
@@ -55,6 +56,18 @@ public final class LinkMonitor implements AutoCloseable {
     /** The non-blocking descriptor; readable when events wait. */
     public int fd() {
         return socket.fd();
+    }
+
+    /**
+     * Asks the kernel for the state of every link (an RTM_GETLINK dump) on this subscription's socket: the
+     * answers arrive through {@link #poll} as RTM_NEWLINK events, after which events keep the state current.
+     * This is how an event watcher learns the state it starts from.
+     */
+    public void requestLinkDump() {
+        final long rc = socket.send(Rtnl.getLinkDump(socket.sendBuffer(), ++dumpSeq));
+        if (rc < 0) {
+            throw new SysException("send", "netlink link dump", (int) -rc);
+        }
     }
 
     /** Waits at most {@code timeoutMs} for events: true when some wait. */

@@ -1,0 +1,412 @@
+package armd.monitor;
+
+import armd.config.MonitorConfig;
+import armd.probe.LinkMonitor;
+import armd.sys.Errno;
+import armd.sys.netlink.Rtnetlink;
+import armd.sys.proc.Pidfd;
+import armd.sys.proc.PollSet;
+import armd.wire.Rtnl;
+import armd.wire.RtnlAddr;
+import armd.wire.RtnlLink;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The event-driven monitors on one thread: link state and floating-IP presence from rtnetlink events, process
+ * exit from pidfds; nothing is polled. The known state is re-counted every interval without a system call, so
+ * {@code failures} and {@code reset-after} work as for probed monitors (with the default of one failure, the
+ * event itself is the failure).
+ *
+ * <p>Watches are added and removed from any thread through a queue; everything else runs on the watcher thread.
+ */
+final class EventWatcher implements AutoCloseable, LinkMonitor.Handler {
+    /** Longest sleep without a deadline: bounds the reaction to a lost wakeup. */
+    private static final int MAX_WAIT_MS = 1000;
+
+    private final Reporter reporter;
+    private final PollSet pollSet = new PollSet(16);
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final List<Watch> watches = new ArrayList<>();
+    private final Thread thread;
+    private volatile LinkMonitor links;
+    private int[] fds = new int[16];
+    private boolean[] ready = new boolean[16];
+    private volatile boolean closed;
+
+    /** One watched resource. */
+    abstract static class Watch {
+        final MonitorConfig config;
+        final FailureThreshold threshold;
+        final long intervalNs;
+        long nextTickNs;
+        volatile boolean stopped;
+
+        Watch(final MonitorConfig config) {
+            this.config = config;
+            this.threshold = new FailureThreshold(config.failures(),
+                TimeUnit.MILLISECONDS.toNanos(config.resetAfterMs()));
+            this.intervalNs = TimeUnit.MILLISECONDS.toNanos(config.intervalMs());
+            threshold.start();
+        }
+
+        /** The resource as last known; true while unknown. */
+        abstract boolean healthy();
+
+        /** Why it is not healthy; allocates. */
+        abstract String reason();
+
+        /** The descriptor to poll, or -1. */
+        int fd() {
+            return -1;
+        }
+
+        /** Frees what the watch holds (on the watcher thread). */
+        void release() {
+        }
+    }
+
+    /** Link state of one interface. */
+    static final class LinkWatch extends Watch {
+        final String ifName;
+        final byte[] name;
+        boolean known;
+        boolean adminUp = true;
+        boolean carrier = true;
+        boolean gone;
+
+        LinkWatch(final MonitorConfig config, final String ifName) {
+            super(config);
+            this.ifName = ifName;
+            this.name = ifName.getBytes(StandardCharsets.US_ASCII);
+        }
+
+        @Override
+        boolean healthy() {
+            return !known || (!gone && adminUp && carrier);
+        }
+
+        @Override
+        String reason() {
+            return "link " + ifName + (gone ? " is gone" : !adminUp ? " is administratively down" : " lost its carrier");
+        }
+    }
+
+    /** A floating IP on its interface. */
+    static final class IpWatch extends Watch {
+        final InetAddress address;
+        final byte[] bytes;
+        final String ifName;
+        int ifIndex;
+        boolean present;
+        String why;
+
+        IpWatch(final MonitorConfig config, final InetAddress address, final String ifName) {
+            super(config);
+            this.address = address;
+            this.bytes = address.getAddress();
+            this.ifName = ifName;
+            refresh();
+        }
+
+        /** Reads the state with an address dump: at start and after lost events. Allocates. */
+        void refresh() {
+            ifIndex = Rtnetlink.ifIndex(ifName);
+            why = IpCheck.missing(address, ifName);
+            present = why == null;
+        }
+
+        @Override
+        boolean healthy() {
+            return present;
+        }
+
+        @Override
+        String reason() {
+            return why != null ? why : address.getHostAddress() + " was removed from " + ifName;
+        }
+    }
+
+    /** A process named by a pidfile, through its pidfd. */
+    static final class ProcessWatch extends Watch {
+        final Path pidfile;
+        int pidfd = -1;
+        int pid;
+        String why;
+
+        ProcessWatch(final MonitorConfig config, final Path pidfile) {
+            super(config);
+            this.pidfile = pidfile;
+            reopen();
+        }
+
+        /** Reads the pidfile and opens a pidfd for it; sets {@code why} when there is no such process. */
+        void reopen() {
+            final String text;
+            try {
+                text = Files.readString(pidfile, StandardCharsets.US_ASCII).strip();
+            } catch (IOException e) {
+                why = "cannot read pidfile " + pidfile + ": " + e.getMessage();
+                return;
+            }
+            final int p;
+            try {
+                p = Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                why = "pidfile " + pidfile + " holds no pid";
+                return;
+            }
+            final int fd = p > 0 ? Pidfd.open(p) : -Errno.ESRCH;
+            if (fd < 0) {
+                why = "process " + p + " (pidfile " + pidfile + ") is not running";
+                return;
+            }
+            pid = p;
+            pidfd = fd;
+            why = null;
+        }
+
+        @Override
+        boolean healthy() {
+            return pidfd >= 0;
+        }
+
+        @Override
+        String reason() {
+            return why;
+        }
+
+        @Override
+        int fd() {
+            return pidfd;
+        }
+
+        /** The process exited (its pidfd became readable). */
+        void exited() {
+            Pidfd.close(pidfd);
+            pidfd = -1;
+            why = "process " + pid + " (pidfile " + pidfile + ") exited";
+        }
+
+        @Override
+        void release() {
+            if (pidfd >= 0) {
+                Pidfd.close(pidfd);
+                pidfd = -1;
+            }
+        }
+    }
+
+    /** Starts the watcher thread (in the caller's network namespace). */
+    EventWatcher(final Reporter reporter) {
+        this.reporter = reporter;
+        this.thread = Thread.ofPlatform().name("armd-monitor-events").daemon().start(this::loop);
+    }
+
+    /**
+     * Adds {@code w}, built on the caller's thread. Link and ip watches need the rtnetlink subscription: it is
+     * opened here on the first one, so in the caller's network namespace.
+     */
+    void add(final Watch w) {
+        if (w instanceof LinkWatch || w instanceof IpWatch) {
+            synchronized (this) {
+                if (links == null) {
+                    links = LinkMonitor.open(true);
+                }
+            }
+        }
+        commands.add(() -> {
+            w.nextTickNs = System.nanoTime() + w.intervalNs;
+            watches.add(w);
+            if (w instanceof LinkWatch) {
+                links.requestLinkDump();
+            }
+            // the state it starts from counts as the first result
+            evaluate(w, System.nanoTime());
+        });
+        pollSet.wakeup();
+    }
+
+    /** Removes {@code w}: from now on it reports nothing. */
+    void remove(final Watch w) {
+        w.stopped = true;
+        commands.add(() -> {
+            watches.remove(w);
+            w.release();
+        });
+        pollSet.wakeup();
+    }
+
+    private void loop() {
+        try {
+            while (!closed) {
+                Runnable c;
+                while ((c = commands.poll()) != null) {
+                    c.run();
+                }
+                int count = 0;
+                int linkIndex = -1;
+                if (links != null) {
+                    linkIndex = count;
+                    fds[count++] = links.fd();
+                }
+                long nextNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_WAIT_MS);
+                for (int i = 0; i < watches.size(); i++) {
+                    final Watch w = watches.get(i);
+                    if (w.fd() >= 0) {
+                        ensure(count + 1);
+                        fds[count++] = w.fd();
+                    }
+                    if (w.nextTickNs - nextNs < 0) {
+                        nextNs = w.nextTickNs;
+                    }
+                }
+                final long waitNs = nextNs - System.nanoTime();
+                final int waitMs = waitNs <= 0 ? 0 : (int) Math.min(MAX_WAIT_MS, (waitNs + 999_999) / 1_000_000);
+                final int n = pollSet.await(fds, count, waitMs, ready);
+                if (n > 0) {
+                    events(linkIndex, count);
+                }
+                ticks(System.nanoTime());
+            }
+        } catch (RuntimeException e) {
+            // a broken subscription: every watched resource is now unwatched, which must not pass silently
+            for (int i = 0; i < watches.size(); i++) {
+                reporter.unusable(watches.get(i).config, "event watcher stopped: " + e.getMessage());
+            }
+        }
+    }
+
+    private void ensure(final int n) {
+        if (n > fds.length) {
+            fds = java.util.Arrays.copyOf(fds, n * 2);
+            ready = new boolean[n * 2];
+        }
+    }
+
+    private void events(final int linkIndex, final int count) {
+        final long nowNs = System.nanoTime();
+        if (linkIndex >= 0 && ready[linkIndex]) {
+            links.poll(this);
+        }
+        for (int i = 0, k = linkIndex >= 0 ? 1 : 0; i < watches.size() && k < count; i++) {
+            final Watch w = watches.get(i);
+            if (w.fd() < 0) {
+                continue;
+            }
+            if (ready[k] && w instanceof ProcessWatch p) {
+                p.exited();
+                evaluate(w, nowNs);
+            }
+            k++;
+        }
+    }
+
+    private void ticks(final long nowNs) {
+        for (int i = 0; i < watches.size(); i++) {
+            final Watch w = watches.get(i);
+            if (nowNs - w.nextTickNs >= 0) {
+                w.nextTickNs += w.intervalNs;
+                if (nowNs - w.nextTickNs > 0) {
+                    w.nextTickNs = nowNs + w.intervalNs;
+                }
+                if (w instanceof ProcessWatch p && p.pidfd < 0) {
+                    // a restarted process writes a new pidfile: look again while it is down
+                    p.reopen();
+                }
+                evaluate(w, nowNs);
+            }
+        }
+    }
+
+    private void evaluate(final Watch w, final long nowNs) {
+        if (w.stopped) {
+            return;
+        }
+        final int verdict = w.threshold.result(w.healthy(), nowNs);
+        if (verdict == FailureThreshold.FAILED) {
+            reporter.failed(w.config, w.reason());
+        } else if (verdict == FailureThreshold.NORMAL_AGAIN) {
+            reporter.normalAgain(w.config);
+        }
+    }
+
+    @Override
+    public void onLink(final int type, final RtnlLink link) {
+        final long nowNs = System.nanoTime();
+        for (int i = 0; i < watches.size(); i++) {
+            final Watch w = watches.get(i);
+            if (w instanceof LinkWatch l && link.nameIs(l.name)) {
+                final boolean was = l.healthy();
+                l.known = true;
+                l.gone = type == Rtnl.RTM_DELLINK;
+                l.adminUp = link.adminUp();
+                l.carrier = link.hasCarrier();
+                if (was != l.healthy()) {
+                    evaluate(l, nowNs);
+                }
+            } else if (w instanceof IpWatch ip && type == Rtnl.RTM_DELLINK && link.ifIndex() == ip.ifIndex
+                && ip.present) {
+                ip.present = false;
+                ip.why = "interface " + ip.ifName + " is gone";
+                evaluate(ip, nowNs);
+            }
+        }
+    }
+
+    @Override
+    public void onAddress(final int type, final RtnlAddr address) {
+        final long nowNs = System.nanoTime();
+        for (int i = 0; i < watches.size(); i++) {
+            if (watches.get(i) instanceof IpWatch ip && address.ifIndex() == ip.ifIndex && address.is(ip.bytes)) {
+                final boolean present = type == Rtnl.RTM_NEWADDR;
+                if (present != ip.present) {
+                    ip.present = present;
+                    ip.why = null;
+                    evaluate(ip, nowNs);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void onOverrun() {
+        // events were lost: read the state again
+        links.requestLinkDump();
+        for (int i = 0; i < watches.size(); i++) {
+            if (watches.get(i) instanceof IpWatch ip) {
+                ip.refresh();
+            }
+        }
+    }
+
+    /** Stops the thread and frees every watch. */
+    @Override
+    public void close() {
+        closed = true;
+        pollSet.wakeup();
+        try {
+            thread.join(java.time.Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (final Watch w : watches) {
+            w.release();
+        }
+        watches.clear();
+        synchronized (this) {
+            if (links != null) {
+                links.close();
+            }
+        }
+        pollSet.close();
+    }
+}

@@ -1,0 +1,204 @@
+package armd.monitor;
+
+import armd.action.ScriptRunner;
+import armd.agent.AgentLog;
+import armd.agent.ResourceEvents;
+import armd.config.ClusterConfig;
+import armd.config.FileSafety;
+import armd.config.MonitorConfig;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs the resource monitors of the groups online on this server (SPEC.md section 3) and reports to the agent
+ * through {@link ResourceEvents}: {@code failed} once when a monitor's resource fails (its threshold reached), not
+ * again until a normal result came or the group restarted; {@code normalAgain} when the resource stayed normal
+ * for its {@code reset-after} time after a failure or since the group came online.
+ *
+ * <p>Threads: each probed monitor (ping, nfs, disk, partition, script, ip at activation) has a thread of its own,
+ * so a probe blocked in the kernel by a sick disk delays no other monitor; the event monitors (link, process, ip
+ * while online) share one thread that sleeps in poll(2) on rtnetlink and pidfds. Sockets and threads are made by
+ * the thread that calls {@link #groupOnline}, in its network namespace.
+ *
+ * <p>Thread-safe. A report racing with {@link #groupOffline} may arrive just after it returns: the agent ignores
+ * reports for a group that is not online.
+ */
+public final class MonitorEngine implements AutoCloseable, Reporter {
+    /** How long {@link #groupOffline} waits for a probe in progress beyond the monitor's timeout. */
+    private static final long STOP_SLACK_MS = 1000;
+    /** A script monitor's command gets SIGTERM at its timeout, then SIGKILL this much later. */
+    static final int SCRIPT_KILL_GRACE_MS = 1000;
+
+    private final ClusterConfig config;
+    private final int selfServerId;
+    private final AgentLog log;
+    private final ResourceEvents events;
+    private final Map<Integer, Running> online = new HashMap<>();
+    private EventWatcher watcher;
+    private ScriptRunner scripts;
+    private boolean closed;
+
+    /** What runs for one online group. */
+    private record Running(List<PeriodicMonitor> periodic, List<EventWatcher.Watch> watches) {
+    }
+
+    /**
+     * An engine for {@code config}'s monitors on server {@code selfServerId} (which picks its own sector of a
+     * partition monitor); logs to {@code log}, reports to {@code events}.
+     */
+    public MonitorEngine(final ClusterConfig config, final int selfServerId, final AgentLog log,
+                         final ResourceEvents events) {
+        this.config = config;
+        this.selfServerId = selfServerId;
+        this.log = log;
+        this.events = events;
+    }
+
+    /**
+     * Group {@code group} came online here: starts its activation monitors (each probes until its first normal
+     * result or its failure) and its online monitors. Returns at once; results come through the events.
+     */
+    public synchronized void groupOnline(final int group) {
+        if (closed) {
+            throw new IllegalStateException("monitor engine closed");
+        }
+        if (online.containsKey(group)) {
+            groupOffline(group);
+        }
+        final List<MonitorConfig> monitors = config.monitorsOf(group);
+        if (monitors.isEmpty()) {
+            return;
+        }
+        final Running r = new Running(new ArrayList<>(), new ArrayList<>());
+        online.put(group, r);
+        for (final MonitorConfig m : monitors) {
+            switch (m.target()) {
+                case MonitorConfig.Link l -> watch(r, new EventWatcher.LinkWatch(m, l.interfaceName()));
+                case MonitorConfig.Process p -> watch(r, new EventWatcher.ProcessWatch(m, p.pidfile()));
+                case MonitorConfig.Ip ip -> {
+                    if (m.when().atActivation()) {
+                        periodic(r, m, new IpCheck(ip.address(), ip.interfaceName()), true);
+                    }
+                    if (m.when().whileOnline()) {
+                        watch(r, new EventWatcher.IpWatch(m, ip.address(), ip.interfaceName()));
+                    }
+                }
+                case MonitorConfig.Ping p -> periodic(r, m, new PingCheck(p.address(), p.interfaceName(),
+                    m.timeoutMs()), false);
+                case MonitorConfig.Nfs n -> periodic(r, m, new PingCheck(n.server(), null, m.timeoutMs()), false);
+                case MonitorConfig.Disk d -> periodic(r, m, new TurCheck(d.device(), m.timeoutMs()), false);
+                case MonitorConfig.Partition p -> periodic(r, m,
+                    new PartitionCheck(p.device(), p.sector() + selfServerId, selfServerId), false);
+                case MonitorConfig.Script s -> periodic(r, m, new ScriptCheck(scripts(), groupName(group), m.name(),
+                    s.command(), m.timeoutMs(), SCRIPT_KILL_GRACE_MS), false);
+            }
+        }
+        log.line("monitors of group " + groupName(group) + " started: " + String.join(", ",
+            monitors.stream().map(m -> m.name() + " (" + m.type() + ", " + m.when().name().toLowerCase() + ")")
+                .toList()));
+    }
+
+    private void periodic(final Running r, final MonitorConfig m, final Check check, final boolean activationOnly) {
+        final PeriodicMonitor p = new PeriodicMonitor(m, check, this, activationOnly);
+        r.periodic().add(p);
+        p.start();
+    }
+
+    private void watch(final Running r, final EventWatcher.Watch w) {
+        if (watcher == null) {
+            watcher = new EventWatcher(this);
+        }
+        r.watches().add(w);
+        watcher.add(w);
+    }
+
+    private ScriptRunner scripts() {
+        if (scripts == null) {
+            scripts = new ScriptRunner(new ScriptRunner.Settings(null, config.socketPath(), SCRIPT_KILL_GRACE_MS,
+                FileSafety.runningAsRoot()), (g, label, text) -> log.line(g + " " + label + ": " + text));
+        }
+        return scripts;
+    }
+
+    /**
+     * Group {@code group} goes offline here: stops its monitors before its stop script runs, waiting (bounded by
+     * the monitors' timeouts) for probes in progress. Nothing is reported for the group after this returns,
+     * except a report that raced with it.
+     */
+    public synchronized void groupOffline(final int group) {
+        final Running r = online.remove(group);
+        if (r == null) {
+            return;
+        }
+        for (final PeriodicMonitor p : r.periodic()) {
+            p.stop();
+        }
+        for (final EventWatcher.Watch w : r.watches()) {
+            watcher.remove(w);
+        }
+        try {
+            for (final PeriodicMonitor p : r.periodic()) {
+                final long waitMs = p.config().timeoutMs() + (long) SCRIPT_KILL_GRACE_MS + STOP_SLACK_MS;
+                if (!p.join(waitMs)) {
+                    log.line("monitor " + p.config().name() + " of group " + groupName(group) + ": its probe is "
+                        + "still blocked after " + waitMs + " ms; left behind (it reports nothing more)");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether group {@code group}'s monitors run. */
+    public synchronized boolean isOnline(final int group) {
+        return online.containsKey(group);
+    }
+
+    @Override
+    public void failed(final MonitorConfig m, final String reason) {
+        log.line("monitor " + m.name() + " of group " + groupName(m.group()) + " failed: " + reason + " ("
+            + m.action().name().toLowerCase() + (m.action() == armd.cluster.FailureAction.FAILOVER
+            ? " to the " + (m.destination() == armd.cluster.Destination.STABLE ? "most stable" : "highest-priority")
+            + " server" : "") + ")");
+        events.failed(m.group(), m.name(), m.action(), m.destination(), m.type() + " monitor " + m.name() + ": "
+            + reason);
+    }
+
+    @Override
+    public void normalAgain(final MonitorConfig m) {
+        log.line("monitor " + m.name() + " of group " + groupName(m.group()) + ": resource normal for "
+            + m.resetAfterMs() / 1000 + " s");
+        events.normalAgain(m.group(), m.name());
+    }
+
+    @Override
+    public void unusable(final MonitorConfig m, final String reason) {
+        log.line(config.file() + ":" + m.line() + ": monitor " + m.name() + " of group " + groupName(m.group())
+            + " cannot work on this server: " + reason + "; the monitor is off until the group restarts");
+    }
+
+    private String groupName(final int group) {
+        return group >= 0 && group < config.groups().size() ? config.groups().get(group).name() : "#" + group;
+    }
+
+    /** Stops every group's monitors and the threads. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        for (final Integer g : List.copyOf(online.keySet())) {
+            groupOffline(g);
+        }
+        closed = true;
+        if (watcher != null) {
+            watcher.close();
+        }
+        if (scripts != null) {
+            scripts.close();
+        }
+    }
+}
