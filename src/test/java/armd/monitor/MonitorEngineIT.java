@@ -1,0 +1,152 @@
+package armd.monitor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import armd.agent.AgentLog;
+import armd.cluster.Destination;
+import armd.cluster.FailureAction;
+import armd.config.MonitorConfig;
+import armd.it.Netns;
+import armd.sys.disk.LoopDisk;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every monitor type against a real fault: the engine reports {@code failed} (group, name, action) within a
+ * bounded time after the fault, and nothing but "normal again" before it ({@link MonitorFaults#run}).
+ */
+class MonitorEngineIT {
+    /** Bound for the failure report after the fault (the fast timing detects in well under a second). */
+    private static final long FAIL_WITHIN_MS = 10_000;
+
+    @TempDir
+    Path dir;
+
+    private static void check(final MonitorFaults.Scenario s, final String name, final FailureAction action,
+                              final String reasonPart) throws Exception {
+        final MonitorFaults.Outcome o = MonitorFaults.run(s, MonitorFaults.Timing.FAST, FAIL_WITHIN_MS);
+        assertEquals(MonitorFaults.GROUP, o.report().group());
+        assertEquals(name, o.report().name());
+        assertEquals(action, o.report().action());
+        assertEquals(Destination.PRIORITY, o.report().destination());
+        assertTrue(o.report().reason().contains(reasonPart), o.report().reason());
+        assertTrue(o.log().contains("monitor " + name + " of group A failed: "), o.log());
+    }
+
+    @Test
+    void pingNoticesTrafficDroppedAtTheTarget() throws Exception {
+        Netns.assumeRoot();
+        try (MonitorFaults.Scenario s = MonitorFaults.pingDropped(dir)) {
+            check(s, "lan", FailureAction.FAILOVER, "no reply from 192.0.2.254 within 100 ms");
+        }
+    }
+
+    @Test
+    void pingNoticesTheTargetNamespaceRemoved() throws Exception {
+        Netns.assumeRoot();
+        try (MonitorFaults.Scenario s = MonitorFaults.pingNamespaceGone(dir)) {
+            check(s, "lan-stop", FailureAction.STOP, "192.0.2.254");
+        }
+    }
+
+    @Test
+    void nfsNoticesTheServerAddressGone() throws Exception {
+        Netns.assumeRoot();
+        try (MonitorFaults.Scenario s = MonitorFaults.nfsAddressGone(dir)) {
+            check(s, "nfs", FailureAction.FAILOVER, "no reply from 192.0.2.20");
+        }
+    }
+
+    @Test
+    void linkNoticesThePeerSetDown() throws Exception {
+        Netns.assumeRoot();
+        try (MonitorFaults.Scenario s = MonitorFaults.linkDown(dir)) {
+            check(s, "nic", FailureAction.FAILOVER, "link h0 lost its carrier");
+        }
+    }
+
+    @Test
+    void ipNoticesTheAddressRemovedBySomeoneElse() throws Exception {
+        Netns.assumeRoot();
+        try (MonitorFaults.Scenario s = MonitorFaults.ipRemoved(dir)) {
+            check(s, "vip", FailureAction.FAILOVER, "203.0.113.10 was removed from h0");
+        }
+    }
+
+    @Test
+    void processNoticesItsProcessKilled() throws Exception {
+        Netns.assumeRoot();
+        try (MonitorFaults.Scenario s = MonitorFaults.processKilled(dir)) {
+            check(s, "daemon", FailureAction.FAILOVER, "exited");
+        }
+    }
+
+    @Test
+    void scriptNoticesExitCode1() throws Exception {
+        Netns.assumeRoot();
+        try (MonitorFaults.Scenario s = MonitorFaults.scriptExit1(dir)) {
+            check(s, "app", FailureAction.FAILOVER, "exited with code 1");
+        }
+    }
+
+    @Test
+    void partitionNoticesAnIoError() throws Exception {
+        Netns.assumeRoot();
+        try (MonitorFaults.Scenario s = MonitorFaults.partitionEio(dir)) {
+            check(s, "quorum", FailureAction.FAILOVER, "Input/output error");
+        }
+    }
+
+    @Test
+    void anIpMissingAtActivationFailsTheActivation() throws Exception {
+        Netns.assumeRoot();
+        final MonitorConfig m = MonitorFaults.monitor("vip", new MonitorConfig.Ip(
+            java.net.InetAddress.ofLiteral("203.0.113.99"), "lo"), MonitorConfig.When.ACTIVATION, 1,
+            MonitorFaults.Timing.FAST);
+        final MonitorFaults.Recorder events = new MonitorFaults.Recorder();
+        try (MonitorEngine engine = new MonitorEngine(MonitorFaults.config(List.of(m)), 0,
+            new AgentLog("s1", System.out), events)) {
+            engine.groupOnline(MonitorFaults.GROUP);
+            final MonitorFaults.Report r = events.next(FAIL_WITHIN_MS);
+            assertEquals("failed", r.kind());
+            assertEquals("ip monitor vip: at activation: 203.0.113.99 is not on lo", r.reason());
+        }
+    }
+
+    /** TEST UNIT READY on a loop device: not SCSI, so the engine logs one configuration-error line and reports nothing. */
+    @Test
+    void aDiskMonitorOnANonScsiDeviceIsAConfigurationError() throws Exception {
+        Netns.assumeRoot();
+        try (LoopDisk disk = new LoopDisk(dir, 4)) {
+            final MonitorConfig m = MonitorFaults.monitor("shared", new MonitorConfig.Disk(disk.device()),
+                MonitorConfig.When.BOTH, 3, MonitorFaults.Timing.FAST);
+            final MonitorFaults.Recorder events = new MonitorFaults.Recorder();
+            final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (MonitorEngine engine = new MonitorEngine(MonitorFaults.config(List.of(m)), 0,
+                new AgentLog("s1", new PrintStream(bytes, true, StandardCharsets.UTF_8)), events)) {
+                engine.groupOnline(MonitorFaults.GROUP);
+                final long deadlineNs = System.nanoTime() + FAIL_WITHIN_MS * 1_000_000L;
+                while (!bytes.toString(StandardCharsets.UTF_8).contains("cannot work on this server")
+                    && System.nanoTime() - deadlineNs < 0) {
+                    assertNull(events.next(50));
+                }
+                final List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.contains("cannot work")).toList();
+                assertEquals(1, lines.size(), bytes.toString(StandardCharsets.UTF_8));
+                assertTrue(lines.getFirst().contains("monitors-test.conf:1: monitor shared of group A cannot work on "
+                    + "this server: " + disk.device() + ": TEST UNIT READY through SG_IO is not supported"),
+                    lines.getFirst());
+                assertNull(events.next(300));
+            }
+        }
+    }
+}
