@@ -1,0 +1,108 @@
+package armd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import armd.control.ControlRequest;
+import armd.control.ControlServer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code armd rsp} against a stand-in agent on a control socket: acting on a failure, exit codes, usage. */
+class RspCommandTest {
+    @TempDir
+    Path tmp;
+
+    private Path socket;
+    private ControlServer server;
+    private final List<ControlRequest> seen = new CopyOnWriteArrayList<>();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void start() throws IOException {
+        socket = tmp.resolve("run/armd.sock");
+        server = ControlServer.start(ControlServer.Options.defaults(socket), (r, p, reply) -> {
+            seen.add(r);
+            reply.ok(r instanceof ControlRequest.Status ? "status" : "group A: failing over");
+        });
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private int rsp(final String... args) throws Exception {
+        return new RspCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
+    }
+
+    private Path script(final int exitCode) throws IOException {
+        final Path s = tmp.resolve("check" + exitCode + ".sh");
+        Files.writeString(s, "#!/bin/sh\nexit " + exitCode + "\n");
+        Files.setPosixFilePermissions(s, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return s;
+    }
+
+    @Test
+    void aFailingScriptMakesItAskForAFailoverAndExit1() throws Exception {
+        assertEquals(Exit.FAULT, rsp("--group", "A", "--script", script(1).toString(), "--interval", "50ms",
+            "--failures", "2", "--socket", socket.toString()));
+        assertEquals(List.of(new ControlRequest.Status(false), new ControlRequest.GroupFailover("A")), seen);
+        final String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("monitor script-0 failed (script monitor script-0: ") && text.contains(
+            "exited with code 1): asked the agent to failover group A: done: group A: failing over"), text);
+    }
+
+    @Test
+    void actionStopAsksToStopTheGroup() throws Exception {
+        assertEquals(Exit.FAULT, rsp("--group", "A", "--script", script(3).toString(), "--interval", "50ms",
+            "--failures", "1", "--action", "stop", "--socket", socket.toString()));
+        assertEquals(new ControlRequest.GroupStop("A"), seen.getLast());
+    }
+
+    @Test
+    void noAgentIsExit4() throws Exception {
+        final OperatorException e = assertThrows(OperatorException.class, () -> rsp("--group", "A", "--script",
+            script(1).toString(), "--socket", tmp.resolve("none.sock").toString()));
+        assertEquals(Exit.NO_AGENT, e.exitCode());
+        assertTrue(e.getMessage().startsWith("agent not running"), e.getMessage());
+    }
+
+    @Test
+    void usageMistakesAreExit2() {
+        for (final String[] args : List.of(
+            new String[] {"--script", "x"},
+            new String[] {"--group", "A"},
+            new String[] {"--group", "A", "--ping", "gateway"},
+            new String[] {"--group", "A", "--ping", "192.0.2.1", "--action", "reboot"},
+            new String[] {"--group", "A", "--ping", "192.0.2.1", "--interval", "fast"},
+            new String[] {"--group", "A", "--monitor", "lan"},
+            new String[] {"--group", "A", "--link", "no-such-if0"},
+            new String[] {"--group", "A", "--script", "/nonexistent/check.sh"})) {
+            final OperatorException e = assertThrows(OperatorException.class, () -> rsp(args), String.join(" ", args));
+            assertEquals(Exit.USAGE, e.exitCode(), e.getMessage());
+        }
+    }
+
+    @Test
+    void helpIsExit0() throws Exception {
+        assertEquals(Exit.OK, rsp("--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("usage: armd rsp"));
+    }
+}
