@@ -50,7 +50,8 @@ public final class RspCommand implements Command {
           --action A        failover (default) or stop
           --socket PATH     the agent's control socket (default: $ARMD_SOCKET, else /run/armd/armd.sock)
         exit: 0 stopped by SIGTERM/SIGINT, 1 a resource failed and the agent was asked to act, 2 usage or
-              configuration error, 4 the agent is not reachable (checked at start and when acting)""";
+              configuration error (also: a monitor that cannot work here, e.g. --tur on a device without SCSI),
+              4 the agent is not reachable (checked at start and when acting)""";
 
     private static final Set<String> REPEATABLE = Set.of("monitor", "ping", "link", "tur", "script");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m)?");
@@ -136,7 +137,9 @@ public final class RspCommand implements Command {
             }
         };
         final AgentLog log = new AgentLog("armd-rsp", err);
-        final MonitorEngine engine = new MonitorEngine(config, serverId, log, events);
+        // a monitor that cannot work here (a disk monitor on a device without SCSI) ends the watch: exit 2
+        final MonitorEngine engine = new MonitorEngine(config, serverId, log, events,
+            line -> failures.add(new Failure(null, null, line)));
         final Object done = new Object();
         final boolean[] finished = {false};
         // SIGTERM/SIGINT: stop the monitors and leave with 0 (a normal end of a watch, not a fault)
@@ -159,6 +162,9 @@ public final class RspCommand implements Command {
                 finished[0] = true;
             }
             engine.close();
+            if (f.name() == null) {
+                throw OperatorException.usage(f.reason());
+            }
             return act(client, group, f);
         } finally {
             synchronized (done) {

@@ -31,14 +31,20 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
     private static final long STOP_SLACK_MS = 1000;
     /** A script monitor's command gets SIGTERM at its timeout, then SIGKILL this much later. */
     static final int SCRIPT_KILL_GRACE_MS = 1000;
+    /** How often the watchdog looks for probes blocked in the kernel. */
+    private static final long WATCHDOG_MS = 100;
 
     private final ClusterConfig config;
     private final int selfServerId;
     private final AgentLog log;
     private final ResourceEvents events;
+    private final java.util.function.Consumer<String> configurationErrors;
     private final Map<Integer, Running> online = new HashMap<>();
     private EventWatcher watcher;
     private ScriptRunner scripts;
+    /** The watchdog's view of the running probed monitors: replaced (never changed) under the engine's lock. */
+    private volatile PeriodicMonitor[] watched = new PeriodicMonitor[0];
+    private java.util.concurrent.ScheduledExecutorService watchdog;
     private boolean closed;
 
     /** What runs for one online group. */
@@ -51,10 +57,20 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
      */
     public MonitorEngine(final ClusterConfig config, final int selfServerId, final AgentLog log,
                          final ResourceEvents events) {
+        this(config, selfServerId, log, events, line -> { });
+    }
+
+    /**
+     * An engine that also hands each configuration-error line (a monitor that cannot work on this server, e.g. a
+     * disk monitor on a device without SCSI) to {@code configurationErrors}, on the monitor's thread.
+     */
+    public MonitorEngine(final ClusterConfig config, final int selfServerId, final AgentLog log,
+                         final ResourceEvents events, final java.util.function.Consumer<String> configurationErrors) {
         this.config = config;
         this.selfServerId = selfServerId;
         this.log = log;
         this.events = events;
+        this.configurationErrors = configurationErrors;
     }
 
     /**
@@ -75,25 +91,11 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
         final Running r = new Running(new ArrayList<>(), new ArrayList<>());
         online.put(group, r);
         for (final MonitorConfig m : monitors) {
-            switch (m.target()) {
-                case MonitorConfig.Link l -> watch(r, new EventWatcher.LinkWatch(m, l.interfaceName()));
-                case MonitorConfig.Process p -> watch(r, new EventWatcher.ProcessWatch(m, p.pidfile()));
-                case MonitorConfig.Ip ip -> {
-                    if (m.when().atActivation()) {
-                        periodic(r, m, new IpCheck(ip.address(), ip.interfaceName()), true);
-                    }
-                    if (m.when().whileOnline()) {
-                        watch(r, new EventWatcher.IpWatch(m, ip.address(), ip.interfaceName()));
-                    }
-                }
-                case MonitorConfig.Ping p -> periodic(r, m, new PingCheck(p.address(), p.interfaceName(),
-                    m.timeoutMs()), false);
-                case MonitorConfig.Nfs n -> periodic(r, m, new PingCheck(n.server(), null, m.timeoutMs()), false);
-                case MonitorConfig.Disk d -> periodic(r, m, new TurCheck(d.device(), m.timeoutMs()), false);
-                case MonitorConfig.Partition p -> periodic(r, m,
-                    new PartitionCheck(p.device(), p.sector() + selfServerId, selfServerId), false);
-                case MonitorConfig.Script s -> periodic(r, m, new ScriptCheck(scripts(), groupName(group), m.name(),
-                    s.command(), m.timeoutMs(), SCRIPT_KILL_GRACE_MS), false);
+            try {
+                start(r, group, m);
+            } catch (RuntimeException e) {
+                // e.g. no rtnetlink subscription: this monitor cannot run, the others still do
+                unusable(m, String.valueOf(e.getMessage()));
             }
         }
         log.line("monitors of group " + groupName(group) + " started: " + String.join(", ",
@@ -101,10 +103,52 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
                 .toList()));
     }
 
+    private void start(final Running r, final int group, final MonitorConfig m) {
+        switch (m.target()) {
+            case MonitorConfig.Link l -> watch(r, new EventWatcher.LinkWatch(m, l.interfaceName()));
+            case MonitorConfig.Process p -> watch(r, new EventWatcher.ProcessWatch(m, p.pidfile()));
+            case MonitorConfig.Ip ip -> {
+                if (m.when().atActivation()) {
+                    periodic(r, m, new IpCheck(ip.address(), ip.interfaceName()), true);
+                }
+                if (m.when().whileOnline()) {
+                    watch(r, new EventWatcher.IpWatch(m, ip.address(), ip.interfaceName()));
+                }
+            }
+            case MonitorConfig.Ping p -> periodic(r, m, new PingCheck(p.address(), p.interfaceName(),
+                m.timeoutMs()), false);
+            case MonitorConfig.Nfs n -> periodic(r, m, new PingCheck(n.server(), null, m.timeoutMs()), false);
+            case MonitorConfig.Disk d -> periodic(r, m, new TurCheck(d.device(), m.timeoutMs()), false);
+            case MonitorConfig.Partition p -> periodic(r, m,
+                new PartitionCheck(p.device(), p.sector() + selfServerId, selfServerId), false);
+            case MonitorConfig.Script s -> periodic(r, m, new ScriptCheck(scripts(), groupName(group), m.name(),
+                s.command(), m.timeoutMs(), SCRIPT_KILL_GRACE_MS), false);
+        }
+    }
+
     private void periodic(final Running r, final MonitorConfig m, final Check check, final boolean activationOnly) {
         final PeriodicMonitor p = new PeriodicMonitor(m, check, this, activationOnly);
         r.periodic().add(p);
         p.start();
+        if (watchdog == null) {
+            watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                t -> Thread.ofPlatform().name("armd-monitor-watchdog").daemon().unstarted(t));
+            // one reused task: the steady state allocates nothing
+            watchdog.scheduleAtFixedRate(this::watchdog, WATCHDOG_MS, WATCHDOG_MS,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        final PeriodicMonitor[] now = java.util.Arrays.copyOf(watched, watched.length + 1);
+        now[now.length - 1] = p;
+        watched = now;
+    }
+
+    /** Reports probes blocked in the kernel beyond their monitor's detection time. */
+    private void watchdog() {
+        final PeriodicMonitor[] ps = watched;
+        final long nowNs = System.nanoTime();
+        for (final PeriodicMonitor p : ps) {
+            p.checkStuck(nowNs);
+        }
     }
 
     private void watch(final Running r, final EventWatcher.Watch w) {
@@ -136,6 +180,8 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
         for (final PeriodicMonitor p : r.periodic()) {
             p.stop();
         }
+        watched = java.util.Arrays.stream(watched).filter(p -> !r.periodic().contains(p))
+            .toArray(PeriodicMonitor[]::new);
         for (final EventWatcher.Watch w : r.watches()) {
             watcher.remove(w);
         }
@@ -176,8 +222,10 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
 
     @Override
     public void unusable(final MonitorConfig m, final String reason) {
-        log.line(config.file() + ":" + m.line() + ": monitor " + m.name() + " of group " + groupName(m.group())
-            + " cannot work on this server: " + reason + "; the monitor is off until the group restarts");
+        final String line = config.file() + ":" + m.line() + ": monitor " + m.name() + " of group "
+            + groupName(m.group()) + " cannot work on this server: " + reason;
+        log.line(line + "; the monitor is off until the group restarts");
+        configurationErrors.accept(line);
     }
 
     private String groupName(final int group) {
@@ -194,6 +242,9 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
             groupOffline(g);
         }
         closed = true;
+        if (watchdog != null) {
+            watchdog.shutdownNow();
+        }
         if (watcher != null) {
             watcher.close();
         }

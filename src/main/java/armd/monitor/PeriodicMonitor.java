@@ -19,8 +19,14 @@ final class PeriodicMonitor implements Runnable {
     private final FailureThreshold threshold;
     private final long intervalNs;
     private final boolean online;
+    /** A probe running longer than this counts as a failure by itself (see {@link #checkStuck}). */
+    private final long stuckAfterNs;
     private boolean activating;
     private volatile boolean stopped;
+    /** When the probe in progress started, or 0 between probes: read by the engine's watchdog. */
+    private volatile long probeSinceNs;
+    /** The watchdog reported the probe in progress as stuck; the threshold's own report is then not repeated. */
+    private volatile boolean stuckReported;
     private Thread thread;
 
     /**
@@ -36,6 +42,9 @@ final class PeriodicMonitor implements Runnable {
         this.intervalNs = TimeUnit.MILLISECONDS.toNanos(config.intervalMs());
         this.online = config.when().whileOnline() && !activationOnly;
         this.activating = config.when().atActivation();
+        // the time a failing resource takes to be reported by the threshold: a probe blocked that long is a failure
+        this.stuckAfterNs = TimeUnit.MILLISECONDS.toNanos((long) config.failures() * config.intervalMs()
+            + config.timeoutMs());
         threshold.start();
     }
 
@@ -69,7 +78,9 @@ final class PeriodicMonitor implements Runnable {
 
     /** One probe and its verdict at about {@code nowNs}; false when the monitor has nothing more to do. */
     boolean step(final long nowNs) {
+        probeSinceNs = nowNs == 0 ? 1 : nowNs;
         final int rc = check.probe();
+        probeSinceNs = 0;
         if (stopped) {
             return false;
         }
@@ -79,7 +90,12 @@ final class PeriodicMonitor implements Runnable {
         }
         final boolean healthy = rc == Check.HEALTHY;
         final int verdict = threshold.result(healthy, nowNs);
-        if (verdict == FailureThreshold.FAILED) {
+        if (healthy) {
+            stuckReported = false;
+        }
+        if (verdict == FailureThreshold.FAILED && stuckReported) {
+            stuckReported = false; // already reported by the watchdog while the probe hung
+        } else if (verdict == FailureThreshold.FAILED) {
             reporter.failed(config, activating ? "at activation: " + check.reason() : check.reason());
         } else if (verdict == FailureThreshold.NORMAL_AGAIN) {
             reporter.normalAgain(config);
@@ -89,6 +105,20 @@ final class PeriodicMonitor implements Runnable {
             return online;
         }
         return true;
+    }
+
+    /**
+     * Called by the engine's watchdog (another thread): a probe blocked in the kernel for longer than the monitor
+     * would need to report a failure (failures x interval + timeout) is reported as a failure now, once; a sick
+     * disk can hold an O_DIRECT read or an SG_IO far beyond any timeout of ours.
+     */
+    void checkStuck(final long nowNs) {
+        final long since = probeSinceNs;
+        if (since != 0 && !stuckReported && !stopped && nowNs - since > stuckAfterNs) {
+            stuckReported = true;
+            reporter.failed(config, "the probe has been blocked for more than "
+                + TimeUnit.NANOSECONDS.toMillis(stuckAfterNs) + " ms (the resource does not answer)");
+        }
     }
 
     /** Stops probing; a probe in progress finishes (within its timeout) without reporting. */

@@ -356,6 +356,15 @@ public final class MonitorFaults {
      * @throws AssertionError when a failure comes before the fault or none within {@code failWithinMs}
      */
     public static Outcome run(final Scenario s, final Timing t, final long failWithinMs) throws Exception {
+        return run(s, t, failWithinMs, 0);
+    }
+
+    /**
+     * {@link #run(Scenario, Timing, long)} with the fault injected {@code phaseMs} after "normal again" (which
+     * comes right after a probe): the benchmark spreads faults over the probe interval, as real faults are.
+     */
+    public static Outcome run(final Scenario s, final Timing t, final long failWithinMs, final long phaseMs)
+        throws Exception {
         final MonitorConfig m = s.monitor(t);
         final Recorder events = new Recorder();
         final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
@@ -373,6 +382,9 @@ public final class MonitorFaults {
             if (first == null || !first.kind().equals("normalAgain")) {
                 throw new AssertionError(s.name() + ": expected normalAgain before the fault, got " + first + "\n"
                     + logBytes.toString(StandardCharsets.UTF_8));
+            }
+            if (phaseMs > 0) {
+                Thread.sleep(phaseMs);
             }
             final long injectedNs = System.nanoTime();
             s.inject();
