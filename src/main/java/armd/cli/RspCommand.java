@@ -182,7 +182,7 @@ public final class RspCommand implements Command {
     private int act(final ControlClient client, final String group, final Failure f) {
         final ControlRequest request = f.action() == FailureAction.STOP
             ? new ControlRequest.GroupStop(group) : new ControlRequest.GroupFailover(group);
-        final String what = f.action() == FailureAction.STOP ? "stop" : "failover";
+        final String what = f.action() == FailureAction.STOP ? "stop" : "fail over";
         final ControlClient.Reply reply;
         try {
             reply = client.call(request);
@@ -230,15 +230,11 @@ public final class RspCommand implements Command {
             throw OperatorException.usage(file.file() + ": group " + group + " has no [monitor NAME] section: add "
                 + "one, or give monitors inline (--ping, --link, --tur, --script)");
         }
+        // a standalone watch has no activation: every monitor, activation-only ones too, runs until a failure
         final List<MonitorConfig> renumbered = chosen.stream().map(m -> new MonitorConfig(m.name(), m.line(), 0,
-            m.intervalMs(), m.timeoutMs(), m.failures(), onlineToo(m.when()), m.action(), m.destination(),
+            m.intervalMs(), m.timeoutMs(), m.failures(), MonitorConfig.When.ONLINE, m.action(), m.destination(),
             m.resetAfterMs(), m.target())).toList();
         return single(file.file(), g.name(), file.socketPath(), renumbered);
-    }
-
-    /** A standalone watch runs until a failure: an activation-only monitor keeps running as well. */
-    private static MonitorConfig.When onlineToo(final MonitorConfig.When w) {
-        return w == MonitorConfig.When.ACTIVATION ? MonitorConfig.When.BOTH : w;
     }
 
     private static int serverId(final ClusterConfig file, final String serverName) {
@@ -305,8 +301,8 @@ public final class RspCommand implements Command {
             final boolean event = kind.equals("link");
             final int timeoutMs = durationMs(args, "timeout", kind.equals("script") ? 10_000 : 500);
             final int failures = args.intValue("failures", event ? 1 : 3, 1, 1000);
-            monitors.add(new MonitorConfig(kind + "-" + monitors.size(), 0, 0, intervalMs, timeoutMs, failures,
-                event ? MonitorConfig.When.ONLINE : MonitorConfig.When.BOTH, a, Destination.PRIORITY, 600_000,
+            monitors.add(new MonitorConfig("--" + kind + " " + value, 0, 0, intervalMs, timeoutMs, failures,
+                MonitorConfig.When.ONLINE, a, Destination.PRIORITY, 600_000,
                 target));
         }
         return single(Path.of("armd-rsp"), group, null, monitors);

@@ -222,8 +222,8 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
 
     @Override
     public void unusable(final MonitorConfig m, final String reason) {
-        final String line = config.file() + ":" + m.line() + ": monitor " + m.name() + " of group "
-            + groupName(m.group()) + " cannot work on this server: " + reason;
+        final String line = (m.line() > 0 ? config.file() + ":" + m.line() + ": " : "") + "monitor " + m.name()
+            + " of group " + groupName(m.group()) + " cannot work on this server: " + reason;
         log.line(line + "; the monitor is off until the group restarts");
         configurationErrors.accept(line);
     }

@@ -65,8 +65,8 @@ class RspCommandTest {
             "--failures", "2", "--socket", socket.toString()));
         assertEquals(List.of(new ControlRequest.Status(false), new ControlRequest.GroupFailover("A")), seen);
         final String text = out.toString(StandardCharsets.UTF_8);
-        assertTrue(text.contains("monitor script-0 failed (script monitor script-0: ") && text.contains(
-            "exited with code 1): asked the agent to failover group A: done: group A: failing over"), text);
+        assertTrue(text.contains("monitor --script " + script(1) + " failed (script monitor --script ") && text.contains(
+            "exited with code 1): asked the agent to fail over group A: done: group A: failing over"), text);
     }
 
     @Test
@@ -74,6 +74,17 @@ class RspCommandTest {
         assertEquals(Exit.FAULT, rsp("--group", "A", "--script", script(3).toString(), "--interval", "50ms",
             "--failures", "1", "--action", "stop", "--socket", socket.toString()));
         assertEquals(new ControlRequest.GroupStop("A"), seen.getLast());
+    }
+
+    @Test
+    void aMonitorThatCannotWorkHereIsExit2WithOneLine() {
+        // /dev/null has no SCSI pass-through: TEST UNIT READY is not supported
+        final OperatorException e = assertThrows(OperatorException.class, () -> rsp("--group", "A", "--tur",
+            "/dev/null", "--socket", socket.toString()));
+        assertEquals(Exit.USAGE, e.exitCode());
+        assertTrue(e.getMessage().startsWith("monitor --tur /dev/null of group A cannot work on this server: "
+            + "/dev/null: TEST UNIT READY through SG_IO is not supported"), e.getMessage());
+        assertEquals(List.of(new ControlRequest.Status(false)), seen);
     }
 
     @Test
