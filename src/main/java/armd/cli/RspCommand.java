@@ -48,7 +48,8 @@ public final class RspCommand implements Command {
           --timeout DUR     how long one probe may take (default 500ms; scripts 10s)
           --failures N      consecutive failed probes that make a failure (default 3; --link 1)
           --action A        failover (default) or stop
-          --socket PATH     the agent's control socket (default: $ARMD_SOCKET, else /run/armd/armd.sock)
+          --socket PATH     the agent's control socket (default: the configuration's, else $ARMD_SOCKET,
+                            else /run/armd/armd.sock)
         exit: 0 stopped by SIGTERM/SIGINT, 1 a resource failed and the agent was asked to act, 2 usage or
               configuration error (also: a monitor that cannot work here, e.g. --tur on a device without SCSI),
               4 the agent is not reachable (checked at start and when acting)""";
@@ -115,8 +116,10 @@ public final class RspCommand implements Command {
             config = inline(args, group, repeated);
             serverId = 0;
         }
-        final ControlClient client = new ControlClient(ControlClient.socketPath(args.value("socket")),
-            ControlClient.DEFAULT_TIMEOUT_MS);
+        // the configuration names the agent's socket; --socket and ARMD_SOCKET are for inline watches
+        final Path socket = args.value("socket") == null && config.socketPath() != null ? config.socketPath()
+            : ControlClient.socketPath(args.value("socket"));
+        final ControlClient client = new ControlClient(socket, ControlClient.DEFAULT_TIMEOUT_MS);
         reachable(client);
         return watch(config, serverId, client, group);
     }

@@ -111,6 +111,41 @@ class RspCommandTest {
         }
     }
 
+    private Path config() throws IOException {
+        final Path key = tmp.resolve("armd.key");
+        Files.writeString(key, armd.config.ClusterKey.format(armd.config.ClusterKey.generate()));
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        final Path conf = tmp.resolve("armd.conf");
+        Files.writeString(conf, "[cluster]\nname = t\nkey-file = armd.key\nsocket = " + socket + "\n"
+            + "[server s1]\naddress = 192.0.2.1\n[server s2]\naddress = 192.0.2.2\n"
+            + "[group A]\npolicy = s1, s2\nstart = " + script(0) + "\nstop = " + script(0) + "\n"
+            + "[monitor ok]\ngroup = A\ntype = script\ncommand = " + script(0) + "\ninterval = 50ms\n"
+            + "[monitor broken]\ngroup = A\ntype = script\ncommand = " + script(1) + "\ninterval = 50ms\n"
+            + "failures = 2\naction = stop\n");
+        return conf;
+    }
+
+    @Test
+    void theMonitorsOfAGroupComeFromTheConfiguration() throws Exception {
+        assertEquals(Exit.FAULT, rsp("--group", "A", "--config", config().toString(), "--server", "s2"));
+        assertEquals(List.of(new ControlRequest.Status(false), new ControlRequest.GroupStop("A")), seen);
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("monitor broken failed"), out.toString());
+    }
+
+    @Test
+    void configurationMistakesAreExit2() throws Exception {
+        final Path conf = config();
+        for (final String[] args : List.of(
+            new String[] {"--group", "B", "--config", conf.toString()},
+            new String[] {"--group", "A", "--config", conf.toString(), "--monitor", "lan"},
+            new String[] {"--group", "A", "--config", conf.toString(), "--server", "s9"},
+            new String[] {"--group", "A", "--config", conf.toString(), "--ping", "192.0.2.254"})) {
+            final OperatorException e = assertThrows(OperatorException.class, () -> rsp(args), String.join(" ", args));
+            assertEquals(Exit.USAGE, e.exitCode(), e.getMessage());
+        }
+        assertEquals(List.of(), seen);
+    }
+
     @Test
     void helpIsExit0() throws Exception {
         assertEquals(Exit.OK, rsp("--help"));
