@@ -87,6 +87,11 @@ final class EventWatcher implements AutoCloseable, LinkMonitor.Handler {
             super(config);
             this.ifName = ifName;
             this.name = ifName.getBytes(StandardCharsets.US_ASCII);
+            // no event will ever come for an interface that does not exist: that is known now
+            if (Rtnetlink.ifIndex(ifName) < 0) {
+                known = true;
+                gone = true;
+            }
         }
 
         @Override
@@ -96,7 +101,8 @@ final class EventWatcher implements AutoCloseable, LinkMonitor.Handler {
 
         @Override
         String reason() {
-            return "link " + ifName + (gone ? " is gone" : !adminUp ? " is administratively down" : " lost its carrier");
+            return "link " + ifName + (gone ? " does not exist (any more)" : !adminUp ? " is administratively down"
+                : " lost its carrier");
         }
     }
 

@@ -122,6 +122,44 @@ class MonitorEngineIT {
         }
     }
 
+    @Test
+    void nothingIsReportedAfterGroupOffline() throws Exception {
+        Netns.assumeRoot();
+        try (MonitorFaults.Scenario s = MonitorFaults.processKilled(dir)) {
+            final MonitorConfig m = s.monitor(MonitorFaults.Timing.FAST);
+            final MonitorFaults.Recorder events = new MonitorFaults.Recorder();
+            try (MonitorEngine engine = new MonitorEngine(MonitorFaults.config(List.of(m)), 0,
+                new AgentLog("s1", System.out), events)) {
+                engine.groupOnline(MonitorFaults.GROUP);
+                assertEquals("normalAgain", events.next(FAIL_WITHIN_MS).kind());
+                engine.groupOffline(MonitorFaults.GROUP);
+                s.inject();
+                // well past the event and one interval: nothing may come
+                assertNull(events.next(5L * m.intervalMs()));
+                // and the group coming back online starts over: the process is gone
+                engine.groupOnline(MonitorFaults.GROUP);
+                final MonitorFaults.Report r = events.next(FAIL_WITHIN_MS);
+                assertEquals("failed", r.kind());
+                assertTrue(r.reason().contains("is not running"), r.reason());
+            }
+        }
+    }
+
+    @Test
+    void aLinkMonitorOfAMissingInterfaceFailsAtOnce() throws Exception {
+        Netns.assumeRoot();
+        final MonitorConfig m = MonitorFaults.monitor("nic", new MonitorConfig.Link("armdnosuch0"),
+            MonitorConfig.When.ONLINE, 1, MonitorFaults.Timing.FAST);
+        final MonitorFaults.Recorder events = new MonitorFaults.Recorder();
+        try (MonitorEngine engine = new MonitorEngine(MonitorFaults.config(List.of(m)), 0,
+            new AgentLog("s1", System.out), events)) {
+            engine.groupOnline(MonitorFaults.GROUP);
+            final MonitorFaults.Report r = events.next(FAIL_WITHIN_MS);
+            assertEquals("failed", r.kind());
+            assertEquals("link monitor nic: link armdnosuch0 does not exist (any more)", r.reason());
+        }
+    }
+
     /** TEST UNIT READY on a loop device: not SCSI, so the engine logs one configuration-error line and reports nothing. */
     @Test
     void aDiskMonitorOnANonScsiDeviceIsAConfigurationError() throws Exception {
