@@ -188,8 +188,12 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
 
     private void kill(final ControlRequest.Kill r, final ControlReply reply) {
         loads.remove(key(r.group(), r.id()));
-        restartsDone.remove(key(r.group(), r.id()));
         watcher.kill(r.group(), r.id(), r.timeoutMs()).thenAccept(outcome -> {
+            // a deliberate stop of a running application starts its restart count again; a stop script's
+            // armkill after armload found it dead (GROUPRESTART) must not, or the limit is never reached
+            if (outcome == ProcessWatcher.KillOutcome.TERMINATED || outcome == ProcessWatcher.KillOutcome.KILLED) {
+                restartsDone.remove(key(r.group(), r.id()));
+            }
             switch (outcome) {
                 case TERMINATED -> reply.ok(r.id() + " stopped");
                 case KILLED -> reply.ok(r.id() + " killed (it ignored SIGTERM)");
