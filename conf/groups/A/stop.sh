@@ -64,8 +64,10 @@ arm_rel_mntpoint() {
             oldifs=$IFS
             IFS='
 '
+            set -f
             # shellcheck disable=SC2086
             arm_rel_path $mntpoint
+            set +f
             IFS=$oldifs
         else
             armlog "NO MOUNT POINT"
