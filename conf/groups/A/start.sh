@@ -14,20 +14,20 @@
 # script with RECOVER, then with START) APP_RESTARTS times, APP_RESTART_WAIT seconds after each death, and
 # the next time fails the group over to the next server of its policy (GROUPFAILOVER). The restart count
 # starts again from 0 when the group is stopped or fails over.
+# The demo application is a shell loop that runs while this server's agent answers, so a demo never leaves
+# it behind.
 APP_NAME=demo                            # the name armload and armkill know the application by
-APP_COMMAND="/bin/sleep 2147483647"      # its command line, split on blanks (no quotes inside)
+APP_COMMAND="/bin/sh -c 'while armstat > /dev/null 2>&1; do sleep 5; done'"  # its command line (shell quoting)
 APP_RESTARTS=1                           # in-place restarts before a failover
 APP_RESTART_WAIT=0                       # seconds from a death to the restart
 # The application inherits this script's output: what it prints goes to the agent's log. Do not run
 # armload inside $(...): the substitution would wait for the application to close its output.
 
 start_app() {
-    # split APP_COMMAND on blanks, without expanding wildcards
-    set -f
-    # shellcheck disable=SC2086
-    armload -i "$APP_NAME" -r "$APP_RESTARTS" -w "$APP_RESTART_WAIT" -a failover $APP_COMMAND
+    # APP_COMMAND's words, with its quotes honoured, as this function's arguments
+    eval "set -- $APP_COMMAND"
+    armload -i "$APP_NAME" -r "$APP_RESTARTS" -w "$APP_RESTART_WAIT" -a failover "$@"
     loadret=$?
-    set +f
     if [ "$loadret" = "0" ]
     then
         armlog "$APP_NAME started ($ARMS_EVENT on priority $ARMS_PRIORITY)"

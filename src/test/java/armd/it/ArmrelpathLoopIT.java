@@ -37,7 +37,8 @@ class ArmrelpathLoopIT {
     void needRootLoopAndCommands() {
         Netns.assumeRoot();
         boolean tools = true;
-        for (final String t : List.of("/usr/sbin/losetup", "/usr/sbin/mkfs.ext4", "/usr/bin/mount", "/usr/bin/umount")) {
+        for (final String t : List.of("/usr/sbin/losetup", "/usr/sbin/mkfs.ext4", "/usr/bin/mount",
+            "/usr/bin/umount")) {
             tools &= Files.isExecutable(Path.of(t));
         }
         if (!tools) {

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
 class SampleScriptsIT {
     private static final int T = 90;
     private static final Path BIN = Path.of("target", "bin").toAbsolutePath();
-    private static final String APP_LINE = "APP_COMMAND=\"/bin/sleep 2147483647\"";
+    private static final String APP_LINE =
+        "APP_COMMAND=\"/bin/sh -c 'while armstat > /dev/null 2>&1; do sleep 5; done'\"";
 
     private static StepCheck steps;
 
@@ -56,6 +57,51 @@ class SampleScriptsIT {
                 killApps(pids);
             }
         }
+    }
+
+    @Test
+    void theUnmodifiedSampleRunsItsDemoApplicationWhileTheAgentAnswers() throws Exception {
+        Netns.assumeRoot();
+        needCommands();
+        try (AgentCluster c = new AgentCluster("sc", 2, false)) {
+            final List<Long> apps = new ArrayList<>();
+            try {
+                final Path start = c.dir().resolve("sample-start.sh");
+                final Path stop = c.dir().resolve("sample-stop.sh");
+                Files.copy(Path.of("conf/groups/A/start.sh"), start);
+                Files.copy(Path.of("conf/groups/A/stop.sh"), stop);
+                for (final Path p : List.of(start, stop)) {
+                    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+                }
+                c.chain("A", start, stop);
+                c.commands(BIN);
+                c.startAll();
+                c.awaitRecords(3, T);
+                apps.add(watchedPid(c, 0));
+                assertTrue(alive(apps.get(0)), "the demo application does not run");
+                // its agent gone, the demo application ends by itself (armstat fails) while A fails over
+                final int before = c.records().size();
+                c.kill9(0);
+                awaitGone(c, apps.get(0), "the demo application ends without its agent");
+                assertEquals(List.of("2 start A FAILOVER OTHER 2 - SUCCESS", "2 start C FAILOVER OTHER 2 - SUCCESS"),
+                    newRecords(c, before, 2).stream().sorted().toList());
+                apps.add(watchedPid(c, 1));
+                assertTrue(alive(apps.get(1)), "the demo application does not run on server2");
+            } finally {
+                for (final long pid : apps) {
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+        }
+    }
+
+    /** The pid of the application armload started for group A on server i, from the agent's log. */
+    private static long watchedPid(final AgentCluster c, final int i) throws Exception {
+        final String mark = "group A: armload watches demo (pid ";
+        awaitLog(c, i, mark);
+        final String log = Files.readString(c.log(i));
+        final int at = log.lastIndexOf(mark) + mark.length();
+        return Long.parseLong(log.substring(at, log.indexOf(',', at)));
     }
 
     /**
