@@ -79,6 +79,8 @@ public final class ClusterNode {
     private final GroupExec[][] peerExec;
     private final GroupExec[] exec;
     private final Then[] then;
+    /** Per group: an armload application died while its start script ran (0 no, 1 restart, 2 failover). */
+    private final byte[] diedStarting;
     private final int[] thenTarget;
     private final ArmsEvent[] startingEvent;
 
@@ -126,6 +128,7 @@ public final class ClusterNode {
         this.peerExec = new GroupExec[servers][groups];
         this.exec = new GroupExec[groups];
         this.then = new Then[groups];
+        this.diedStarting = new byte[groups];
         this.thenTarget = new int[groups];
         this.startingEvent = new ArmsEvent[groups];
         for (int g = 0; g < groups; g++) {
@@ -236,6 +239,8 @@ public final class ClusterNode {
     public void onScriptDone(final int g, final boolean ok, final long nowNs) {
         switch (exec[g]) {
             case STARTING -> {
+                final byte died = diedStarting[g];
+                diedStarting[g] = 0;
                 if (then[g] == Then.ONLINE && ok) {
                     exec[g] = GroupExec.ONLINE;
                     mem.onlineHere[g] = true;
@@ -253,6 +258,9 @@ public final class ClusterNode {
                 }
                 then[g] = Then.NOTHING;
                 fx.persist();
+                if (died != 0 && exec[g] == GroupExec.ONLINE) {
+                    onApplicationDied(g, died == 2);
+                }
             }
             case STOPPING -> {
                 exec[g] = GroupExec.OFFLINE;
@@ -348,6 +356,12 @@ public final class ClusterNode {
      * online here.
      */
     public boolean onApplicationDied(final int g, final boolean failover) {
+        if (exec[g] == GroupExec.STARTING && then[g] == Then.ONLINE) {
+            // armload ran from the start script, which has not finished: act once the group is online
+            diedStarting[g] = (byte) (failover ? 2 : 1);
+            fx.log("group " + groupNames[g] + ": application died before its start script ended");
+            return true;
+        }
         if (exec[g] != GroupExec.ONLINE) {
             return false;
         }
@@ -607,6 +621,11 @@ public final class ClusterNode {
 
     private void runStart(final int g, final ArmsEvent event, final GroupExec as) {
         exec[g] = as;
+        if (as == GroupExec.STARTING && !mem.onlineHere[g]) {
+            // a crash from here on may leave part of the group running: the return after it runs RECOVER
+            mem.onlineHere[g] = true;
+            fx.persist();
+        }
         startingEvent[g] = event;
         final int prio = priority(g, self);
         fx.runScript(new ScriptRun(g, false, event, prio == 1, prio, null, true));

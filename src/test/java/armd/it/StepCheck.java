@@ -25,8 +25,31 @@ final class StepCheck {
 
     /** Waits for step {@code step}'s rows after the first {@code before} records, and compares them. */
     void compare(final AgentCluster c, final String step, final int before) throws Exception {
+        compare(c, step, before, c.awaitRecords(before + rows.get(step).size(), timeoutS));
+    }
+
+    /**
+     * Like {@link #compare(AgentCluster, String, int)} on group {@code group}'s records only (other groups'
+     * runs may interleave): {@code before} counts that group's records.
+     */
+    void compareGroup(final AgentCluster c, final String group, final String step, final int before)
+        throws Exception {
+        final int n = before + rows.get(step).size();
+        final java.util.concurrent.atomic.AtomicReference<List<String>> mine =
+            new java.util.concurrent.atomic.AtomicReference<>(List.of());
+        c.await(() -> {
+            try {
+                mine.set(c.records().stream().filter(r -> r.split(" ")[2].equals(group)).toList());
+            } catch (java.io.IOException e) {
+                return false;
+            }
+            return mine.get().size() >= n;
+        }, timeoutS, n + " records of group " + group);
+        compare(c, step, before, mine.get().subList(0, n));
+    }
+
+    private void compare(final AgentCluster c, final String step, final int before, final List<String> all) {
         final List<Transitions.Row> expected = rows.get(step);
-        final List<String> all = c.awaitRecords(before + expected.size(), timeoutS);
         final List<String> got = all.subList(before, all.size());
         final String context = "step " + step + "\n" + c.diagnostics();
         assertEquals(expected.size(), got.size(), context);
