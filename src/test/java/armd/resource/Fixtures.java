@@ -117,7 +117,20 @@ final class Fixtures {
     /** An agent log whose lines can be read back and waited for. */
     static final class Log {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        /** Also echoed to the test's output, so a failed run's report shows the agent's lines. */
+        private final PrintStream out = new PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(final int b) {
+                bytes.write(b);
+                System.out.write(b);
+            }
+
+            @Override
+            public void write(final byte[] b, final int off, final int len) {
+                bytes.write(b, off, len);
+                System.out.write(b, off, len);
+            }
+        }, true, StandardCharsets.UTF_8);
         private final AgentLog log = new AgentLog("s1", out);
 
         AgentLog log() {
