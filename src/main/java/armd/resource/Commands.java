@@ -39,7 +39,7 @@ final class Commands {
     }
 
     /** Runs {@code cmd}, logging each output line under {@code resource}, killed after {@code timeoutMs}. */
-    static Result run(final Activation a, final String resource, final List<String> cmd, final long timeoutMs) {
+    static Result run(final GroupContext a, final String resource, final List<String> cmd, final long timeoutMs) {
         final ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
             .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().clear();

@@ -36,7 +36,7 @@ final class DiskResource implements GroupResource {
     }
 
     @Override
-    public String activate(final Activation a) {
+    public String activate(final GroupContext a) {
         final long startNs = System.nanoTime();
         final String dev = disk.device().toString();
         final String mp = disk.mountPoint().toString();
@@ -92,7 +92,7 @@ final class DiskResource implements GroupResource {
     }
 
     /** TEST UNIT READY; null when the path works or the device has no SG_IO (and SCSI is not required). */
-    private String testUnitReady(final Activation a, final String what) {
+    private String testUnitReady(final GroupContext a, final String what) {
         final TurResult r;
         try (TurProbe p = TurProbe.open(disk.device().toString(), a.settings().turTimeoutMs())) {
             r = p.probe();
@@ -117,7 +117,7 @@ final class DiskResource implements GroupResource {
     }
 
     /** Creates the mount point when missing (logged); null when it is a directory, else what is wrong. */
-    static String mountPointDirectory(final Activation a, final String resource, final Path mountPoint) {
+    static String mountPointDirectory(final GroupContext a, final String resource, final Path mountPoint) {
         if (Files.isDirectory(mountPoint)) {
             return null;
         }
@@ -156,7 +156,7 @@ final class DiskResource implements GroupResource {
     }
 
     @Override
-    public void deactivate(final Activation a) {
+    public void deactivate(final GroupContext a) {
         Unmount.unmount(a, disk.name(), disk.mountPoint());
     }
 }

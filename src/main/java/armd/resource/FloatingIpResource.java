@@ -18,7 +18,7 @@ import java.util.List;
  * A floating IPv4 address (SPEC.md section 3): the subnet check, the RFC 5227 conflict probe with retries, the
  * rtnetlink add and gratuitous ARP; released by removing the address.
  *
- * <p>Activation fails on a wrong network address (the interface has no address in the floating IP's subnet,
+ * <p>GroupContext fails on a wrong network address (the interface has no address in the floating IP's subnet,
  * unless {@code any-subnet}) or when the address is still in use after the configured retries; each conflict
  * is logged. The retry wait blocks only this group's worker thread.
  */
@@ -35,7 +35,7 @@ final class FloatingIpResource implements GroupResource {
     }
 
     @Override
-    public String activate(final Activation a) {
+    public String activate(final GroupContext a) {
         final long startNs = System.nanoTime();
         final String where = ip.cidr() + " on " + ip.interfaceName();
         final int ifIndex = Rtnetlink.ifIndex(ip.interfaceName());
@@ -88,7 +88,7 @@ final class FloatingIpResource implements GroupResource {
     }
 
     /** Probes until the address is free; null when it is, else the failure line (after the last retry). */
-    private String probeUntilFree(final Activation a, final ArpProbe probe) {
+    private String probeUntilFree(final GroupContext a, final ArpProbe probe) {
         final int tries = ip.conflictRetries() + 1;
         for (int attempt = 1; ; attempt++) {
             final ArpProbe.Result r = probe.probe(ip.addressBits(), ip.arp().probes(), ip.arp().probeSpacingMs(),
@@ -144,7 +144,7 @@ final class FloatingIpResource implements GroupResource {
     }
 
     @Override
-    public void deactivate(final Activation a) {
+    public void deactivate(final GroupContext a) {
         final String where = ip.cidr() + " on " + ip.interfaceName();
         final int ifIndex = Rtnetlink.ifIndex(ip.interfaceName());
         if (ifIndex < 0) {

@@ -11,8 +11,8 @@ sealed interface GroupResource permits FloatingIpResource, DiskResource, NfsReso
      * Brings it up; returns null on success, else one line saying what failed and what to do. Never throws for
      * an expected failure; logs its own steps.
      */
-    String activate(Activation a);
+    String activate(GroupContext a);
 
     /** Releases it; something already absent is fine. Logs what it did; never throws for an expected failure. */
-    void deactivate(Activation a);
+    void deactivate(GroupContext a);
 }

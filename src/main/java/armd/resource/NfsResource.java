@@ -28,7 +28,7 @@ final class NfsResource implements GroupResource {
     }
 
     @Override
-    public String activate(final Activation a) {
+    public String activate(final GroupContext a) {
         final long startNs = System.nanoTime();
         final String mp = nfs.mountPoint().toString();
         final String what = "NFS " + nfs.source() + " (resource " + nfs.name() + ")";
@@ -80,7 +80,7 @@ final class NfsResource implements GroupResource {
     }
 
     /** Null when the server answers an echo within the configured tries, else why not. */
-    private String ping(final Activation a) {
+    private String ping(final GroupContext a) {
         final ResourceLauncher.Settings s = a.settings();
         try (IcmpProbe p = IcmpProbe.open(nfs.server(), null, null)) {
             String reason = "";
@@ -100,7 +100,7 @@ final class NfsResource implements GroupResource {
     }
 
     @Override
-    public void deactivate(final Activation a) {
+    public void deactivate(final GroupContext a) {
         Unmount.unmount(a, nfs.name(), nfs.mountPoint());
     }
 }

@@ -74,7 +74,7 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
     private final AgentLog log;
     private final ResourceEvents events;
     private final List<List<GroupResource>> resources = new ArrayList<>();
-    private final List<Activation> activations = new ArrayList<>();
+    private final List<GroupContext> contexts = new ArrayList<>();
     private final ExecutorService[] workers;
     private final CountDownLatch closing = new CountDownLatch(1);
 
@@ -102,7 +102,7 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
                 });
             }
             resources.add(List.copyOf(rs));
-            activations.add(new Activation(g.name(), log, settings, closing, g.scriptTimeoutMs()));
+            contexts.add(new GroupContext(g.name(), log, settings, closing, g.scriptTimeoutMs()));
             if (!rs.isEmpty()) {
                 workers[g.id()] = Executors.newSingleThreadExecutor(r -> worker(r, g.name(), settings.netns()));
             }
@@ -176,7 +176,7 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
 
     /** Activates every resource of {@code group} in order; false when a disk or NFS resource failed. */
     private boolean activate(final int group) {
-        final Activation a = activations.get(group);
+        final GroupContext a = contexts.get(group);
         final List<GroupResource> rs = resources.get(group);
         boolean disksOk = true;
         final List<String> failed = new ArrayList<>();
@@ -207,7 +207,7 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
 
     /** Worker thread: releases every resource of {@code group} in reverse order. */
     private void release(final int group) {
-        final Activation a = activations.get(group);
+        final GroupContext a = contexts.get(group);
         final List<GroupResource> rs = resources.get(group);
         for (int i = rs.size() - 1; i >= 0; i--) {
             try {

@@ -25,7 +25,7 @@ final class Unmount {
     }
 
     /** Unmounts {@code mountPoint}; not mounted is fine. Logs every step; never throws for an expected errno. */
-    static void unmount(final Activation a, final String resource, final Path mountPoint) {
+    static void unmount(final GroupContext a, final String resource, final Path mountPoint) {
         final String mp = mountPoint.toString();
         final MountTable t = table();
         if (t != null && t.at(mp) == null) {

@@ -31,13 +31,20 @@ final class Fixtures {
 
     /** Two servers; group A (id 0) with {@code resources}, group B (id 1) with none. */
     static ClusterConfig config(final List<ClusterConfig.Resource> resources) {
+        return config(resources, List.of());
+    }
+
+    /** Two servers; group A (id 0) with {@code resources}, group B (id 1) with {@code resourcesB}. */
+    static ClusterConfig config(final List<ClusterConfig.Resource> resources,
+                                final List<ClusterConfig.Resource> resourcesB) {
         return new ClusterConfig(Path.of("test.conf"), "test", Path.of("test.key"),
             new ClusterConfig.Heartbeat(7000, null, 10, 100), false, 1000, Path.of("state"), Path.of("armd.sock"),
             List.of(new ClusterConfig.Server(0, "s1", List.of(v4("192.0.2.1"))),
                 new ClusterConfig.Server(1, "s2", List.of(v4("192.0.2.2")))),
             List.of(new ClusterConfig.Group(0, "A", List.of(0, 1), Path.of("start.sh"), Path.of("stop.sh"), 10_000,
                     resources),
-                new ClusterConfig.Group(1, "B", List.of(1, 0), Path.of("start.sh"), Path.of("stop.sh"), 10_000)));
+                new ClusterConfig.Group(1, "B", List.of(1, 0), Path.of("start.sh"), Path.of("stop.sh"), 10_000,
+                    resourcesB)));
     }
 
     static Inet4Address v4(final String s) {

@@ -159,6 +159,39 @@ class FloatingIpIT {
         }
     }
 
+    /** A group waiting out conflict retries delays no other group; closing the launcher ends the wait. */
+    @Test
+    void conflictRetriesBlockOnlyTheirOwnGroup() throws Exception {
+        Netns.assumeRoot();
+        try (Netns n = new Netns("fipg")) {
+            final String[] ns = pair(n);
+            n.address(ns[1], "eth0", "192.0.2.100/24");
+            final Fixtures.Log log = new Fixtures.Log();
+            final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
+            final Fixtures.RecordingEvents events = new Fixtures.RecordingEvents();
+            final ClusterConfig.FloatingIp ip = Fixtures.ip("vip", "192.0.2.100", 24, "eth0", 5, 3_600_000, false);
+            final ClusterConfig.FloatingIp ipB = Fixtures.ip("vip-b", "192.0.2.101", 24, "eth0", 5, 3_600_000, false);
+            final java.util.concurrent.CompletableFuture<Boolean> doneA = new java.util.concurrent
+                .CompletableFuture<>();
+            final ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(ip), List.of(ipB)), scripts,
+                log.log(), events, ResourceLauncher.Settings.defaults().withNetns(ns[0]));
+            try {
+                l.launch(Fixtures.start(0, ArmsEvent.START), doneA::complete);
+                assertNotNull(log.await(x -> x.contains("address conflict, try 1 of 6"), 10_000), log.dump());
+                // B starts and finishes while A waits an hour for its next probe
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(1, ArmsEvent.START)));
+                assertTrue(has(n, ns[0], "192.0.2.101/24"));
+                assertFalse(doneA.isDone());
+            } finally {
+                l.close();
+            }
+            // the agent stops: A's wait ends, nothing is reported as a failure, A's script is still answered
+            assertTrue(doneA.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(List.of(), events.failures(), log.dump());
+            assertNotNull(log.await(x -> x.endsWith("activation abandoned, the agent is stopping"), 0), log.dump());
+        }
+    }
+
     @Test
     void aWrongNetworkAddressFailsClearlyUnlessAnySubnet() throws Exception {
         Netns.assumeRoot();

@@ -11,8 +11,8 @@ class MountOptionsTest {
     void genericOptionsBecomeFlagsAndTheRestIsData() {
         assertEquals(new MountOptions(0, ""), MountOptions.parse(""));
         assertEquals(new MountOptions(0, ""), MountOptions.parse("defaults,nofail,_netdev"));
-        assertEquals(new MountOptions(Mount.MS_RDONLY | Mount.MS_NOATIME | Mount.MS_NODEV, "data=ordered,errors=remount-ro"),
-            MountOptions.parse("ro,noatime,data=ordered,nodev,errors=remount-ro"));
+        assertEquals(new MountOptions(Mount.MS_RDONLY | Mount.MS_NOATIME | Mount.MS_NODEV,
+            "data=ordered,errors=remount-ro"), MountOptions.parse("ro,noatime,data=ordered,nodev,errors=remount-ro"));
         assertEquals(new MountOptions(Mount.MS_NOSUID, ""), MountOptions.parse("ro,nosuid,rw"));
         assertEquals(new MountOptions(Mount.MS_SYNCHRONOUS | Mount.MS_DIRSYNC | Mount.MS_NOEXEC, ""),
             MountOptions.parse("sync,dirsync,noexec"));

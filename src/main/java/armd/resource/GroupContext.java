@@ -9,14 +9,14 @@ import java.util.concurrent.TimeUnit;
  * What one group's resources share while they are activated and released on the group's worker thread: the
  * log, the settings, and the launcher's "closing" signal that ends every wait early.
  */
-final class Activation {
+final class GroupContext {
     private final String group;
     private final AgentLog log;
     private final ResourceLauncher.Settings settings;
     private final CountDownLatch closing;
     private final int commandTimeoutMs;
 
-    Activation(final String group, final AgentLog log, final ResourceLauncher.Settings settings,
+    GroupContext(final String group, final AgentLog log, final ResourceLauncher.Settings settings,
                final CountDownLatch closing, final int commandTimeoutMs) {
         this.group = group;
         this.log = log;
