@@ -12,6 +12,7 @@ import armd.sys.NetNamespace;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -30,8 +31,10 @@ import java.util.function.Consumer;
  * activates nothing: RECOVER runs on a server returning to the cluster while the group runs elsewhere (or
  * before the START of an in-place restart, which activates), so its resources are not this server's to take.
  *
- * <p>Stop run: the stop script first, then the resources are released in reverse order (addresses removed,
- * file systems unmounted; something already absent is fine), then {@code done} gets the stop script's result.
+ * <p>Stop run: the stop script first, with the ARMS_DISK of the start run before it (the guide's sample stop
+ * script branches on it, like the start script), then the resources are released in reverse order (addresses
+ * removed, file systems unmounted; something already absent is fine), then {@code done} gets the stop script's
+ * result.
  *
  * <p>Threads: {@link #launch} never blocks its caller (the agent's event loop). Each group with resources has
  * one worker thread, so a group's runs happen in order and a slow activation (conflict retries, fsck, a hung
@@ -76,6 +79,8 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
     private final List<List<GroupResource>> resources = new ArrayList<>();
     private final List<GroupContext> contexts = new ArrayList<>();
     private final ExecutorService[] workers;
+    /** Per group: whether every disk connected at its last START/FAILOVER here; read and written on its worker. */
+    private final boolean[] lastDisksOk;
     private final CountDownLatch closing = new CountDownLatch(1);
 
     /** The agent's launcher: resources of {@code config} around {@code delegate}'s scripts. */
@@ -92,6 +97,8 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
         this.log = log;
         this.events = events;
         this.workers = new ExecutorService[config.groups().size()];
+        this.lastDisksOk = new boolean[config.groups().size()];
+        Arrays.fill(lastDisksOk, true);
         for (final ClusterConfig.Group g : config.groups()) {
             final List<GroupResource> rs = new ArrayList<>();
             for (final ClusterConfig.Resource r : g.resources()) {
@@ -135,7 +142,7 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
         final ExecutorService w = workers[group];
         try {
             if (run.stop()) {
-                w.execute(() -> delegate.launch(run, ok -> {
+                w.execute(() -> delegate.launch(withDisk(run, lastDisksOk[group]), ok -> {
                     try {
                         w.execute(() -> {
                             release(group);
@@ -166,12 +173,17 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
                     + "another server, or starts again right after)");
             } else {
                 disksOk = activate(group);
+                lastDisksOk[group] = disksOk;
             }
         } finally {
-            final ScriptRun r = disksOk || !run.diskOk() ? run : new ScriptRun(run.group(), run.stop(), run.event(),
-                run.home(), run.priority(), run.factor(), false);
-            delegate.launch(r, done);
+            delegate.launch(withDisk(run, disksOk), done);
         }
+    }
+
+    /** {@code run} with ARMS_DISK FAILURE when {@code disksOk} is false (ScriptRun is a record: a copy). */
+    private static ScriptRun withDisk(final ScriptRun run, final boolean disksOk) {
+        return disksOk || !run.diskOk() ? run : new ScriptRun(run.group(), run.stop(), run.event(), run.home(),
+            run.priority(), run.factor(), false);
     }
 
     /** Activates every resource of {@code group} in order; false when a disk or NFS resource failed. */

@@ -52,6 +52,10 @@ class ResourceLauncherTest {
                 + "ARMS_DISK=FAILURE"), log.dump());
             // a disk failure is ARMS_DISK's business, not a failover
             assertEquals(List.of(), events.failures());
+            // the stop script after it sees the same ARMS_DISK
+            assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)));
+            assertFalse(scripts.runs().get(1).diskOk(), log.dump());
+            assertTrue(scripts.runs().get(1).stop());
         }
     }
 
