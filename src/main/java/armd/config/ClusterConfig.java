@@ -106,7 +106,7 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
         String name();
 
         /** Whether it counts for ARMS_DISK (a disk partition or an NFS mount). */
-        default boolean disk() {
+        default boolean countsInArmsDisk() {
             return !(this instanceof FloatingIp);
         }
     }

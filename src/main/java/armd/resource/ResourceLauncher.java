@@ -205,7 +205,7 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
             }
             failed.add(name);
             log.line("group " + a.group() + ": resource " + name + " failed: " + failure);
-            if (r.config().disk()) {
+            if (r.config().countsInArmsDisk()) {
                 disksOk = false;
             } else if (closing.getCount() > 0) {
                 events.failed(group, name, FailureAction.FAILOVER, Destination.PRIORITY, failure);
