@@ -22,7 +22,7 @@ import java.util.Iterator;
  */
 public final class ClusterNode {
     /** Most groups a cluster can have (heartbeat payload size). */
-    public static final int MAX_GROUPS = 64;
+    public static final int MAX_GROUPS = 48;
     /** Most operations one server has in flight. */
     public static final int MAX_OUTSTANDING = 8;
 
@@ -58,6 +58,9 @@ public final class ClusterNode {
     private final String[] serverNames;
     private final String[] groupNames;
     private final long startupWaitNs;
+    /** Default limit of failovers caused by monitors (SPEC.md section 3). */
+    public static final int DEFAULT_MAX_MONITOR_FAILOVERS = 8;
+    private int maxMonitorFailovers = DEFAULT_MAX_MONITOR_FAILOVERS;
     private final long operationTimeoutNs;
     private final boolean autoReturn;
     private final NodeEffects fx;
@@ -266,7 +269,9 @@ public final class ClusterNode {
                 then[g] = Then.NOTHING;
                 exec[g] = GroupExec.OFFLINE;
                 if (t == Then.FAILOVER_HANDOFF) {
-                    final int next = firstMember(g, self);
+                    final int chosen = thenTarget[g];
+                    final int next = chosen >= 0 && chosen != self && status(chosen) == PeerStatus.NORMAL
+                        ? chosen : firstMember(g, self);
                     if (next >= 0) {
                         write(g, next, GroupMode.RUN, ArmsEvent.FAILOVER, records[g].lastStop, false);
                         fx.log("group " + groupNames[g] + " fails over to " + serverNames[next]);
@@ -357,6 +362,81 @@ public final class ClusterNode {
         return true;
     }
 
+    /**
+     * A monitor (or a resource's activation) of group {@code g} failed on this server: stop the group, or fail
+     * it over to the server {@code destination} picks, unless no other server is healthy or this server's
+     * failover counter for the group reached its limit (SPEC.md section 3). Returns what was decided, for
+     * the log and for armrsp.
+     */
+    public OpResult resourceFailed(final int g, final String name, final FailureAction action,
+                                   final Destination destination, final String reason) {
+        final String what = "group " + groupNames[g] + ": " + name + " failed (" + reason + ")";
+        if (records[g].owner != self || exec[g] != GroupExec.ONLINE) {
+            fx.log(what + "; the group is not online here: nothing to do");
+            return OpResult.NOT_RUNNING;
+        }
+        records[g].noteError(self);
+        if (action == FailureAction.STOP) {
+            fx.log(what + "; stopping the group");
+            stopGroup(g, StopFactor.GROUPSTOP, Then.HELD, -1);
+            return OpResult.OK;
+        }
+        final int target = destination == Destination.STABLE ? mostStable(g) : firstMember(g, self);
+        if (target < 0) {
+            fx.log(what + "; no other server is healthy: no failover, the group stays on " + serverNames[self]);
+            return OpResult.NO_TARGET;
+        }
+        if (mem.monitorFailovers[g] >= maxMonitorFailovers) {
+            fx.log(what + "; " + mem.monitorFailovers[g] + " failovers by monitors already (the limit is "
+                + maxMonitorFailovers + "): no failover, the group stays on " + serverNames[self]
+                + " until the counter is reset");
+            return OpResult.BAD_STATE;
+        }
+        mem.monitorFailovers[g]++;
+        fx.log(what + "; failing over to " + serverNames[target] + " (" + destination.name().toLowerCase()
+            + " destination, monitor failover " + mem.monitorFailovers[g] + " of " + maxMonitorFailovers + ")");
+        fx.persist();
+        stopGroup(g, StopFactor.GROUPFAILOVER, Then.FAILOVER_RECOVER, target);
+        return OpResult.OK;
+    }
+
+    /** Group {@code g}'s monitored resource {@code name} stayed normal for its reset time: reset the counter. */
+    public void resourceNormal(final int g, final String name) {
+        if (mem.monitorFailovers[g] != 0) {
+            mem.monitorFailovers[g] = 0;
+            fx.log("group " + groupNames[g] + ": " + name + " normal again; monitor failover counter reset");
+            fx.persist();
+        }
+    }
+
+    /** The limit of failovers caused by monitors, per group and server (default 8). */
+    public void maxMonitorFailovers(final int limit) {
+        this.maxMonitorFailovers = limit;
+    }
+
+    /**
+     * The most stable healthy server for group {@code g} other than this one: the highest-priority one that
+     * detected no resource error since the group started, else the one whose last error is the oldest.
+     */
+    private int mostStable(final int g) {
+        int oldest = -1;
+        int oldestRank = Integer.MAX_VALUE;
+        for (final int s : policy[g]) {
+            if (s == self || status(s) != PeerStatus.NORMAL) {
+                continue;
+            }
+            final int rank = records[g].errorRank(s);
+            if (rank < 0) {
+                return s;
+            }
+            if (rank < oldestRank) {
+                oldestRank = rank;
+                oldest = s;
+            }
+        }
+        return oldest;
+    }
+
     // ---------------------------------------------------------------- decisions
 
     /**
@@ -384,6 +464,8 @@ public final class ClusterNode {
             fx.log("server " + serverNames[self] + " was down; returning by itself (auto-return)");
             doReturn(nowNs);
         } else {
+            // a start (not a return after a crash) resets the monitors' failover counters (SPEC.md section 3)
+            java.util.Arrays.fill(mem.monitorFailovers, 0);
             becomeNormal(nowNs);
         }
         crashed = false;
@@ -513,6 +595,9 @@ public final class ClusterNode {
         r.startEvent = event;
         r.lastStop = lastStop;
         r.failed = failed;
+        if (mode != GroupMode.RUN) {
+            r.clearErrors();
+        }
     }
 
     private void startGroup(final int g, final ArmsEvent event, final Then next) {
@@ -697,6 +782,7 @@ public final class ClusterNode {
                 }
                 final ArmsEvent ev = eventFor(g, self);
                 write(g, self, GroupMode.RUN, ev, records[g].lastStop, false);
+                mem.monitorFailovers[g] = 0;
                 fx.persist();
                 startGroup(g, ev, Then.ONLINE);
                 return OpResult.OK;
