@@ -123,8 +123,7 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
                 body.run();
             }
         };
-        final Thread t = Thread.ofPlatform().name("armd-resources-" + group).daemon(true).unstarted(inNamespace);
-        return t;
+        return Thread.ofPlatform().name("armd-resources-" + group).daemon(true).unstarted(inNamespace);
     }
 
     /** The mount points of group {@code group}'s disk and NFS resources, in activation order (for armlsmnt). */
