@@ -101,7 +101,8 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
                 if (config.group(r.group()).isEmpty()) {
                     reply.unknown("no group '" + r.group() + "' in " + config.file());
                 } else {
-                    reply.ok("");
+                    reply.ok(String.join("\n", config.group(r.group()).get().mountPoints().stream()
+                        .map(String::valueOf).toList()));
                 }
             }
         }
