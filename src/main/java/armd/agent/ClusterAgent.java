@@ -346,14 +346,7 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
 
     @Override
     public void runScript(final ScriptRun run) {
-        log.line("group " + node.groupName(run.group()) + ": " + run.script() + " script " + env(run));
         scripts.launch(run, ok -> execute(() -> node.onScriptDone(run.group(), ok, System.nanoTime())));
-    }
-
-    private String env(final ScriptRun run) {
-        return "ARMS_EVENT=" + run.event() + (run.factor() != null ? " ARMS_FACTOR=" + run.factor() : "")
-            + " ARMS_SERVER=" + (run.home() ? "HOME" : "OTHER") + " ARMS_DISK=" + (run.diskOk() ? "SUCCESS" : "FAILURE")
-            + " ARMS_PRIORITY=" + run.priority() + " ARMS_GROUPNAME=" + node.groupName(run.group());
     }
 
     @Override
