@@ -81,6 +81,12 @@ public final class ClusterNode {
     private final Then[] then;
     /** Per group: an armload application died while its start script ran (0 no, 1 restart, 2 failover). */
     private final byte[] diedStarting;
+    /** Per group: a resource failed while its start script ran, or null. */
+    private final PendingFailure[] pendingFailure;
+
+    /** A resource failure reported while its group was starting. */
+    private record PendingFailure(String name, FailureAction action, Destination destination, String reason) {
+    }
     private final int[] thenTarget;
     private final ArmsEvent[] startingEvent;
 
@@ -129,6 +135,7 @@ public final class ClusterNode {
         this.exec = new GroupExec[groups];
         this.then = new Then[groups];
         this.diedStarting = new byte[groups];
+        this.pendingFailure = new PendingFailure[groups];
         this.thenTarget = new int[groups];
         this.startingEvent = new ArmsEvent[groups];
         for (int g = 0; g < groups; g++) {
@@ -241,6 +248,8 @@ public final class ClusterNode {
             case STARTING -> {
                 final byte died = diedStarting[g];
                 diedStarting[g] = 0;
+                final PendingFailure pending = pendingFailure[g];
+                pendingFailure[g] = null;
                 if (then[g] == Then.ONLINE && ok) {
                     exec[g] = GroupExec.ONLINE;
                     mem.onlineHere[g] = true;
@@ -258,7 +267,9 @@ public final class ClusterNode {
                 }
                 then[g] = Then.NOTHING;
                 fx.persist();
-                if (died != 0 && exec[g] == GroupExec.ONLINE) {
+                if (pending != null && exec[g] == GroupExec.ONLINE) {
+                    resourceFailed(g, pending.name(), pending.action(), pending.destination(), pending.reason());
+                } else if (died != 0 && exec[g] == GroupExec.ONLINE) {
                     onApplicationDied(g, died == 2);
                 }
             }
@@ -385,6 +396,12 @@ public final class ClusterNode {
     public OpResult resourceFailed(final int g, final String name, final FailureAction action,
                                    final Destination destination, final String reason) {
         final String what = "group " + groupNames[g] + ": " + name + " failed (" + reason + ")";
+        if (exec[g] == GroupExec.STARTING && then[g] == Then.ONLINE) {
+            // a resource failed while the group starts (a floating IP's activation): act once it is online
+            pendingFailure[g] = new PendingFailure(name, action, destination, reason);
+            fx.log(what + " while the group starts; acting when its start script has ended");
+            return OpResult.OK;
+        }
         if (records[g].owner != self || exec[g] != GroupExec.ONLINE) {
             fx.log(what + "; the group is not online here: nothing to do");
             return OpResult.NOT_RUNNING;

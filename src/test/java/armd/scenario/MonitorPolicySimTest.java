@@ -168,4 +168,22 @@ class MonitorPolicySimTest {
         assertEquals(OpResult.NOT_RUNNING, fail(sim, "server2", "A", FailureAction.FAILOVER, Destination.PRIORITY));
         assertEquals(List.of(), runsSince(sim, from));
     }
+
+    @Test
+    void aFailureWhileTheGroupStartsIsActedOnOnceItIsOnline() {
+        final Sim sim = new Sim(SimConfigs.guide(2, false), 7);
+        sim.bootAll();
+        // run until server1 launches A's start script, then report the failure before the script ends
+        for (int i = 0; i < 10_000
+            && sim.node("server1").exec(0, sim.group("A")) != armd.cluster.GroupExec.STARTING; i++) {
+            sim.run(100_000L);
+        }
+        assertEquals(armd.cluster.GroupExec.STARTING, sim.node("server1").exec(0, sim.group("A")));
+        assertEquals(OpResult.OK, sim.node("server1").resourceFailed(sim.group("A"), "A-ip", FailureAction.FAILOVER,
+            Destination.PRIORITY, "address conflict"));
+        sim.runMs(SETTLE_MS);
+        assertEquals("server2", where(sim, "server1", "A"));
+        assertTrue(sim.runs().stream().map(Sim.Run::line)
+            .anyMatch(l -> l.equals("server1 stop A START HOME 1 GROUPFAILOVER")));
+    }
 }
