@@ -126,6 +126,32 @@ public final class AgentCluster implements AutoCloseable {
         Files.writeString(config, configText(autoReturn));
     }
 
+    /**
+     * Adds {@code text} (more sections: resources, monitors) to the configuration, after what the fixture writes;
+     * call before starting agents.
+     */
+    public void extraConfig(final String text) throws IOException {
+        this.extra = extra + text + "\n";
+        Files.writeString(config, configText(autoReturn));
+    }
+
+    /**
+     * Where group {@code group} is online as server {@code at}'s agent reports it ("server2"), or "-" when it is
+     * online nowhere or the agent does not answer.
+     */
+    public String onlineOn(final int at, final String group) {
+        try {
+            final armd.control.ControlClient.Reply r = new armd.control.ControlClient(socket(at), 30_000)
+                .call(new armd.control.ControlRequest.Status(false));
+            final java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?m)^\\s+" + java.util.regex.Pattern.quote(group) + "\\s+online\\s+on (\\S+)$")
+                .matcher(r.text());
+            return m.find() ? m.group(1) : "-";
+        } catch (IOException | RuntimeException e) {
+            return "-";
+        }
+    }
+
     /** Puts {@code bin} (the arm* commands) first in the PATH of the agents' scripts; call before starting. */
     public void commands(final Path bin) {
         this.commandDir = bin;
@@ -135,6 +161,8 @@ public final class AgentCluster implements AutoCloseable {
     public Path dir() {
         return dir;
     }
+
+    private String extra = "";
 
     private String configText(final boolean autoReturn) {
         final StringBuilder sb = new StringBuilder();
@@ -156,7 +184,7 @@ public final class AgentCluster implements AutoCloseable {
         group(sb, "A", forward);
         group(sb, "B", b);
         group(sb, "C", forward);
-        return sb.toString();
+        return sb.append(extra).toString();
     }
 
     private void group(final StringBuilder sb, final String name, final List<String> policy) {
