@@ -1,6 +1,8 @@
 package armd.agent;
 
 import armd.cluster.ClusterNode;
+import armd.cluster.Destination;
+import armd.cluster.FailureAction;
 import armd.cluster.GroupExec;
 import armd.cluster.GroupRecord;
 import armd.cluster.NodeEffects;
@@ -35,7 +37,7 @@ import java.util.function.Consumer;
  * <p>Thread-safety: {@link #execute}, {@link #operation}, {@link #status} and {@link #stop} may be called
  * from any thread; everything else runs on the agent thread.
  */
-public final class ClusterAgent implements NodeEffects, AutoCloseable {
+public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoCloseable {
     private static final long MAX_SLEEP_NS = 100_000_000L;
 
     private final ClusterConfig config;
@@ -262,6 +264,17 @@ public final class ClusterAgent implements NodeEffects, AutoCloseable {
         execute(() -> node.onApplicationDied(g, failover));
     }
 
+    @Override
+    public void failed(final int group, final String name, final FailureAction action, final Destination destination,
+                       final String reason) {
+        execute(() -> node.resourceFailed(group, name, action, destination, reason));
+    }
+
+    @Override
+    public void normalAgain(final int group, final String name) {
+        execute(() -> node.resourceNormal(group, name));
+    }
+
     /** A status snapshot (text or one JSON object), taken on the agent thread; thread-safe. */
     public CompletableFuture<String> status(final boolean json) {
         final CompletableFuture<String> f = new CompletableFuture<>();
@@ -333,14 +346,7 @@ public final class ClusterAgent implements NodeEffects, AutoCloseable {
 
     @Override
     public void runScript(final ScriptRun run) {
-        log.line("group " + node.groupName(run.group()) + ": " + run.script() + " script " + env(run));
         scripts.launch(run, ok -> execute(() -> node.onScriptDone(run.group(), ok, System.nanoTime())));
-    }
-
-    private String env(final ScriptRun run) {
-        return "ARMS_EVENT=" + run.event() + (run.factor() != null ? " ARMS_FACTOR=" + run.factor() : "")
-            + " ARMS_SERVER=" + (run.home() ? "HOME" : "OTHER") + " ARMS_DISK=" + (run.diskOk() ? "SUCCESS" : "FAILURE")
-            + " ARMS_PRIORITY=" + run.priority() + " ARMS_GROUPNAME=" + node.groupName(run.group());
     }
 
     @Override

@@ -10,6 +10,7 @@ import armd.control.ControlRequest;
 import armd.control.ControlServer;
 import armd.control.PeerCredentials;
 import armd.control.ProcessWatcher;
+import armd.sys.SysException;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -82,6 +83,10 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
             case ControlRequest.GroupFailover r -> groupOp(Op.GROUP_FAILOVER, r.group(), Optional.empty(), reply);
             case ControlRequest.Status r -> agent.status(r.json()).thenAccept(reply::ok);
             case ControlRequest.Log r -> {
+                if (r.group().isPresent() && config.group(r.group().get()).isEmpty()) {
+                    reply.unknown("no group '" + r.group().get() + "' in " + config.file());
+                    return;
+                }
                 log.line((r.group().isPresent() ? "group " + r.group().get() + " " : "")
                     + r.script().map(s -> s + ": ").orElse("armlog: ") + r.message());
                 reply.ok("");
@@ -96,7 +101,8 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
                 if (config.group(r.group()).isEmpty()) {
                     reply.unknown("no group '" + r.group() + "' in " + config.file());
                 } else {
-                    reply.ok("");
+                    reply.ok(String.join("\n", config.group(r.group()).get().mountPoints().stream()
+                        .map(String::valueOf).toList()));
                 }
             }
         }
@@ -150,8 +156,22 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
             return;
         }
         final boolean failover = r.action() == ControlRequest.LoadAction.FAILOVER;
-        loads.put(key(r.group(), r.id()), new Load(failover, r.restarts(), r.waitSec()));
-        if (!watcher.watch(r.group(), r.id(), r.pid())) {
+        final String k = key(r.group(), r.id());
+        final Load load = new Load(failover, r.restarts(), r.waitSec());
+        // registered before the watch: the process may exit (and be reported) before watch() returns
+        final Load previous = loads.put(k, load);
+        final boolean watching;
+        try {
+            watching = watcher.watch(r.group(), r.id(), r.pid());
+        } catch (SysException e) {
+            restore(k, load, previous);
+            reply.system("group " + r.group() + ": cannot watch " + r.id() + " (pid " + r.pid() + "): "
+                + e.getMessage());
+            return;
+        }
+        if (!watching) {
+            // the application already watched under that name keeps its own settings
+            restore(k, load, previous);
             reply.refused("group " + r.group() + ": '" + r.id() + "' is already watched");
             return;
         }
@@ -159,6 +179,14 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
             + "); on exit: " + (failover ? r.restarts() + " restart(s) " + r.waitSec() + " s apart, then failover"
             : "restart"));
         reply.ok("watching " + r.id() + " (pid " + r.pid() + ")");
+    }
+
+    private void restore(final String k, final Load load, final Load previous) {
+        if (previous == null) {
+            loads.remove(k, load);
+        } else {
+            loads.replace(k, load, previous);
+        }
     }
 
     /** armload's process exited (watcher thread): restart or fail over its group, as armload asked. */
@@ -187,9 +215,17 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
     }
 
     private void kill(final ControlRequest.Kill r, final ControlReply reply) {
+        if (config.group(r.group()).isEmpty()) {
+            reply.unknown("no group '" + r.group() + "' in " + config.file());
+            return;
+        }
         loads.remove(key(r.group(), r.id()));
-        restartsDone.remove(key(r.group(), r.id()));
         watcher.kill(r.group(), r.id(), r.timeoutMs()).thenAccept(outcome -> {
+            // a deliberate stop of a running application starts its restart count again; a stop script's
+            // armkill after armload found it dead (GROUPRESTART) must not, or the limit is never reached
+            if (outcome == ProcessWatcher.KillOutcome.TERMINATED || outcome == ProcessWatcher.KillOutcome.KILLED) {
+                restartsDone.remove(key(r.group(), r.id()));
+            }
             switch (outcome) {
                 case TERMINATED -> reply.ok(r.id() + " stopped");
                 case KILLED -> reply.ok(r.id() + " killed (it ignored SIGTERM)");

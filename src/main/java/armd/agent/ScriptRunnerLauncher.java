@@ -29,6 +29,9 @@ public final class ScriptRunnerLauncher implements ScriptLauncher {
         final Map<String, String> env = ScriptRunner.armsEnvironment(run.event().name(),
             run.factor() == null ? null : run.factor().name(), run.home() ? "HOME" : "OTHER",
             run.diskOk() ? "SUCCESS" : "FAILURE", run.priority(), g.name());
+        // logged here, with the environment the script really gets (resources may have changed ARMS_DISK)
+        log.line("group " + g.name() + ": " + run.script() + " script " + String.join(" ",
+            env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
         runner.run(g.name(), run.script(), script, env, g.scriptTimeoutMs()).whenComplete((r, t) -> {
             final ScriptResult res = r != null ? r
                 : ScriptResult.notRun(ScriptResult.ExecStatus.COULD_NOT_START, String.valueOf(t));

@@ -4,7 +4,11 @@ import armd.action.ScriptRunner;
 import armd.agent.AgentLog;
 import armd.agent.ClusterAgent;
 import armd.agent.ControlBridge;
+import armd.agent.ResourceEvents;
 import armd.agent.ScriptRunnerLauncher;
+import armd.cluster.Destination;
+import armd.cluster.FailureAction;
+import armd.resource.ResourceLauncher;
 import armd.agent.StateFileMemory;
 import armd.agent.UdpHeartbeatLink;
 import armd.cluster.Op;
@@ -18,6 +22,7 @@ import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /**
@@ -75,8 +80,24 @@ public final class RunCommand implements Command {
         final String bin = System.getProperty("armd.bin");
         final ScriptRunner runner = new ScriptRunner(ScriptRunner.Settings.of(bin == null ? null : Path.of(bin),
             socket), (group, script, text) -> log.line("group " + group + " " + script + ": " + text));
-        final ClusterAgent agent = new ClusterAgent(config, me.id(), incarnation, link,
-            new ScriptRunnerLauncher(config, runner, log), memory, log);
+        // resources and monitors report to the agent, which is made after them: forward through a reference
+        final AtomicReference<ClusterAgent> agentRef = new AtomicReference<>();
+        final ResourceEvents events = new ResourceEvents() {
+            @Override
+            public void failed(final int g, final String n, final FailureAction a, final Destination d,
+                               final String r) {
+                agentRef.get().failed(g, n, a, d, r);
+            }
+
+            @Override
+            public void normalAgain(final int g, final String n) {
+                agentRef.get().normalAgain(g, n);
+            }
+        };
+        final ResourceLauncher resources = new ResourceLauncher(config,
+            new ScriptRunnerLauncher(config, runner, log), log, events);
+        final ClusterAgent agent = new ClusterAgent(config, me.id(), incarnation, link, resources, memory, log);
+        agentRef.set(agent);
         final ControlBridge control = ControlBridge.start(config, agent, me.id(), socket, log);
 
         final CountDownLatch stopped = new CountDownLatch(1);
@@ -104,6 +125,7 @@ public final class RunCommand implements Command {
         } finally {
             control.close();
             link.close();
+            resources.close();
             runner.close();
             agent.close();
             log.line("agent stopped");

@@ -22,7 +22,7 @@ import java.util.Iterator;
  */
 public final class ClusterNode {
     /** Most groups a cluster can have (heartbeat payload size). */
-    public static final int MAX_GROUPS = 64;
+    public static final int MAX_GROUPS = 48;
     /** Most operations one server has in flight. */
     public static final int MAX_OUTSTANDING = 8;
 
@@ -58,6 +58,9 @@ public final class ClusterNode {
     private final String[] serverNames;
     private final String[] groupNames;
     private final long startupWaitNs;
+    /** Default limit of failovers caused by monitors (SPEC.md section 3). */
+    public static final int DEFAULT_MAX_MONITOR_FAILOVERS = 8;
+    private int maxMonitorFailovers = DEFAULT_MAX_MONITOR_FAILOVERS;
     private final long operationTimeoutNs;
     private final boolean autoReturn;
     private final NodeEffects fx;
@@ -76,6 +79,14 @@ public final class ClusterNode {
     private final GroupExec[][] peerExec;
     private final GroupExec[] exec;
     private final Then[] then;
+    /** Per group: an armload application died while its start script ran (0 no, 1 restart, 2 failover). */
+    private final byte[] diedStarting;
+    /** Per group: a resource failed while its start script ran, or null. */
+    private final PendingFailure[] pendingFailure;
+
+    /** A resource failure reported while its group was starting. */
+    private record PendingFailure(String name, FailureAction action, Destination destination, String reason) {
+    }
     private final int[] thenTarget;
     private final ArmsEvent[] startingEvent;
 
@@ -123,6 +134,8 @@ public final class ClusterNode {
         this.peerExec = new GroupExec[servers][groups];
         this.exec = new GroupExec[groups];
         this.then = new Then[groups];
+        this.diedStarting = new byte[groups];
+        this.pendingFailure = new PendingFailure[groups];
         this.thenTarget = new int[groups];
         this.startingEvent = new ArmsEvent[groups];
         for (int g = 0; g < groups; g++) {
@@ -233,6 +246,10 @@ public final class ClusterNode {
     public void onScriptDone(final int g, final boolean ok, final long nowNs) {
         switch (exec[g]) {
             case STARTING -> {
+                final byte died = diedStarting[g];
+                diedStarting[g] = 0;
+                final PendingFailure pending = pendingFailure[g];
+                pendingFailure[g] = null;
                 if (then[g] == Then.ONLINE && ok) {
                     exec[g] = GroupExec.ONLINE;
                     mem.onlineHere[g] = true;
@@ -250,6 +267,11 @@ public final class ClusterNode {
                 }
                 then[g] = Then.NOTHING;
                 fx.persist();
+                if (pending != null && exec[g] == GroupExec.ONLINE) {
+                    resourceFailed(g, pending.name(), pending.action(), pending.destination(), pending.reason());
+                } else if (died != 0 && exec[g] == GroupExec.ONLINE) {
+                    onApplicationDied(g, died == 2);
+                }
             }
             case STOPPING -> {
                 exec[g] = GroupExec.OFFLINE;
@@ -266,7 +288,9 @@ public final class ClusterNode {
                 then[g] = Then.NOTHING;
                 exec[g] = GroupExec.OFFLINE;
                 if (t == Then.FAILOVER_HANDOFF) {
-                    final int next = firstMember(g, self);
+                    final int chosen = thenTarget[g];
+                    final int next = chosen >= 0 && chosen != self && status(chosen) == PeerStatus.NORMAL
+                        ? chosen : firstMember(g, self);
                     if (next >= 0) {
                         write(g, next, GroupMode.RUN, ArmsEvent.FAILOVER, records[g].lastStop, false);
                         fx.log("group " + groupNames[g] + " fails over to " + serverNames[next]);
@@ -343,6 +367,12 @@ public final class ClusterNode {
      * online here.
      */
     public boolean onApplicationDied(final int g, final boolean failover) {
+        if (exec[g] == GroupExec.STARTING && then[g] == Then.ONLINE) {
+            // armload ran from the start script, which has not finished: act once the group is online
+            diedStarting[g] = (byte) (failover ? 2 : 1);
+            fx.log("group " + groupNames[g] + ": application died before its start script ended");
+            return true;
+        }
         if (exec[g] != GroupExec.ONLINE) {
             return false;
         }
@@ -355,6 +385,87 @@ public final class ClusterNode {
             stopGroup(g, StopFactor.GROUPRESTART, Then.RESTART_RECOVER, -1);
         }
         return true;
+    }
+
+    /**
+     * A monitor (or a resource's activation) of group {@code g} failed on this server: stop the group, or fail
+     * it over to the server {@code destination} picks, unless no other server is healthy or this server's
+     * failover counter for the group reached its limit (SPEC.md section 3). Returns what was decided, for
+     * the log and for armrsp.
+     */
+    public OpResult resourceFailed(final int g, final String name, final FailureAction action,
+                                   final Destination destination, final String reason) {
+        final String what = "group " + groupNames[g] + ": " + name + " failed (" + reason + ")";
+        if (exec[g] == GroupExec.STARTING && then[g] == Then.ONLINE) {
+            // a resource failed while the group starts (a floating IP's activation): act once it is online
+            pendingFailure[g] = new PendingFailure(name, action, destination, reason);
+            fx.log(what + " while the group starts; acting when its start script has ended");
+            return OpResult.OK;
+        }
+        if (records[g].owner != self || exec[g] != GroupExec.ONLINE) {
+            fx.log(what + "; the group is not online here: nothing to do");
+            return OpResult.NOT_RUNNING;
+        }
+        records[g].noteError(self);
+        if (action == FailureAction.STOP) {
+            fx.log(what + "; stopping the group");
+            stopGroup(g, StopFactor.GROUPSTOP, Then.HELD, -1);
+            return OpResult.OK;
+        }
+        final int target = destination == Destination.STABLE ? mostStable(g) : firstMember(g, self);
+        if (target < 0) {
+            fx.log(what + "; no other server is healthy: no failover, the group stays on " + serverNames[self]);
+            return OpResult.NO_TARGET;
+        }
+        if (mem.monitorFailovers[g] >= maxMonitorFailovers) {
+            fx.log(what + "; " + mem.monitorFailovers[g] + " failovers by monitors already (the limit is "
+                + maxMonitorFailovers + "): no failover, the group stays on " + serverNames[self]
+                + " until the counter is reset");
+            return OpResult.BAD_STATE;
+        }
+        mem.monitorFailovers[g]++;
+        fx.log(what + "; failing over to " + serverNames[target] + " (" + destination.name().toLowerCase()
+            + " destination, monitor failover " + mem.monitorFailovers[g] + " of " + maxMonitorFailovers + ")");
+        fx.persist();
+        stopGroup(g, StopFactor.GROUPFAILOVER, Then.FAILOVER_RECOVER, target);
+        return OpResult.OK;
+    }
+
+    /** Group {@code g}'s monitored resource {@code name} stayed normal for its reset time: reset the counter. */
+    public void resourceNormal(final int g, final String name) {
+        if (mem.monitorFailovers[g] != 0) {
+            mem.monitorFailovers[g] = 0;
+            fx.log("group " + groupNames[g] + ": " + name + " normal again; monitor failover counter reset");
+            fx.persist();
+        }
+    }
+
+    /** The limit of failovers caused by monitors, per group and server (default 8). */
+    public void maxMonitorFailovers(final int limit) {
+        this.maxMonitorFailovers = limit;
+    }
+
+    /**
+     * The most stable healthy server for group {@code g} other than this one: the highest-priority one that
+     * detected no resource error since the group started, else the one whose last error is the oldest.
+     */
+    private int mostStable(final int g) {
+        int oldest = -1;
+        int oldestRank = Integer.MAX_VALUE;
+        for (final int s : policy[g]) {
+            if (s == self || status(s) != PeerStatus.NORMAL) {
+                continue;
+            }
+            final int rank = records[g].errorRank(s);
+            if (rank < 0) {
+                return s;
+            }
+            if (rank < oldestRank) {
+                oldestRank = rank;
+                oldest = s;
+            }
+        }
+        return oldest;
     }
 
     // ---------------------------------------------------------------- decisions
@@ -384,6 +495,8 @@ public final class ClusterNode {
             fx.log("server " + serverNames[self] + " was down; returning by itself (auto-return)");
             doReturn(nowNs);
         } else {
+            // a start (not a return after a crash) resets the monitors' failover counters (SPEC.md section 3)
+            java.util.Arrays.fill(mem.monitorFailovers, 0);
             becomeNormal(nowNs);
         }
         crashed = false;
@@ -513,6 +626,9 @@ public final class ClusterNode {
         r.startEvent = event;
         r.lastStop = lastStop;
         r.failed = failed;
+        if (mode != GroupMode.RUN) {
+            r.clearErrors();
+        }
     }
 
     private void startGroup(final int g, final ArmsEvent event, final Then next) {
@@ -522,6 +638,11 @@ public final class ClusterNode {
 
     private void runStart(final int g, final ArmsEvent event, final GroupExec as) {
         exec[g] = as;
+        if (as == GroupExec.STARTING && !mem.onlineHere[g]) {
+            // a crash from here on may leave part of the group running: the return after it runs RECOVER
+            mem.onlineHere[g] = true;
+            fx.persist();
+        }
         startingEvent[g] = event;
         final int prio = priority(g, self);
         fx.runScript(new ScriptRun(g, false, event, prio == 1, prio, null, true));
@@ -697,6 +818,7 @@ public final class ClusterNode {
                 }
                 final ArmsEvent ev = eventFor(g, self);
                 write(g, self, GroupMode.RUN, ev, records[g].lastStop, false);
+                mem.monitorFailovers[g] = 0;
                 fx.persist();
                 startGroup(g, ev, Then.ONLINE);
                 return OpResult.OK;

@@ -22,6 +22,10 @@ public final class GroupRecord {
     int lastStop = -1;
     /** The last start failed (activation failure): the group is HELD until an operator starts it. */
     boolean failed;
+    /** How many servers detected a resource error since the group last started (0..16). */
+    int errorCount;
+    /** Those servers, oldest last error first, one per nibble from the low end (for {@link Destination#STABLE}). */
+    long errorOrder;
 
     /** Whether this version is newer than {@code o}'s. */
     public boolean newerThan(final GroupRecord o) {
@@ -37,6 +41,52 @@ public final class GroupRecord {
         startEvent = o.startEvent;
         lastStop = o.lastStop;
         failed = o.failed;
+        errorCount = o.errorCount;
+        errorOrder = o.errorOrder;
+    }
+
+    /** Server {@code s} detected a resource error now: it moves to the end of the error order. */
+    void noteError(final int s) {
+        long kept = 0;
+        int n = 0;
+        for (int i = 0; i < errorCount; i++) {
+            final int e = (int) (errorOrder >>> (4 * i)) & 0xf;
+            if (e != s) {
+                kept |= (long) e << (4 * n++);
+            }
+        }
+        errorOrder = kept | (long) s << (4 * n);
+        errorCount = n + 1;
+    }
+
+    /** Forgets every error (the group stopped: the next start begins a new history). */
+    void clearErrors() {
+        errorCount = 0;
+        errorOrder = 0;
+    }
+
+    /** Where server {@code s} is in the error order (0 = oldest last error), or -1 if it detected none. */
+    public int errorRank(final int s) {
+        for (int i = 0; i < errorCount; i++) {
+            if (((int) (errorOrder >>> (4 * i)) & 0xf) == s) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Sets the error history (for decoders and persisted state); {@code count} is clamped to 0..16. */
+    public void setErrors(final int count, final long order) {
+        errorCount = Math.max(0, Math.min(16, count));
+        errorOrder = errorCount == 16 ? order : order & ((1L << (4 * errorCount)) - 1);
+    }
+
+    public int errorCount() {
+        return errorCount;
+    }
+
+    public long errorOrder() {
+        return errorOrder;
     }
 
     /** Starts a new version written by {@code writerId}. */
@@ -88,6 +138,7 @@ public final class GroupRecord {
     @Override
     public String toString() {
         return "v" + counter + "." + writer + " " + mode + " owner=" + owner + " event=" + startEvent
-            + " lastStop=" + lastStop + (failed ? " failed" : "");
+            + " lastStop=" + lastStop + (failed ? " failed" : "")
+            + (errorCount == 0 ? "" : " errors=" + Long.toHexString(errorOrder) + "/" + errorCount);
     }
 }

@@ -18,6 +18,8 @@ public final class NodeMemory {
     final boolean[] onlineHere;
     final ArmsEvent[] lastStartEvent;
     final int[] lastStartPriority;
+    /** Failovers caused here by monitors, per group, since the counter's last reset (SPEC.md section 3). */
+    final int[] monitorFailovers;
 
     /** Empty memory for {@code groups} groups: a first start. */
     public NodeMemory(final int groups) {
@@ -25,6 +27,7 @@ public final class NodeMemory {
         onlineHere = new boolean[groups];
         lastStartEvent = new ArmsEvent[groups];
         lastStartPriority = new int[groups];
+        monitorFailovers = new int[groups];
         for (int g = 0; g < groups; g++) {
             records[g] = new GroupRecord();
         }
@@ -50,6 +53,11 @@ public final class NodeMemory {
         return onlineHere[g];
     }
 
+    /** Failovers of group {@code g} caused here by monitors since the last reset. */
+    public int monitorFailovers(final int g) {
+        return monitorFailovers[g];
+    }
+
     /** As flat key=value pairs (the state store's format); group keys use the group's name. */
     public Map<String, String> toMap(final String[] groupNames) {
         final Map<String, String> m = new LinkedHashMap<>();
@@ -60,6 +68,8 @@ public final class NodeMemory {
             m.put("group." + groupNames[g], r.counter + " " + r.writer + " " + r.owner + " " + r.mode + " "
                 + r.startEvent + " " + r.lastStop + " " + r.failed + " " + onlineHere[g] + " "
                 + (lastStartEvent[g] == null ? "-" : lastStartEvent[g].name()) + " " + lastStartPriority[g]);
+            m.put("errors." + groupNames[g], r.errorCount + " " + Long.toHexString(r.errorOrder));
+            m.put("failovers." + groupNames[g], Integer.toString(monitorFailovers[g]));
         }
         return m;
     }
@@ -89,6 +99,9 @@ public final class NodeMemory {
                 mem.onlineHere[g] = Boolean.parseBoolean(f[7]);
                 mem.lastStartEvent[g] = f[8].equals("-") ? null : ArmsEvent.valueOf(f[8]);
                 mem.lastStartPriority[g] = Integer.parseInt(f[9]);
+                final String[] e = m.getOrDefault("errors." + groupNames[g], "0 0").trim().split(" ");
+                mem.records[g].setErrors(Integer.parseInt(e[0]), Long.parseUnsignedLong(e[e.length - 1], 16));
+                mem.monitorFailovers[g] = Integer.parseInt(m.getOrDefault("failovers." + groupNames[g], "0").trim());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
             }

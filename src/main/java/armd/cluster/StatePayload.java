@@ -12,10 +12,12 @@ import java.nio.ByteBuffer;
  * +---------------+---------------+---------------+---------------+
  * |  version = 1  | server state  |   groups (G)  |  servers (S)  |
  * +---------------+---------------+---------------+---------------+
- * | G x group (12 bytes):                                         |
+ * | G x group (12 + ceil(E/2) bytes):                             |
  * |   record counter (32)                                         |
  * |   writer (8) | owner (8, -1 none) | mode (8) | start event (8) |
- * |   last stop (8, -1 none) | flags (8, bit0 failed) | exec (8) | 0 |
+ * |   last stop (8, -1 none) | flags (8, bit0 failed) | exec (8) |  |
+ * |   E = servers with a resource error (8), then E server ids,   |
+ * |   4 bits each, oldest last error first, low nibble first      |
  * +---------------------------------------------------------------+
  * | S x ack (5 bytes): last executed op seq from that origin (32), |
  * |   its result (8)                                              |
@@ -27,9 +29,10 @@ import java.nio.ByteBuffer;
  */
 public final class StatePayload {
     /** The payload format version. */
-    public static final int VERSION = 1;
-    /** The largest payload: 64 groups, 16 servers, 8 operations. */
-    public static final int MAX_SIZE = 4 + ClusterNode.MAX_GROUPS * 12 + 16 * 5 + 1 + ClusterNode.MAX_OUTSTANDING * 8;
+    public static final int VERSION = 2;
+    /** The largest payload: every group with 16 errors, 16 servers, 8 operations (fits one frame). */
+    public static final int MAX_SIZE = 4 + ClusterNode.MAX_GROUPS * (12 + 8) + 16 * 5 + 1
+        + ClusterNode.MAX_OUTSTANDING * 8;
 
     private StatePayload() {
     }
@@ -42,7 +45,10 @@ public final class StatePayload {
             final GroupRecord r = s.records[g];
             buf.putInt((int) r.counter).put((byte) r.writer).put((byte) r.owner).put((byte) r.mode.ordinal())
                 .put((byte) r.startEvent.ordinal()).put((byte) r.lastStop).put((byte) (r.failed ? 1 : 0))
-                .put((byte) s.exec[g].ordinal()).put((byte) 0);
+                .put((byte) s.exec[g].ordinal()).put((byte) r.errorCount);
+            for (int i = 0; i < r.errorCount; i += 2) {
+                buf.put((byte) (r.errorOrder >>> (4 * i)));
+            }
         }
         for (int o = 0; o < s.servers; o++) {
             buf.putInt(s.ackSeq[o]).put((byte) s.ackResult[o].ordinal());
@@ -86,11 +92,16 @@ public final class StatePayload {
             final int lastStop = buf.get();
             final boolean failed = (buf.get() & 1) != 0;
             final GroupExec ex = GroupExec.of(buf.get());
-            buf.get();
-            if (mode == null) {
+            final int errors = Byte.toUnsignedInt(buf.get());
+            if (mode == null || errors > 16 || buf.position() - start + (errors + 1) / 2 + servers * 5 + 1 > len) {
                 return false;
             }
+            long order = 0;
+            for (int i = 0; i < errors; i += 2) {
+                order |= (Byte.toUnsignedLong(buf.get()) << (4 * i));
+            }
             s.records[g].set(counter, writer, owner, mode, ev, lastStop, failed);
+            s.records[g].setErrors(errors, order);
             s.exec[g] = ex;
         }
         for (int o = 0; o < servers; o++) {

@@ -1,5 +1,6 @@
 package armd.config;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -87,14 +88,119 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
      * @param startScript     the start script
      * @param stopScript      the stop script
      * @param scriptTimeoutMs a script still running after this is killed (its whole process group)
+     * @param resources       the group's resources in activation order (the order of the file)
      */
     public record Group(int id, String name, List<Integer> policy, Path startScript, Path stopScript,
-                        int scriptTimeoutMs) {
+                        int scriptTimeoutMs, List<Resource> resources) {
+
+        /** A group without resources. */
+        public Group(final int id, final String name, final List<Integer> policy, final Path startScript,
+                     final Path stopScript, final int scriptTimeoutMs) {
+            this(id, name, policy, startScript, stopScript, scriptTimeoutMs, List.of());
+        }
+
+        /** Copies {@code resources} so the record stays immutable. */
+        public Group {
+            resources = List.copyOf(resources);
+        }
 
         /** The priority (1 = primary) of server {@code serverId} in this group's policy, or 0 if absent. */
         public int priorityOf(final int serverId) {
             final int i = policy.indexOf(serverId);
             return i < 0 ? 0 : i + 1;
+        }
+
+        /** The mount points of the group's disk and NFS resources in activation order (what armlsmnt prints). */
+        public List<Path> mountPoints() {
+            return resources.stream().map(r -> switch (r) {
+                case Disk d -> d.mountPoint();
+                case Nfs n -> n.mountPoint();
+                case FloatingIp f -> null;
+            }).filter(p -> p != null).toList();
+        }
+    }
+
+    /** A group resource ({@code [resource NAME]}): activated in file order at group start, released in reverse. */
+    public sealed interface Resource permits FloatingIp, Disk, Nfs {
+        /** The resource's name, unique in the file (for logs and failure reports). */
+        String name();
+
+        /** Whether it counts for ARMS_DISK (a disk partition or an NFS mount). */
+        default boolean countsInArmsDisk() {
+            return !(this instanceof FloatingIp);
+        }
+    }
+
+    /**
+     * A floating IPv4 address ({@code type = ip}).
+     *
+     * @param name                    resource name
+     * @param address                 the address
+     * @param prefixLen               its prefix length, 1 to 32
+     * @param interfaceName           the interface it is added to
+     * @param conflictRetries         probes after a first conflict before activation fails
+     * @param conflictRetryIntervalMs time between two probes after a conflict
+     * @param anySubnet               skip the check that the interface has an address in the same subnet
+     * @param arp                     ARP probe and announcement settings
+     */
+    public record FloatingIp(String name, Inet4Address address, int prefixLen, String interfaceName,
+                             int conflictRetries, int conflictRetryIntervalMs, boolean anySubnet, Arp arp)
+        implements Resource {
+
+        /** The address as an int, first octet most significant (what ArpProbe takes). */
+        public int addressBits() {
+            final byte[] b = address.getAddress();
+            return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | b[3] & 0xff;
+        }
+
+        /** {@code 192.0.2.100/24}. */
+        public String cidr() {
+            return address.getHostAddress() + "/" + prefixLen;
+        }
+    }
+
+    /**
+     * RFC 5227 probe and announcement schedule of a floating IP (defaults: armd.probe.ArpProbe's).
+     *
+     * @param probes            ARP probes per try
+     * @param probeSpacingMs    time between two probes
+     * @param probeWaitMs       time to listen after the last probe
+     * @param announcements     gratuitous ARP announcements after the add
+     * @param announceSpacingMs time between two announcements
+     */
+    public record Arp(int probes, int probeSpacingMs, int probeWaitMs, int announcements, int announceSpacingMs) {
+    }
+
+    /**
+     * A switchable disk partition ({@code type = disk}).
+     *
+     * @param name         resource name
+     * @param device       the block device (absolute path)
+     * @param mountPoint   where it is mounted (absolute path)
+     * @param fsType       file system type for mount(2), e.g. ext4
+     * @param mountOptions comma-separated mount options, possibly empty
+     * @param fsck         run {@code fsck -a DEVICE} before mounting
+     * @param requireScsi  a device without SG_IO (no TEST UNIT READY) fails activation
+     */
+    public record Disk(String name, Path device, Path mountPoint, String fsType, String mountOptions, boolean fsck,
+                       boolean requireScsi) implements Resource {
+    }
+
+    /**
+     * An NFS mount ({@code type = nfs}).
+     *
+     * @param name         resource name
+     * @param server       the NFS server (pinged before mounting)
+     * @param export       the exported path on the server (absolute)
+     * @param mountPoint   where it is mounted (absolute path)
+     * @param mountOptions comma-separated mount options, possibly empty
+     */
+    public record Nfs(String name, Inet4Address server, String export, Path mountPoint, String mountOptions)
+        implements Resource {
+
+        /** {@code server:/export}, the source the mount command takes. */
+        public String source() {
+            return server.getHostAddress() + ":" + export;
         }
     }
 }

@@ -4,6 +4,7 @@ import armd.cli.Exit;
 import armd.cli.OperatorException;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
+import armd.probe.ArpProbe;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -34,6 +35,8 @@ import java.util.regex.Pattern;
  * [heartbeat]            port, multicast-group, interval, timeout
  * [server NAME]          address          (one section per server, 1 to 16, in a fixed order)
  * [group NAME]           policy, start, stop, script-timeout
+ * [resource NAME]        group, type (ip | disk | nfs) and the type's keys; a group's resources are activated
+ *                        in file order
  * [monitor NAME]         group, type, interval, timeout, failures, when, action, destination, reset-after,
  *                        and the keys of its type (see {@link #MONITOR_TYPE_KEYS})
  * </pre>
@@ -81,6 +84,33 @@ public final class ConfigParser {
     private static final List<String> HEARTBEAT_KEYS = List.of("port", "multicast-group", "interval", "timeout");
     private static final List<String> SERVER_KEYS = List.of("address");
     private static final List<String> GROUP_KEYS = List.of("policy", "start", "stop", "script-timeout");
+    private static final List<String> IP_KEYS = List.of("address", "interface", "conflict-retries",
+        "conflict-retry-interval", "any-subnet", "arp-probes", "arp-probe-interval", "arp-probe-wait",
+        "arp-announcements", "arp-announce-interval");
+    private static final List<String> DISK_KEYS =
+        List.of("device", "mount-point", "fs-type", "mount-options", "fsck", "require-scsi");
+    private static final List<String> NFS_KEYS = List.of("server", "export", "mount-point", "mount-options");
+    private static final List<String> RESOURCE_KEYS;
+
+    static {
+        final List<String> keys = new ArrayList<>(List.of("group", "type"));
+        for (final List<String> typeKeys : List.of(IP_KEYS, DISK_KEYS, NFS_KEYS)) {
+            for (final String k : typeKeys) {
+                if (!keys.contains(k)) {
+                    keys.add(k);
+                }
+            }
+        }
+        RESOURCE_KEYS = List.copyOf(keys);
+    }
+
+    /** Default number of probes after a floating IP's first conflict (SPEC.md section 3: at most 5 times). */
+    public static final int DEFAULT_CONFLICT_RETRIES = 5;
+    /** Default time between two conflict probes (SPEC.md section 3: 30 s intervals). */
+    public static final int DEFAULT_CONFLICT_RETRY_INTERVAL_MS = 30_000;
+    /** Longest Linux interface name (IFNAMSIZ 16 with the NUL, linux/if.h). */
+    private static final int MAX_INTERFACE_NAME = 15;
+    private static final Pattern FS_TYPE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,31}");
     /** Keys every [monitor NAME] section may have. */
     private static final List<String> MONITOR_COMMON_KEYS = List.of("group", "type", "interval", "timeout",
         "failures", "when", "action", "destination", "reset-after");
@@ -215,6 +245,7 @@ public final class ConfigParser {
             final List<Section> serverSections = new ArrayList<>();
             final List<Section> groupSections = new ArrayList<>();
             final List<Section> monitorSections = new ArrayList<>();
+            final List<Section> resourceSections = new ArrayList<>();
             for (final Section s : sections) {
                 switch (s.type()) {
                     case "cluster" -> cluster = single(s, cluster);
@@ -222,6 +253,7 @@ public final class ConfigParser {
                     case "server" -> serverSections.add(s);
                     case "group" -> groupSections.add(s);
                     case "monitor" -> monitorSections.add(s);
+                    case "resource" -> resourceSections.add(s);
                     default -> {
                         // a malformed header, already reported
                     }
@@ -229,7 +261,7 @@ public final class ConfigParser {
             }
             final ClusterConfig.Heartbeat hb = heartbeat(heartbeat);
             final List<ClusterConfig.Server> servers = servers(serverSections);
-            final List<ClusterConfig.Group> groups = groups(groupSections, servers);
+            final List<ClusterConfig.Group> groups = resources(resourceSections, groups(groupSections, servers));
             final List<MonitorConfig> monitors = monitors(monitorSections, groups);
             final ClusterConfig config = withMonitors(cluster(cluster, hb, servers, groups), monitors);
             if (!problems.isEmpty()) {
@@ -281,7 +313,7 @@ public final class ConfigParser {
                 }
                 if (current == null) {
                     problem(lineNo, "'" + key + "' comes before any section: put it under [cluster], [heartbeat], "
-                        + "[server NAME] or [group NAME]");
+                        + "[server NAME], [group NAME] or [resource NAME]");
                     continue;
                 }
                 final List<String> known = knownKeys(current.type());
@@ -333,7 +365,7 @@ public final class ConfigParser {
                     }
                     return new Section(type, "", lineNo, new LinkedHashMap<>());
                 }
-                case "server", "group", "monitor" -> {
+                case "server", "group", "resource", "monitor" -> {
                     if (words.length != 2) {
                         problem(lineNo, "write [" + type + " NAME] with one name (letters, digits, '.', '_', '-')");
                         return new Section("invalid", "", lineNo, new LinkedHashMap<>());
@@ -346,7 +378,7 @@ public final class ConfigParser {
                 }
                 default -> {
                     problem(lineNo, "unknown section [" + String.join(" ", words) + "]: sections are [cluster], "
-                        + "[heartbeat], [server NAME], [group NAME] and [monitor NAME]");
+                        + "[heartbeat], [server NAME], [group NAME], [resource NAME] and [monitor NAME]");
                     return new Section("invalid", "", lineNo, new LinkedHashMap<>());
                 }
             }
@@ -358,6 +390,7 @@ public final class ConfigParser {
                 case "heartbeat" -> HEARTBEAT_KEYS;
                 case "server" -> SERVER_KEYS;
                 case "group" -> GROUP_KEYS;
+                case "resource" -> RESOURCE_KEYS;
                 case "monitor" -> MONITOR_KEYS;
                 default -> List.of();
             };
@@ -502,6 +535,227 @@ public final class ConfigParser {
                     + ClusterConfig.MAX_SERVERS);
             }
             return List.copyOf(ids);
+        }
+
+        /**
+         * Reads the [resource NAME] sections and returns {@code groups} with each group's resources attached, in
+         * file order (the activation order).
+         */
+        private List<ClusterConfig.Group> resources(final List<Section> sections,
+                                                    final List<ClusterConfig.Group> groups) {
+            final Map<String, List<ClusterConfig.Resource>> byGroup = new HashMap<>();
+            final Map<String, Integer> nameLine = new HashMap<>();
+            final Map<String, String> addressOwner = new HashMap<>();
+            final Map<Path, String> mountOwner = new HashMap<>();
+            for (final Section s : sections) {
+                final Integer earlier = nameLine.putIfAbsent(s.name(), s.line());
+                if (earlier != null) {
+                    problem(s.line(), "resource " + s.name() + " is defined twice (also at line " + earlier
+                        + "): rename or remove one");
+                    continue;
+                }
+                final Map<String, Entry> e = s.entries();
+                final Entry g = e.get("group");
+                if (g == null) {
+                    problem(s.line(), "resource " + s.name() + " has no group: add 'group = NAME', the group it "
+                        + "belongs to");
+                } else if (groups.stream().noneMatch(x -> x.name().equals(g.value()))) {
+                    problem(g.line(), "unknown group '" + g.value() + "' for resource " + s.name() + ": known groups "
+                        + "are " + String.join(", ", groups.stream().map(ClusterConfig.Group::name).toList()));
+                }
+                final Entry t = e.get("type");
+                if (t == null) {
+                    problem(s.line(), "resource " + s.name() + " has no type: add 'type = ip', 'type = disk' or "
+                        + "'type = nfs'");
+                    continue;
+                }
+                final List<String> keys = switch (t.value()) {
+                    case "ip" -> IP_KEYS;
+                    case "disk" -> DISK_KEYS;
+                    case "nfs" -> NFS_KEYS;
+                    default -> null;
+                };
+                if (keys == null) {
+                    problem(t.line(), "unknown resource type '" + t.value() + "': use ip (floating IP), disk "
+                        + "(switchable disk partition) or nfs (NFS mount)");
+                    continue;
+                }
+                for (final Entry x : e.values()) {
+                    if (!x.key().equals("group") && !x.key().equals("type") && !keys.contains(x.key())) {
+                        problem(x.line(), "'" + x.key() + "' is not a key of a resource of type " + t.value()
+                            + ": its keys are " + String.join(", ", keys));
+                    }
+                }
+                final ClusterConfig.Resource r = switch (t.value()) {
+                    case "ip" -> floatingIp(s, addressOwner);
+                    case "disk" -> disk(s, mountOwner);
+                    default -> nfs(s, mountOwner);
+                };
+                if (g != null && r != null) {
+                    byGroup.computeIfAbsent(g.value(), k -> new ArrayList<>()).add(r);
+                }
+            }
+            final List<ClusterConfig.Group> out = new ArrayList<>();
+            for (final ClusterConfig.Group g : groups) {
+                out.add(new ClusterConfig.Group(g.id(), g.name(), g.policy(), g.startScript(), g.stopScript(),
+                    g.scriptTimeoutMs(), byGroup.getOrDefault(g.name(), List.of())));
+            }
+            return List.copyOf(out);
+        }
+
+        private Entry required(final Section s, final String key, final String example) {
+            final Entry e = s.entries().get(key);
+            if (e == null) {
+                problem(s.line(), "resource " + s.name() + " has no " + key + ": add '" + key + " = " + example + "'");
+            }
+            return e;
+        }
+
+        private ClusterConfig.FloatingIp floatingIp(final Section s, final Map<String, String> addressOwner) {
+            final Map<String, Entry> e = s.entries();
+            final Entry a = required(s, "address", "192.0.2.100/24");
+            final Entry i = required(s, "interface", "eth0");
+            byte[] address = null;
+            int prefixLen = 0;
+            if (a != null) {
+                final int slash = a.value().indexOf('/');
+                final byte[] b = ipv4(slash < 0 ? a.value() : a.value().substring(0, slash));
+                final String p = slash < 0 ? "" : a.value().substring(slash + 1);
+                prefixLen = p.matches("\\d{1,2}") ? Integer.parseInt(p) : -1;
+                if (b == null || (b[0] & 0xf0) >= 0xe0 || b[0] == 0 || b[0] == 127) {
+                    problem(a.line(), "'" + a.value() + "' is not a unicast IPv4 address with a prefix: write e.g. "
+                        + "192.0.2.100/24");
+                } else if (slash < 0) {
+                    problem(a.line(), "address " + a.value() + " has no prefix length: write it as ADDRESS/PREFIX, "
+                        + "e.g. " + a.value() + "/24, with the prefix of the interface's network");
+                } else if (prefixLen < 1 || prefixLen > 32) {
+                    problem(a.line(), "prefix '/" + p + "' of address " + a.value() + " is not 1 to 32: give the "
+                        + "prefix length of the interface's network, e.g. /24");
+                } else if (prefixLen <= 30 && (hostBits(b, prefixLen) == 0
+                    || hostBits(b, prefixLen) == (1L << (32 - prefixLen)) - 1)) {
+                    problem(a.line(), "address " + a.value() + " is the " + (hostBits(b, prefixLen) == 0 ? "network"
+                        : "broadcast") + " address of its subnet: choose a host address");
+                } else {
+                    final String owner = addressOwner.putIfAbsent(a.value().substring(0, slash), s.name());
+                    if (owner != null) {
+                        problem(a.line(), "address " + a.value().substring(0, slash) + " is also the floating IP of "
+                            + "resource " + owner + ": every floating IP needs its own address");
+                    }
+                    address = b;
+                }
+            }
+            if (i != null && (i.value().length() > MAX_INTERFACE_NAME || i.value().indexOf('/') >= 0
+                || i.value().chars().anyMatch(Character::isWhitespace) || i.value().equals(".")
+                || i.value().equals(".."))) {
+                problem(i.line(), "'" + i.value() + "' is not an interface name (1 to " + MAX_INTERFACE_NAME
+                    + " characters, no '/' or space): give the interface as 'ip link' shows it, e.g. eth0");
+            }
+            final int retries = integer(e.get("conflict-retries"), DEFAULT_CONFLICT_RETRIES, 0, 100);
+            final int retryMs = duration(e.get("conflict-retry-interval"), DEFAULT_CONFLICT_RETRY_INTERVAL_MS, 10,
+                3_600_000);
+            final boolean anySubnet = bool(e.get("any-subnet"), false);
+            final ClusterConfig.Arp arp = new ClusterConfig.Arp(
+                integer(e.get("arp-probes"), ArpProbe.DEFAULT_PROBES, 1, 10),
+                duration(e.get("arp-probe-interval"), ArpProbe.DEFAULT_SPACING_MS, 0, 10_000),
+                duration(e.get("arp-probe-wait"), ArpProbe.DEFAULT_WAIT_MS, 1, 10_000),
+                integer(e.get("arp-announcements"), ArpProbe.DEFAULT_ANNOUNCE_COUNT, 1, 10),
+                duration(e.get("arp-announce-interval"), ArpProbe.DEFAULT_ANNOUNCE_SPACING_MS, 0, 10_000));
+            if (address == null || i == null) {
+                return null;
+            }
+            return new ClusterConfig.FloatingIp(s.name(), (Inet4Address) address(address), prefixLen, i.value(),
+                retries, retryMs, anySubnet, arp);
+        }
+
+        private static long hostBits(final byte[] b, final int prefixLen) {
+            final long v = (b[0] & 0xffL) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | b[3] & 0xff;
+            return v & ((1L << (32 - prefixLen)) - 1);
+        }
+
+        private ClusterConfig.Disk disk(final Section s, final Map<Path, String> mountOwner) {
+            final Map<String, Entry> e = s.entries();
+            final Path device = absolute(required(s, "device", "/dev/sdb1"), "device", "/dev/disk/by-uuid/UUID");
+            final Path mountPoint = mountPoint(s, mountOwner);
+            final Entry f = required(s, "fs-type", "ext4");
+            if (f != null && !FS_TYPE.matcher(f.value()).matches()) {
+                problem(f.line(), "'" + f.value() + "' is not a file system type: give the type as mount(8) takes "
+                    + "it, e.g. ext4 or xfs");
+            }
+            final String options = mountOptions(e.get("mount-options"));
+            final boolean fsck = bool(e.get("fsck"), false);
+            final boolean requireScsi = bool(e.get("require-scsi"), false);
+            if (device == null || mountPoint == null || f == null) {
+                return null;
+            }
+            return new ClusterConfig.Disk(s.name(), device, mountPoint, f.value(), options, fsck, requireScsi);
+        }
+
+        private ClusterConfig.Nfs nfs(final Section s, final Map<Path, String> mountOwner) {
+            final Map<String, Entry> e = s.entries();
+            final Entry sv = required(s, "server", "192.0.2.50");
+            byte[] server = null;
+            if (sv != null) {
+                server = ipv4(sv.value());
+                if (server == null || (server[0] & 0xf0) >= 0xe0 || server[0] == 0) {
+                    problem(sv.line(), "'" + sv.value() + "' is not a unicast IPv4 address: give the NFS server's "
+                        + "address (no host names: the agent must not depend on DNS at failover)");
+                    server = null;
+                }
+            }
+            final Entry x = required(s, "export", "/srv/export");
+            if (x != null && (!x.value().startsWith("/") || x.value().chars().anyMatch(Character::isWhitespace))) {
+                problem(x.line(), "export '" + x.value() + "' is not an absolute path: give the path the server "
+                    + "exports, e.g. /srv/export");
+            }
+            final Path mountPoint = mountPoint(s, mountOwner);
+            final String options = mountOptions(e.get("mount-options"));
+            if (server == null || x == null || !x.value().startsWith("/") || mountPoint == null) {
+                return null;
+            }
+            return new ClusterConfig.Nfs(s.name(), (Inet4Address) address(server), x.value(), mountPoint, options);
+        }
+
+        private Path mountPoint(final Section s, final Map<Path, String> mountOwner) {
+            final Entry m = s.entries().get("mount-point");
+            final Path p = absolute(required(s, "mount-point", "/mnt/" + s.name()), "mount-point",
+                "/mnt/" + s.name());
+            if (p == null) {
+                return null;
+            }
+            if (p.getParent() == null) {
+                problem(m.line(), "mount-point / cannot be a group's mount point: give a directory below it");
+                return null;
+            }
+            final String owner = mountOwner.putIfAbsent(p, s.name());
+            if (owner != null) {
+                problem(m.line(), "mount-point " + p + " is also the mount point of resource " + owner
+                    + ": give each disk or NFS resource its own directory");
+            }
+            return p;
+        }
+
+        /** An absolute, normalised path, or null (with a problem); relative paths are refused, not resolved. */
+        private Path absolute(final Entry e, final String what, final String example) {
+            if (e == null) {
+                return null;
+            }
+            if (!e.value().startsWith("/")) {
+                problem(e.line(), what + " '" + e.value() + "' is not an absolute path: write it from /, e.g. "
+                    + example);
+                return null;
+            }
+            return Path.of(e.value()).normalize();
+        }
+
+        private String mountOptions(final Entry e) {
+            if (e == null) {
+                return "";
+            }
+            if (e.value().chars().anyMatch(Character::isWhitespace)) {
+                problem(e.line(), "mount-options '" + e.value() + "' contains a space: separate options with "
+                    + "commas only, e.g. noatime,nodev");
+            }
+            return e.value();
         }
 
         private Path script(final Section s, final String key) {

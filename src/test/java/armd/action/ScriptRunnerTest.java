@@ -217,9 +217,33 @@ class ScriptRunnerTest {
         final Path stop = dir.resolve("stop.sh");
         Files.copy(Path.of("conf/groups/A/stop.sh"), stop);
         Files.setPosixFilePermissions(stop, PosixFilePermissions.fromString("rwxr-xr-x"));
-        assertTrue(run(stop, ScriptRunner.armsEnvironment("FAILOVER", "GROUPMOVE", "OTHER", "SUCCESS", 2, "A"),
-            10_000).succeeded());
-        assertEquals(List.of("A start: A: RECOVER: recovery only, the application is not started",
-            "A start: A: stop (GROUPMOVE) after FAILOVER: stopping the application"), log);
+        assertTrue(run(stop, Map.of(), 10_000).succeeded());
+        assertEquals(List.of("A start: A: RECOVER: recovery only, the application is not started"), log);
+    }
+
+    /** The sample stop script with stand-ins for the arm* commands (the agent's own run is SampleScriptsIT). */
+    @Test
+    void theSampleStopScriptStopsTheApplicationAndCleansUpTheMountPoints() throws Exception {
+        final Path bin = Files.createDirectories(dir.resolve("bin"));
+        final Path armlog = dir.resolve("armlog.txt");
+        final Path calls = dir.resolve("calls.txt");
+        script("bin/armlog", "echo \"$*\" >> " + armlog);
+        script("bin/armkill", "echo \"armkill $*\" >> " + calls + "; echo 'demo stopped'");
+        script("bin/armlsmnt", "echo \"armlsmnt $*\" >> " + calls + "; printf '/mnt/a b\\n/mnt/c\\n'");
+        script("bin/armrelpath", "echo \"armrelpath $*\" >> " + calls
+            + "; [ \"$1\" = /mnt/c ] && exit 0; echo \"killed 42 (sleep) using $1\"; exit 1");
+        final Path stop = dir.resolve("stop.sh");
+        Files.copy(Path.of("conf/groups/A/stop.sh"), stop);
+        Files.setPosixFilePermissions(stop, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (ScriptRunner r = new ScriptRunner(new ScriptRunner.Settings(bin, null, 300,
+            FileSafety.runningAsRoot()), (group, script, text) -> log.add(text))) {
+            assertTrue(r.run("A", "stop", stop, ScriptRunner.armsEnvironment("FAILOVER", "GROUPMOVE", "OTHER",
+                "SUCCESS", 2, "A"), 10_000).get(WAIT_S, TimeUnit.SECONDS).succeeded());
+        }
+        assertEquals(List.of("A: stop (GROUPMOVE) after FAILOVER: stopping the application"), log);
+        assertEquals(List.of("armkill -i demo -t 10", "armlsmnt A", "armrelpath /mnt/a b", "armrelpath /mnt/c"),
+            Files.readAllLines(calls));
+        assertEquals(List.of("demo stopped (GROUPMOVE)", "KILL SOME PROCESS: /mnt/a b",
+            "killed 42 (sleep) using /mnt/a b", "KILL NO PROCESS: /mnt/c"), Files.readAllLines(armlog));
     }
 }

@@ -175,7 +175,7 @@ class ConfigParserTest {
         18 | [server]                  | 18: write [server NAME] with one name (letters, digits, '.', '_', '-')
         18 | [server s 2]              | 18: write [server NAME] with one name (letters, digits, '.', '_', '-')
         18 | [server s/2]              | 18: server name 's/2' is not 1 to 32 letters, digits, '.', '_' or '-' (starting with a letter or digit): rename it
-        18 | [node s2]                 | 18: unknown section [node s2]: sections are [cluster], [heartbeat], [server NAME], [group NAME] and [monitor NAME]
+        18 | [node s2]                 | 18: unknown section [node s2]: sections are [cluster], [heartbeat], [server NAME], [group NAME], [resource NAME] and [monitor NAME]
         18 | [server s2                | 18: section header '[server s2' has no closing ']': its entries are skipped
         22 | policy = s1, s3           | 22: unknown server 's3' in the policy of group A: known servers are s1, s2
         22 | policy = s1, s1           | 22: server s1 appears twice in the policy of group A: list each server once
@@ -199,7 +199,7 @@ class ConfigParserTest {
     @Test
     void aKeyBeforeAnySectionAndASecondValueAreReported() throws IOException {
         assertEquals(List.of(
-            "1: 'name' comes before any section: put it under [cluster], [heartbeat], [server NAME] or [group NAME]",
+            "1: 'name' comes before any section: put it under [cluster], [heartbeat], [server NAME], [group NAME] or [resource NAME]",
             "4: 'name' is set twice in this section (also at line 3): keep one"),
             problems("name = x\n[cluster]\nname = a\nname = b\nkey-file = armd.key\n[server s]\naddress = 192.0.2.1\n"));
     }

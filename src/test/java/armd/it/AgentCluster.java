@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -31,6 +33,11 @@ public final class AgentCluster implements AutoCloseable {
     private final Path record;
     private final String[] namespaces;
     private final Process[] agents;
+    private final boolean autoReturn;
+    /** Per group: the scripts the recording scripts hand over to (exec), else none. */
+    private final Map<String, Path[]> chained = new HashMap<>();
+    /** The directory of the arm* commands given to the agents (PATH of their scripts), or null. */
+    private Path commandDir;
 
     /**
      * Heartbeat settings of the cluster.
@@ -55,6 +62,7 @@ public final class AgentCluster implements AutoCloseable {
     public AgentCluster(final String tag, final int servers, final boolean autoReturn, final Heartbeat heartbeat)
         throws IOException {
         this.heartbeat = heartbeat;
+        this.autoReturn = autoReturn;
         this.servers = servers;
         this.net = new Netns(tag);
         this.namespaces = new String[servers];
@@ -93,15 +101,68 @@ public final class AgentCluster implements AutoCloseable {
     }
 
     private void script(final String which) throws IOException {
-        final Path s = dir.resolve(which + ".sh");
+        script(dir.resolve(which + ".sh"), which, null);
+    }
+
+    /** A recording script at {@code s}; it then execs {@code then} (with the same environment) when not null. */
+    private void script(final Path s, final String which, final Path then) throws IOException {
         Files.writeString(s, "#!/bin/sh\n"
             + "ns=$(ip netns identify $$)\n"
             + "echo \"${ns#" + net.prefix() + "s} " + which
             + " $ARMS_GROUPNAME $ARMS_EVENT $ARMS_SERVER $ARMS_PRIORITY ${ARMS_FACTOR:--} $ARMS_DISK\" >> "
             + record + "\n"
-            + "echo \"" + which + " $ARMS_GROUPNAME $ARMS_EVENT\"\n");
+            + (then == null ? "echo \"" + which + " $ARMS_GROUPNAME $ARMS_EVENT\"\n" : "exec " + then + "\n"));
         Files.setPosixFilePermissions(s, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
+
+    /**
+     * Gives {@code group} its own start and stop scripts (call before starting agents): each run is recorded as
+     * for every group, then the script is exec'd with the same environment, and its exit code is the run's.
+     */
+    public void chain(final String group, final Path start, final Path stop) throws IOException {
+        script(dir.resolve(group + "-start.sh"), "start", start);
+        script(dir.resolve(group + "-stop.sh"), "stop", stop);
+        chained.put(group, new Path[] {start, stop});
+        Files.writeString(config, configText(autoReturn));
+    }
+
+    /**
+     * Adds {@code text} (more sections: resources, monitors) to the configuration, after what the fixture writes;
+     * call before starting agents.
+     */
+    public void extraConfig(final String text) throws IOException {
+        this.extra = extra + text + "\n";
+        Files.writeString(config, configText(autoReturn));
+    }
+
+    /**
+     * Where group {@code group} is online as server {@code at}'s agent reports it ("server2"), or "-" when it is
+     * online nowhere or the agent does not answer.
+     */
+    public String onlineOn(final int at, final String group) {
+        try {
+            final armd.control.ControlClient.Reply r = new armd.control.ControlClient(socket(at), 30_000)
+                .call(new armd.control.ControlRequest.Status(false));
+            final java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?m)^\\s+" + java.util.regex.Pattern.quote(group) + "\\s+online\\s+on (\\S+)$")
+                .matcher(r.text());
+            return m.find() ? m.group(1) : "-";
+        } catch (IOException | RuntimeException e) {
+            return "-";
+        }
+    }
+
+    /** Puts {@code bin} (the arm* commands) first in the PATH of the agents' scripts; call before starting. */
+    public void commands(final Path bin) {
+        this.commandDir = bin;
+    }
+
+    /** The fixture's directory (the configuration, scripts, sockets and logs are in it). */
+    public Path dir() {
+        return dir;
+    }
+
+    private String extra = "";
 
     private String configText(final boolean autoReturn) {
         final StringBuilder sb = new StringBuilder();
@@ -123,12 +184,14 @@ public final class AgentCluster implements AutoCloseable {
         group(sb, "A", forward);
         group(sb, "B", b);
         group(sb, "C", forward);
-        return sb.toString();
+        return sb.append(extra).toString();
     }
 
-    private static void group(final StringBuilder sb, final String name, final List<String> policy) {
+    private void group(final StringBuilder sb, final String name, final List<String> policy) {
+        final String prefix = chained.containsKey(name) ? name + "-" : "";
         sb.append("[group ").append(name).append("]\npolicy = ").append(String.join(", ", policy))
-            .append("\nstart = start.sh\nstop = stop.sh\nscript-timeout = 20s\n\n");
+            .append("\nstart = ").append(prefix).append("start.sh\nstop = ").append(prefix)
+            .append("stop.sh\nscript-timeout = 20s\n\n");
     }
 
     /** The control socket of server i (0-based). */
@@ -159,10 +222,13 @@ public final class AgentCluster implements AutoCloseable {
     /** Starts the agent of server i (0-based) in its namespace. */
     public void start(final int i) throws IOException {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        final List<String> cmd = List.of("ip", "netns", "exec", namespaces[i], java,
-            "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-            "armd.Main", "run", "--config", config.toString(), "--server", "server" + (i + 1),
-            "--socket", socket(i).toString());
+        final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespaces[i], java,
+            "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"));
+        if (commandDir != null) {
+            cmd.add("-Darmd.bin=" + commandDir);
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "armd.Main", "run", "--config",
+            config.toString(), "--server", "server" + (i + 1), "--socket", socket(i).toString()));
         agents[i] = new ProcessBuilder(cmd).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log(i).toFile()))
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();

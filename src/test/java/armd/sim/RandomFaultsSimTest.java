@@ -77,7 +77,7 @@ class RandomFaultsSimTest {
     }
 
     private void fault(final Sim sim, final String[] names, final long[][] since) {
-        final int kind = sim.random().nextInt(8);
+        final int kind = sim.random().nextInt(9);
         final String a = names[sim.random().nextInt(names.length)];
         final String b = names[sim.random().nextInt(names.length)];
         final ClusterNode na = sim.node(a);
@@ -114,6 +114,13 @@ class RandomFaultsSimTest {
             case 6 -> {
                 if (na != null && (na.state() == ServerState.ISOLATED || na.state() == ServerState.STOPPED)) {
                     sim.op(a, Op.SERVER_RETURN, null, a);
+                }
+            }
+            case 7 -> {
+                if (na != null) {
+                    na.resourceFailed(sim.group(group), "random", armd.cluster.FailureAction.FAILOVER,
+                        sim.random().nextBoolean() ? armd.cluster.Destination.PRIORITY : armd.cluster.Destination.STABLE,
+                        "random fault");
                 }
             }
             default -> {

@@ -1,0 +1,167 @@
+package armd.resource;
+
+import armd.config.ClusterConfig;
+import armd.probe.ArpProbe;
+import armd.probe.ProbeOutcome;
+import armd.sys.Errno;
+import armd.sys.SysException;
+import armd.sys.netlink.AddressResult;
+import armd.sys.netlink.InterfaceAddress;
+import armd.sys.netlink.Rtnetlink;
+import armd.wire.ArpPacket;
+import armd.wire.Rtnl;
+
+import java.net.Inet4Address;
+import java.util.List;
+
+/**
+ * A floating IPv4 address (SPEC.md section 3): the subnet check, the RFC 5227 conflict probe with retries, the
+ * rtnetlink add and gratuitous ARP; released by removing the address.
+ *
+ * <p>GroupContext fails on a wrong network address (the interface has no address in the floating IP's subnet,
+ * unless {@code any-subnet}) or when the address is still in use after the configured retries; each conflict
+ * is logged. The retry wait blocks only this group's worker thread.
+ */
+final class FloatingIpResource implements GroupResource {
+    private final ClusterConfig.FloatingIp ip;
+
+    FloatingIpResource(final ClusterConfig.FloatingIp ip) {
+        this.ip = ip;
+    }
+
+    @Override
+    public ClusterConfig.FloatingIp config() {
+        return ip;
+    }
+
+    @Override
+    public String activate(final GroupContext a) {
+        final long startNs = System.nanoTime();
+        final String where = ip.cidr() + " on " + ip.interfaceName();
+        final int ifIndex = Rtnetlink.ifIndex(ip.interfaceName());
+        if (ifIndex < 0) {
+            return "floating IP " + where + ": interface " + ip.interfaceName() + " does not exist on this server "
+                + "(" + Errno.describe(-ifIndex) + "): fix 'interface' of [resource " + ip.name() + "]";
+        }
+        try (Rtnetlink rt = Rtnetlink.open()) {
+            if (!ip.anySubnet()) {
+                final String wrong = subnetProblem(rt.listAddresses(Rtnl.AF_INET, ifIndex));
+                if (wrong != null) {
+                    return wrong;
+                }
+            }
+            try (ArpProbe probe = ArpProbe.open(ip.interfaceName())) {
+                final String conflict = probeUntilFree(a, probe);
+                if (conflict != null) {
+                    return conflict;
+                }
+                final AddressResult added = rt.addAddress(ifIndex, ip.address().getAddress(), ip.prefixLen());
+                switch (added) {
+                    case DONE -> {
+                    }
+                    case EXISTS -> a.log(ip.name(), where + " is already present (left from an earlier run, or "
+                        + "added by hand): keeping it");
+                    case NO_DEVICE -> {
+                        return "floating IP " + where + ": the interface disappeared during activation";
+                    }
+                    case INVALID_PREFIX -> {
+                        final String why = rt.lastErrorMessage();
+                        return "floating IP " + where + ": the kernel refused the address"
+                            + (why == null ? "" : " (" + why + ")") + ": check 'address' of [resource " + ip.name()
+                            + "]";
+                    }
+                }
+                final ArpProbe.Result an = probe.announce(ip.addressBits(), ip.arp().announcements(),
+                    ip.arp().announceSpacingMs());
+                if (an.outcome() != ProbeOutcome.HEALTHY) {
+                    a.log(ip.name(), "gratuitous ARP on " + ip.interfaceName() + " failed (" + an.reason()
+                        + (an.errno() != 0 ? ": " + Errno.describe(an.errno()) : "") + "); the address is up, "
+                        + "neighbours learn it when their ARP cache entries expire");
+                }
+                a.log(ip.name(), where + " is up (probed free, " + (added == AddressResult.DONE ? "added" : "kept")
+                    + ", " + an.sent() + " gratuitous ARP) in " + (System.nanoTime() - startNs) / 1_000_000 + " ms");
+                return null;
+            }
+        } catch (SysException | IllegalArgumentException e) {
+            return "floating IP " + where + ": " + e.getMessage();
+        }
+    }
+
+    /** Probes until the address is free; null when it is, else the failure line (after the last retry). */
+    private String probeUntilFree(final GroupContext a, final ArpProbe probe) {
+        final int tries = ip.conflictRetries() + 1;
+        for (int attempt = 1; ; attempt++) {
+            final ArpProbe.Result r = probe.probe(ip.addressBits(), ip.arp().probes(), ip.arp().probeSpacingMs(),
+                ip.arp().probeWaitMs());
+            if (r.outcome() == ProbeOutcome.HEALTHY) {
+                return null;
+            }
+            if (r.outcome() == ProbeOutcome.ERROR) {
+                return "floating IP " + ip.cidr() + ": ARP probe on " + ip.interfaceName() + " failed (" + r.reason()
+                    + (r.errno() != 0 ? ": " + Errno.describe(r.errno()) : "") + "): check that the interface is up";
+            }
+            final String holder = ip.address().getHostAddress() + " is " + r.reason() + " ("
+                + ArpPacket.macToString(r.conflictMac()) + ")";
+            if (attempt == tries) {
+                a.log(ip.name(), "address conflict, try " + attempt + " of " + tries + ": " + holder + "; giving up");
+                return "floating IP " + ip.cidr() + ": address conflict: " + holder + " after " + tries
+                    + " tries: find the host holding it (its MAC is above) and free the address, or choose another";
+            }
+            a.log(ip.name(), "address conflict, try " + attempt + " of " + tries + ": " + holder + "; probing again"
+                + " in " + ip.conflictRetryIntervalMs() + " ms");
+            if (!a.pause(ip.conflictRetryIntervalMs())) {
+                return "floating IP " + ip.cidr() + ": activation abandoned, the agent is stopping";
+            }
+        }
+    }
+
+    /**
+     * Null when some IPv4 address of the interface (other than the floating IP itself) shares the floating IP's
+     * subnet, compared under the shorter of the two prefixes; else the "wrong network address" line.
+     */
+    String subnetProblem(final List<InterfaceAddress> addresses) {
+        final int bits = ip.addressBits();
+        final StringBuilder has = new StringBuilder();
+        for (final InterfaceAddress ia : addresses) {
+            if (!(ia.address() instanceof Inet4Address v4) || v4.equals(ip.address())) {
+                continue;
+            }
+            final byte[] b = v4.getAddress();
+            final int other = (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | b[3] & 0xff;
+            if (sameSubnet(bits, other, Math.min(ip.prefixLen(), ia.prefixLen()))) {
+                return null;
+            }
+            has.append(has.isEmpty() ? "" : ", ").append(v4.getHostAddress()).append('/').append(ia.prefixLen());
+        }
+        return "floating IP " + ip.cidr() + ": wrong network address: " + ip.interfaceName() + " has no address in "
+            + "its subnet (it has " + (has.isEmpty() ? "no IPv4 address" : has) + "): fix 'address' or 'interface' "
+            + "of [resource " + ip.name() + "], or set any-subnet = yes";
+    }
+
+    static boolean sameSubnet(final int a, final int b, final int prefixLen) {
+        final int mask = prefixLen == 0 ? 0 : -1 << (32 - prefixLen);
+        return (a & mask) == (b & mask);
+    }
+
+    @Override
+    public void deactivate(final GroupContext a) {
+        final String where = ip.cidr() + " on " + ip.interfaceName();
+        final int ifIndex = Rtnetlink.ifIndex(ip.interfaceName());
+        if (ifIndex < 0) {
+            a.log(ip.name(), "interface " + ip.interfaceName() + " is gone: nothing to remove");
+            return;
+        }
+        try (Rtnetlink rt = Rtnetlink.open()) {
+            final AddressResult r = rt.deleteAddress(ifIndex, ip.address().getAddress(), ip.prefixLen());
+            a.log(ip.name(), switch (r) {
+                case DONE -> where + " removed";
+                case NOT_FOUND -> where + " was not present: nothing to remove";
+                case NO_DEVICE -> "interface " + ip.interfaceName() + " is gone: nothing to remove";
+                default -> "removing " + where + " failed: " + r.text();
+            });
+        } catch (SysException e) {
+            a.log(ip.name(), "removing " + where + " failed: " + e.getMessage() + "; remove it by hand with "
+                + "'armd ip del " + ip.cidr() + " --interface " + ip.interfaceName() + "'");
+        }
+    }
+}

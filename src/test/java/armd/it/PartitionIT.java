@@ -1,0 +1,127 @@
+package armd.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import armd.control.ControlClient;
+import armd.control.ControlRequest;
+import armd.control.ControlStatus;
+
+import java.nio.file.Files;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real agents under network faults made with nftables in their namespaces: heavy heartbeat loss that must
+ * not look like a failure, and a full partition (split brain: both sides run the groups) that must resolve
+ * to one server per group when it heals.
+ */
+class PartitionIT {
+    private static final int T = 90;
+    private static final String TABLE = "armd_it";
+
+    /** Drops heartbeats arriving in {@code ns}: all of them from {@code from}, or {@code percent}% at random. */
+    private static void drop(final AgentCluster c, final int ns, final String rule) throws Exception {
+        final String n = c.namespace(ns);
+        c.net().exec(n, "nft", "add", "table", "inet", TABLE);
+        c.net().exec(n, "nft", "add", "chain", "inet", TABLE, "in",
+            "{ type filter hook input priority 0 ; policy accept ; }");
+        final List<String> cmd = new java.util.ArrayList<>(List.of("nft", "add", "rule", "inet", TABLE, "in"));
+        cmd.addAll(List.of(rule.split(" ")));
+        c.net().exec(n, cmd.toArray(String[]::new));
+    }
+
+    private static void heal(final AgentCluster c, final int ns) throws Exception {
+        c.net().exec(c.namespace(ns), "nft", "delete", "table", "inet", TABLE);
+    }
+
+    /** Packets the namespace's rule has dropped so far (its counter). */
+    private static long dropped(final AgentCluster c, final int ns) throws Exception {
+        final Matcher m = Pattern.compile("counter packets (\\d+)")
+            .matcher(c.net().exec(c.namespace(ns), "nft", "list", "table", "inet", TABLE));
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    private static String status(final AgentCluster c, final int at) throws Exception {
+        final ControlClient.Reply r = new ControlClient(c.socket(at), 30_000).call(new ControlRequest.Status(false));
+        assertEquals(ControlStatus.OK, r.status(), r.text());
+        return r.text();
+    }
+
+    /** Where each of A, B, C is online as server {@code at} sees it, e.g. "A=server1 B=server2 C=server1". */
+    private static String placement(final AgentCluster c, final int at) throws Exception {
+        final StringBuilder sb = new StringBuilder();
+        for (final String g : List.of("A", "B", "C")) {
+            final Matcher m = Pattern.compile("(?m)^\\s+" + g + "\\s+online\\s+on (\\S+)$").matcher(status(c, at));
+            sb.append(g).append('=').append(m.find() ? m.group(1) : "-").append(' ');
+        }
+        return sb.toString().trim();
+    }
+
+    private static long downLines(final AgentCluster c) throws Exception {
+        long n = 0;
+        for (int i = 0; i < 2; i++) {
+            n += Files.readAllLines(c.log(i)).stream().filter(l -> l.contains(" is down: ")).count();
+        }
+        return n;
+    }
+
+    @Test
+    void thirtyPercentHeartbeatLossIsNotAFailure() throws Exception {
+        Netns.assumeRoot();
+        try (AgentCluster c = new AgentCluster("pl", 2, false)) {
+            c.startAll();
+            c.awaitRecords(3, T);
+            // 30% loss both ways: 600 ms of silence would need 30 heartbeats lost in a row (0.3^30)
+            for (int i = 0; i < 2; i++) {
+                drop(c, i, "udp dport 7405 numgen random mod 100 < 30 counter drop");
+            }
+            c.await(() -> {
+                try {
+                    return dropped(c, 0) >= 150 && dropped(c, 1) >= 150;
+                } catch (Exception e) {
+                    return false;
+                }
+            }, T, "150 heartbeats dropped on each side");
+            assertEquals(0, downLines(c), c.diagnostics());
+            assertEquals(3, c.records().size(), "no script ran: " + c.records());
+        }
+    }
+
+    @Test
+    void aHealedPartitionLeavesEachGroupOnOneServer() throws Exception {
+        Netns.assumeRoot();
+        try (AgentCluster c = new AgentCluster("pp", 2, false)) {
+            c.startAll();
+            c.awaitRecords(3, T);
+            assertEquals("A=server1 B=server2 C=server1", placement(c, 0));
+            drop(c, 0, "ip saddr " + AgentCluster.address(1) + " counter drop");
+            drop(c, 1, "ip saddr " + AgentCluster.address(0) + " counter drop");
+            // split brain: each side declares the other down and starts its groups (FAILOVER)
+            c.await(() -> {
+                try {
+                    return placement(c, 0).equals("A=server1 B=server1 C=server1")
+                        && placement(c, 1).equals("A=server2 B=server2 C=server2");
+                } catch (Exception e) {
+                    return false;
+                }
+            }, T, "both sides running every group");
+            heal(c, 0);
+            heal(c, 1);
+            c.await(() -> {
+                try {
+                    final String p0 = placement(c, 0);
+                    return p0.equals(placement(c, 1)) && !p0.contains("-");
+                } catch (Exception e) {
+                    return false;
+                }
+            }, T, "one placement both servers agree on");
+            final List<String> stops = c.records().stream().filter(r -> r.contains(" stop ")).toList();
+            assertEquals(3, stops.size(), "each group stopped on the losing side once: " + c.records());
+            assertTrue(stops.stream().allMatch(r -> r.contains(" GROUPFAILOVER ")), stops.toString());
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package armd.resource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import armd.cluster.ArmsEvent;
+import armd.config.ClusterConfig;
+import armd.it.Netns;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The NFS mount up to the mount command: the server pinged from the agent's namespace "a"; "b" plays the
+ * server's host. No NFS server runs here (nfs-common is not installed): the mount itself is not exercised.
+ */
+class NfsResourceIT {
+    private static final ResourceLauncher.Settings FAST_PING =
+        new ResourceLauncher.Settings(null, "mount", "fsck", 10_000, 2, 300, 60_000);
+
+    private static ClusterConfig.Nfs nfs(final Path mountPoint) {
+        return new ClusterConfig.Nfs("A-nfs", Fixtures.v4("192.0.2.50"), "/export/A", mountPoint, "hard");
+    }
+
+    private static String[] pair(final Netns n) throws Exception {
+        final String a = n.namespace("a");
+        final String b = n.namespace("b");
+        n.veth(a, "eth0", b, "eth0");
+        n.address(a, "eth0", "192.0.2.1/24");
+        return new String[] {a, b};
+    }
+
+    @Test
+    void anUnreachableServerGivesArmsDiskFailureWithoutAMountAttempt() throws Exception {
+        Netns.assumeRoot();
+        final Path mp = Files.createTempDirectory("armd-nfs").resolve("A");
+        try (Netns n = new Netns("nfsu")) {
+            final String[] ns = pair(n);
+            final Fixtures.Log log = new Fixtures.Log();
+            final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
+            final Fixtures.RecordingEvents events = new Fixtures.RecordingEvents();
+            try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(nfs(mp))), scripts, log.log(),
+                events, FAST_PING.withNetns(ns[0]))) {
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
+                assertFalse(scripts.runs().getFirst().diskOk(), log.dump());
+                assertNotNull(log.await(x -> x.startsWith("group A: resource A-nfs failed: NFS 192.0.2.50:/export/A "
+                    + "(resource A-nfs): the NFS server 192.0.2.50 does not answer ping (")
+                    && x.endsWith(", 2 tries of 300 ms): not mounted; check the server and the network path to it"),
+                    0), log.dump());
+                assertFalse(Files.exists(mp), "no mount attempt, not even the mount point");
+                assertEquals(List.of(), events.failures());
+            }
+        } finally {
+            Files.deleteIfExists(mp);
+            Files.deleteIfExists(mp.getParent());
+        }
+    }
+
+    @Test
+    void aMissingMountCommandOrNfsHelperIsOneClearLine() throws Exception {
+        Netns.assumeRoot();
+        final Path mp = Files.createTempDirectory("armd-nfs").resolve("A");
+        try (Netns n = new Netns("nfsm")) {
+            final String[] ns = pair(n);
+            n.address(ns[1], "eth0", "192.0.2.50/24");
+            final Fixtures.Log log = new Fixtures.Log();
+            final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
+            try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(nfs(mp))), scripts, log.log(),
+                new Fixtures.RecordingEvents(), FAST_PING.withNetns(ns[0]).withMountCommand("/nonexistent/mount"))) {
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
+                assertFalse(scripts.runs().getFirst().diskOk(), log.dump());
+                assertTrue(log.lines().contains("group A: resource A-nfs failed: NFS 192.0.2.50:/export/A (resource "
+                    + "A-nfs): the mount command (/nonexistent/mount) is not installed: install util-linux's mount on "
+                    + "every server of the group's policy"), log.dump());
+            }
+            Assumptions.assumeTrue(Commands.find("/sbin/mount.nfs") == null && Commands.find("/usr/sbin/mount.nfs")
+                == null, "mount.nfs is installed here: the missing-helper line cannot be shown");
+            try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(nfs(mp))), scripts, log.log(),
+                new Fixtures.RecordingEvents(), FAST_PING.withNetns(ns[0]))) {
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
+                assertFalse(scripts.runs().getLast().diskOk(), log.dump());
+                assertTrue(log.lines().contains("group A: resource A-nfs failed: NFS 192.0.2.50:/export/A (resource "
+                    + "A-nfs): mount.nfs is not installed (package nfs-common on Debian and Ubuntu, nfs-utils on RHEL "
+                    + "and SUSE): install it on every server of the group's policy"), log.dump());
+            }
+        } finally {
+            Files.deleteIfExists(mp);
+            Files.deleteIfExists(mp.getParent());
+        }
+    }
+}
