@@ -26,7 +26,7 @@ static const struct command commands[] = {
     {"armdown", armdown_main, "shut this server down as a cluster member"},
     {"armlsmnt", armlsmnt_main, "list the mount points of a group's disk resources"},
     {"armrelpath", armrelpath_main, "kill the processes using a path (local, like fuser -k)"},
-    {"armrsp", armrsp_main, "resource monitor (not available yet)"},
+    {"armrsp", armrsp_main, "resource monitor: runs armd rsp (a long-running watcher)"},
 };
 
 static void usage(FILE *out)

@@ -43,7 +43,7 @@ expect 4 "armlog: $none" "$bin/armlog" hello
 expect 4 "armkill: $none" "$bin/armkill" -g A app
 expect 4 "armload: $none" "$bin/armload" -g A -i app sleep 60
 expect 3 "armload: cannot run /nonexistent/app: No such file or directory" "$bin/armload" -g A /nonexistent/app
-expect 3 "armrsp: not available yet" "$bin/armrsp"
+expect 2 "armd rsp:" "$bin/armrsp"   # runs armd rsp: a usage error without --group
 expect 2 "armcl: expected start or shutdown" "$bin/armcl"
 expect 2 "armcl: unknown operation 'reboot'" "$bin/armcl" reboot
 expect 2 "armgrp: expected start, stop or move, and GROUP" "$bin/armgrp" move

@@ -40,6 +40,8 @@ public final class Main {
           server shutdown|leave|return [NAME]   server operations
           group start|stop|move GROUP [SERVER]  group operations
           status [--json]                       servers and groups
+          rsp --group G (--config FILE [--monitor NAME] | --ping ADDR | --link IF | --tur DEV | --script CMD)
+                                                run monitors standalone; fail over or stop G when one fails
         exit codes: 0 ok, 1 fault or refused, 2 usage, 3 system error, 4 agent not running
         'armd COMMAND --help' describes a command.""";
 
@@ -65,6 +67,7 @@ public final class Main {
             case "probe" -> new ProbeCommand();
             case "ip" -> new IpCommand();
             case "link" -> new LinkCommand();
+            case "rsp" -> new armd.cli.RspCommand();
             case "cluster", "server", "group", "status" -> new CtlCommand(argv[0]);
             case "version", "--version" -> args -> {
                 out.println("armd " + Main.class.getPackage().getImplementationVersion());

@@ -95,7 +95,10 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
             case ControlRequest.Kill r -> kill(r, reply);
             case ControlRequest.Down r -> {
                 log.line("armdown: shutting this server down as a cluster member (its groups fail over)");
-                op(Op.SERVER_SHUTDOWN, -1, self, reply);
+                agent.operation(Op.SERVER_SHUTDOWN, -1, self, text -> {
+                    reply.ok(text);
+                    powerAction();
+                }, reply::refused);
             }
             case ControlRequest.ListMounts r -> {
                 if (config.group(r.group()).isEmpty()) {
@@ -105,6 +108,22 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
                         .map(String::valueOf).toList()));
                 }
             }
+        }
+    }
+
+    /** After armdown: what [cluster] down-action says (nothing by default). */
+    private void powerAction() {
+        final ClusterConfig.DownAction action = config.actions().downAction();
+        if (action == ClusterConfig.DownAction.NONE) {
+            log.line("armdown: this server is stopped as a member; down-action = none leaves the machine running");
+            return;
+        }
+        final String cmd = action == ClusterConfig.DownAction.POWEROFF ? "/sbin/poweroff" : "/sbin/reboot";
+        log.line("armdown: down-action = " + action.name().toLowerCase() + ": running " + cmd);
+        try {
+            new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (java.io.IOException e) {
+            log.line("armdown: cannot run " + cmd + ": " + e.getMessage());
         }
     }
 

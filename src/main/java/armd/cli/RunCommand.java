@@ -8,6 +8,8 @@ import armd.agent.ResourceEvents;
 import armd.agent.ScriptRunnerLauncher;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
+import armd.monitor.MonitorEngine;
+import armd.monitor.MonitoredLauncher;
 import armd.resource.ResourceLauncher;
 import armd.agent.StateFileMemory;
 import armd.agent.UdpHeartbeatLink;
@@ -96,7 +98,9 @@ public final class RunCommand implements Command {
         };
         final ResourceLauncher resources = new ResourceLauncher(config,
             new ScriptRunnerLauncher(config, runner, log), log, events);
-        final ClusterAgent agent = new ClusterAgent(config, me.id(), incarnation, link, resources, memory, log);
+        final MonitoredLauncher monitored = new MonitoredLauncher(config, resources,
+            new MonitorEngine(config, me.id(), log, events));
+        final ClusterAgent agent = new ClusterAgent(config, me.id(), incarnation, link, monitored, memory, log);
         agentRef.set(agent);
         final ControlBridge control = ControlBridge.start(config, agent, me.id(), socket, log);
 
@@ -125,6 +129,7 @@ public final class RunCommand implements Command {
         } finally {
             control.close();
             link.close();
+            monitored.close();
             resources.close();
             runner.close();
             agent.close();

@@ -124,6 +124,7 @@ public final class ClusterNode {
         this.startupWaitNs = config.startupWaitMs() * 1_000_000L;
         this.operationTimeoutNs = Math.max(10_000_000_000L, startupWaitNs);
         this.autoReturn = config.autoReturn();
+        this.maxMonitorFailovers = config.actions().maxFailovers();
         this.fx = fx;
         // a refused heartbeat port (the peer's agent is gone) plus three intervals of silence is enough
         this.peers = new PeerTable(servers, self, config.heartbeat().timeoutMs() * 1_000_000L,

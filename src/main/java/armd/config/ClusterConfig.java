@@ -21,23 +21,55 @@ import java.util.Optional;
  * @param servers      1 to 16 servers
  * @param groups       failover groups
  * @param monitors     resource monitors ({@code [monitor NAME]} sections), in file order
+ * @param actions      failure-action settings of the [cluster] section
  */
 public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat heartbeat, boolean autoReturn,
                             int startupWaitMs, Path stateDir, Path socketPath, List<Server> servers,
-                            List<Group> groups, List<MonitorConfig> monitors) {
+                            List<Group> groups, List<MonitorConfig> monitors, Actions actions) {
 
-    /** A configuration without monitors. */
+    /** A configuration without monitors, with default actions. */
     public ClusterConfig(final Path file, final String name, final Path keyFile, final Heartbeat heartbeat,
                          final boolean autoReturn, final int startupWaitMs, final Path stateDir,
                          final Path socketPath, final List<Server> servers, final List<Group> groups) {
         this(file, name, keyFile, heartbeat, autoReturn, startupWaitMs, stateDir, socketPath, servers, groups,
-            List.of());
+            List.of(), Actions.DEFAULTS);
+    }
+
+    /** A configuration with default actions. */
+    public ClusterConfig(final Path file, final String name, final Path keyFile, final Heartbeat heartbeat,
+                         final boolean autoReturn, final int startupWaitMs, final Path stateDir,
+                         final Path socketPath, final List<Server> servers, final List<Group> groups,
+                         final List<MonitorConfig> monitors) {
+        this(file, name, keyFile, heartbeat, autoReturn, startupWaitMs, stateDir, socketPath, servers, groups,
+            monitors, Actions.DEFAULTS);
     }
 
     /** This configuration with {@code newMonitors} as its monitors. */
     public ClusterConfig withMonitors(final List<MonitorConfig> newMonitors) {
         return new ClusterConfig(file, name, keyFile, heartbeat, autoReturn, startupWaitMs, stateDir, socketPath,
-            servers, groups, List.copyOf(newMonitors));
+            servers, groups, List.copyOf(newMonitors), actions);
+    }
+
+    /**
+     * Failure-action settings.
+     *
+     * @param maxFailovers failovers caused by monitors (and failed floating IPs) per group and server before
+     *                     monitors stop failing it over (SPEC.md section 3)
+     * @param downAction   what {@code armdown} does to the machine once the server left as a member
+     */
+    public record Actions(int maxFailovers, DownAction downAction) {
+        /** Eight failovers; armdown leaves the machine running. */
+        public static final Actions DEFAULTS = new Actions(8, DownAction.NONE);
+    }
+
+    /** What the machine does after {@code armdown} has shut its server down as a cluster member. */
+    public enum DownAction {
+        /** Nothing: the agent stays, its server stopped (safe for tests; the default). */
+        NONE,
+        /** {@code /sbin/poweroff}. */
+        POWEROFF,
+        /** {@code /sbin/reboot}. */
+        REBOOT
     }
 
     /** The monitors of group {@code groupId}, in file order. */

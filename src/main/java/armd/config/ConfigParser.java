@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  * <p>The format is INI-like, UTF-8:
  * <pre>
  * # a comment (a '#' after whitespace also starts one)
- * [cluster]              name, key-file, auto-return, startup-wait, state-dir, socket
+ * [cluster]              name, key-file, auto-return, startup-wait, state-dir, socket, max-failovers,
+ *                        down-action
  * [heartbeat]            port, multicast-group, interval, timeout
  * [server NAME]          address          (one section per server, 1 to 16, in a fixed order)
  * [group NAME]           policy, start, stop, script-timeout
@@ -80,7 +81,8 @@ public final class ConfigParser {
     private static final Pattern LIST_SEPARATOR = Pattern.compile("\\s*,\\s*");
 
     private static final List<String> CLUSTER_KEYS =
-        List.of("name", "key-file", "auto-return", "startup-wait", "state-dir", "socket");
+        List.of("name", "key-file", "auto-return", "startup-wait", "state-dir", "socket", "max-failovers",
+            "down-action");
     private static final List<String> HEARTBEAT_KEYS = List.of("port", "multicast-group", "interval", "timeout");
     private static final List<String> SERVER_KEYS = List.of("address");
     private static final List<String> GROUP_KEYS = List.of("policy", "start", "stop", "script-timeout");
@@ -816,8 +818,24 @@ public final class ConfigParser {
                 problem(so == null ? s.line() : so.line(), "socket path " + socket + " is longer than "
                     + MAX_SOCKET_PATH_BYTES + " bytes, the limit of a UNIX socket: choose a shorter one");
             }
+            final int maxFailovers = integer(e.get("max-failovers"), ClusterConfig.Actions.DEFAULTS.maxFailovers(),
+                0, 1000);
+            ClusterConfig.DownAction down = ClusterConfig.Actions.DEFAULTS.downAction();
+            final Entry da = e.get("down-action");
+            if (da != null) {
+                try {
+                    down = ClusterConfig.DownAction.valueOf(da.value().toUpperCase(java.util.Locale.ROOT));
+                } catch (IllegalArgumentException ex) {
+                    problem(da.line(), "down-action '" + da.value() + "' is not one of none, poweroff, reboot");
+                }
+            }
+            if (groups.size() > armd.cluster.ClusterNode.MAX_GROUPS) {
+                problem(0, groups.size() + " groups: at most " + armd.cluster.ClusterNode.MAX_GROUPS
+                    + " fit in one heartbeat; merge some");
+            }
             return new ClusterConfig(file, name == null ? null : name.value(), keyFile, hb, autoReturn,
-                startupWaitMs, stateDir, socket, servers, groups);
+                startupWaitMs, stateDir, socket, servers, groups, List.of(),
+                new ClusterConfig.Actions(maxFailovers, down));
         }
 
         private Path path(final String value) {

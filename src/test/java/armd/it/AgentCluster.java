@@ -70,7 +70,7 @@ public final class AgentCluster implements AutoCloseable {
         this.dir = Files.createTempDirectory("armd-it-");
         boolean ok = false;
         try {
-            final String hub = net.namespace("hub");
+            hub = net.namespace("hub");
             net.bridge(hub, "br0");
             for (int i = 0; i < servers; i++) {
                 namespaces[i] = net.namespace("s" + (i + 1));
@@ -163,6 +163,12 @@ public final class AgentCluster implements AutoCloseable {
     }
 
     private String extra = "";
+    private String hub;
+
+    /** The namespace of the bridge joining the servers (a stand-in for the LAN's gateway and other hosts). */
+    public String hub() {
+        return hub;
+    }
 
     private String configText(final boolean autoReturn) {
         final StringBuilder sb = new StringBuilder();

@@ -1,0 +1,62 @@
+package armd.monitor;
+
+import armd.agent.ScriptLauncher;
+import armd.cluster.ArmsEvent;
+import armd.cluster.ScriptRun;
+import armd.config.ClusterConfig;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+
+/**
+ * Starts a group's monitors when it comes online here and stops them before it goes offline: a decorator of the
+ * launcher that runs the group's scripts (and resources). A successful START or FAILOVER start run brings the
+ * group online (a RECOVER run never does: the group runs elsewhere, or a START follows); a stop run takes it
+ * offline, and its monitors stop before the stop script starts, so stopping the application is no failure.
+ *
+ * <p>Monitor start and stop happen on one thread of their own, in order: stopping waits for a probe in
+ * progress, which must delay neither the caller (the agent's event loop) nor the heartbeats. Groups without
+ * monitors go straight through.
+ */
+public final class MonitoredLauncher implements ScriptLauncher, AutoCloseable {
+    private final ClusterConfig config;
+    private final ScriptLauncher delegate;
+    private final MonitorEngine engine;
+    private final ExecutorService lifecycle = Executors.newSingleThreadExecutor(
+        r -> Thread.ofPlatform().name("armd-monitor-lifecycle").daemon().unstarted(r));
+
+    /** Runs scripts through {@code delegate}, starting and stopping {@code engine}'s monitors around them. */
+    public MonitoredLauncher(final ClusterConfig config, final ScriptLauncher delegate, final MonitorEngine engine) {
+        this.config = config;
+        this.delegate = delegate;
+        this.engine = engine;
+    }
+
+    @Override
+    public void launch(final ScriptRun run, final Consumer<Boolean> done) {
+        final int g = run.group();
+        if (config.monitorsOf(g).isEmpty()) {
+            delegate.launch(run, done);
+        } else if (run.stop()) {
+            lifecycle.execute(() -> {
+                engine.groupOffline(g);
+                delegate.launch(run, done);
+            });
+        } else {
+            delegate.launch(run, ok -> {
+                // the agent learns of the start first (its queue is in order), so a report finds the group online
+                done.accept(ok);
+                if (ok && run.event() != ArmsEvent.RECOVER) {
+                    lifecycle.execute(() -> engine.groupOnline(g));
+                }
+            });
+        }
+    }
+
+    @Override
+    public void close() {
+        lifecycle.shutdownNow();
+        engine.close();
+    }
+}
