@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import armd.control.ControlClient;
 import armd.control.ControlRequest;
 import armd.control.ControlStatus;
-import armd.scenario.Transitions;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -23,11 +21,11 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterRunIT {
     private static final int T = 90;
-    private static Map<String, List<Transitions.Row>> rows;
+    private static StepCheck steps;
 
     @BeforeAll
     static void load() throws Exception {
-        rows = Transitions.load();
+        steps = new StepCheck(T);
     }
 
     @Test
@@ -145,7 +143,7 @@ class ClusterRunIT {
     private static void step(final AgentCluster c, final String step, final Action action) throws Exception {
         final int before = c.records().size();
         action.run();
-        compare(c, step, before);
+        steps.compare(c, step, before);
     }
 
     /** Issues every request at once (as concurrent callers) at server {@code at}; all must succeed. */
@@ -167,48 +165,5 @@ class ClusterRunIT {
         if (!failures.isEmpty()) {
             throw new AssertionError(failures.get(0));
         }
-    }
-
-    private static void compare(final AgentCluster c, final String step, final int before) throws Exception {
-        final List<Transitions.Row> expected = rows.get(step);
-        final List<String> all = c.awaitRecords(before + expected.size(), T);
-        final List<String> got = all.subList(before, all.size());
-        final String context = "step " + step + "\n" + c.diagnostics();
-        assertEquals(expected.size(), got.size(), context);
-        int i = 0;
-        for (int run = 1; i < expected.size(); run++) {
-            final List<String> want = new ArrayList<>();
-            for (final Transitions.Row r : expected) {
-                if (r.run() == run) {
-                    want.add(line(r, all.subList(0, before)));
-                }
-            }
-            final List<String> have = new ArrayList<>(got.subList(i, i + want.size()));
-            Collections.sort(want);
-            Collections.sort(have);
-            assertEquals(want, have, "run " + run + " of " + context);
-            i += want.size();
-        }
-    }
-
-    /** The row as the record script writes it; "=start" from the last start (not RECOVER) before the step. */
-    private static String line(final Transitions.Row r, final List<String> before) {
-        final String server = r.server().replace("server", "");
-        String ev = r.event();
-        String home = r.armsServer();
-        String prio = r.priority();
-        if (ev.equals("=start")) {
-            for (int k = before.size() - 1; k >= 0; k--) {
-                final String[] f = before.get(k).split(" ");
-                if (f[0].equals(server) && f[1].equals("start") && f[2].equals(r.group()) && !f[3].equals("RECOVER")) {
-                    ev = f[3];
-                    home = f[4];
-                    prio = f[5];
-                    break;
-                }
-            }
-        }
-        return server + " " + r.script() + " " + r.group() + " " + ev + " " + home + " " + prio + " " + r.factor()
-            + " SUCCESS";
     }
 }
