@@ -111,8 +111,22 @@ public final class AgentCluster implements AutoCloseable {
             + "echo \"${ns#" + net.prefix() + "s} " + which
             + " $ARMS_GROUPNAME $ARMS_EVENT $ARMS_SERVER $ARMS_PRIORITY ${ARMS_FACTOR:--} $ARMS_DISK\" >> "
             + record + "\n"
+            // a closed gate holds every script after its record (bounded: 20 s), so runs meant to be concurrent are
+            + "i=0; while [ -e " + dir.resolve("gate") + " ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done\n"
             + (then == null ? "echo \"" + which + " $ARMS_GROUPNAME $ARMS_EVENT\"\n" : "exec " + then + "\n"));
         Files.setPosixFilePermissions(s, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /**
+     * Closes ({@code true}) or opens the gate: while it is closed every script, once it has written its record,
+     * waits (at most 20 s), so the test can see runs that are to happen together start before any ends.
+     */
+    public void gate(final boolean closed) throws IOException {
+        if (closed) {
+            Files.writeString(dir.resolve("gate"), "");
+        } else {
+            Files.deleteIfExists(dir.resolve("gate"));
+        }
     }
 
     /**

@@ -57,8 +57,19 @@ class ClusterRunIT {
             c.await(() -> logHas(c, 0, "is isolated"), T, "server1 comes back isolated");
             ok(c, 0, new ControlRequest.ServerReturn(Optional.empty()));
             c.awaitRecords(7, T);
-            step(c, "6", () -> okAll(c, 1, new ControlRequest.GroupMove("A", Optional.of("server1")),
-                new ControlRequest.GroupMove("C", Optional.of("server1"))));
+            // two moves at once: both stop scripts run before either start (the gate holds them until both began)
+            final int before6 = c.records().size();
+            c.gate(true);
+            final List<Thread> moves;
+            try {
+                moves = okAll(c, 1, new ControlRequest.GroupMove("A", Optional.of("server1")),
+                    new ControlRequest.GroupMove("C", Optional.of("server1")));
+                c.awaitRecords(before6 + 2, T);
+            } finally {
+                c.gate(false);
+            }
+            join(moves);
+            steps.compare(c, "6", before6);
             step(c, "8", () -> ok(c, 0, new ControlRequest.GroupFailover("C")));
             step(c, "9", () -> ok(c, 1, new ControlRequest.GroupMove("C", Optional.of("server1"))));
             step(c, "10", () -> ok(c, 0, new ControlRequest.ServerLeave(Optional.empty())));
@@ -146,24 +157,31 @@ class ClusterRunIT {
         steps.compare(c, step, before);
     }
 
-    /** Issues every request at once (as concurrent callers) at server {@code at}; all must succeed. */
-    private static void okAll(final AgentCluster c, final int at, final ControlRequest... requests) throws Exception {
+    private static final List<Throwable> FAILURES = Collections.synchronizedList(new ArrayList<>());
+
+    /** Issues every request at once (as concurrent callers) at server {@code at}; {@link #join} checks them. */
+    private static List<Thread> okAll(final AgentCluster c, final int at, final ControlRequest... requests) {
+        FAILURES.clear();
         final List<Thread> threads = new ArrayList<>();
-        final List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         for (final ControlRequest r : requests) {
             threads.add(Thread.ofPlatform().start(() -> {
                 try {
                     ok(c, at, r);
                 } catch (Throwable t) {
-                    failures.add(t);
+                    FAILURES.add(t);
                 }
             }));
         }
+        return threads;
+    }
+
+    /** Waits for the requests of {@link #okAll}; all must have succeeded. */
+    private static void join(final List<Thread> threads) throws InterruptedException {
         for (final Thread t : threads) {
             t.join(T * 1000L);
         }
-        if (!failures.isEmpty()) {
-            throw new AssertionError(failures.get(0));
+        if (!FAILURES.isEmpty()) {
+            throw new AssertionError(FAILURES.get(0));
         }
     }
 }
