@@ -864,6 +864,9 @@ public final class ClusterNode {
     }
 
     private void retire(final long nowNs) {
+        if (outgoing.isEmpty()) {
+            return;
+        }
         final Iterator<Cmd> it = outgoing.iterator();
         while (it.hasNext()) {
             final Cmd c = it.next();
@@ -1025,16 +1028,19 @@ public final class ClusterNode {
             out.ackResult[o] = ackResult[o] == null ? OpResult.OK : ackResult[o];
         }
         int n = 0;
-        for (final Cmd c : outgoing) {
-            if (n == MAX_OUTSTANDING) {
-                break;
+        if (!outgoing.isEmpty()) {
+            // (an iterator only while operations are in flight: the heartbeat's steady state allocates nothing)
+            for (final Cmd c : outgoing) {
+                if (n == MAX_OUTSTANDING) {
+                    break;
+                }
+                out.cmdSeq[n] = c.seq;
+                out.cmdOp[n] = c.op.ordinal();
+                out.cmdGroup[n] = c.group;
+                out.cmdServer[n] = c.server;
+                out.cmdExecutor[n] = c.executor;
+                n++;
             }
-            out.cmdSeq[n] = c.seq;
-            out.cmdOp[n] = c.op.ordinal();
-            out.cmdGroup[n] = c.group;
-            out.cmdServer[n] = c.server;
-            out.cmdExecutor[n] = c.executor;
-            n++;
         }
         out.commands = n;
     }

@@ -34,9 +34,13 @@ public final class Poller {
      */
     public int poll(final int timeoutMs) {
         final int rc = Libc.poll(fds, count, timeoutMs);
+        if (rc >= 0) {
+            return rc;
+        }
         if (rc == -Errno.EINTR) {
             return 0;
         }
+        // the message is built only on an error: the steady state allocates nothing
         return Errno.check(rc, "poll", count + " descriptors");
     }
 
