@@ -173,7 +173,7 @@ final class MonitoredPair implements AutoCloseable {
         engine.groupOffline(group);
         sim.runMs(SETTLE_MS);
         return new Decision(result.name(),
-            List.copyOf(sim.runs().subList(runsBefore, sim.runs().size()).stream().map(Sim.Run::line).toList()),
+            sim.runs().subList(runsBefore, sim.runs().size()).stream().map(Sim.Run::line).toList(),
             List.copyOf(sim.log().subList(logBefore, sim.log().size())), where());
     }
 

@@ -1,5 +1,6 @@
 package armd.vm;
 
+import armd.cluster.FailureAction;
 import armd.sys.SysException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -320,7 +321,7 @@ public final class ScsiGuest {
                 System.out.println("  round " + round + ": failed() " + ms + " ms after device_del: " + f);
                 check(f.name().equals(MonitoredPair.MONITOR) && f.reason().contains(sd)
                     && f.group() == pair.config().group("A").orElseThrow().id()
-                    && f.action() == armd.cluster.FailureAction.FAILOVER,
+                    && f.action() == FailureAction.FAILOVER,
                     "A-disk failed with a reason naming " + sd + ", action failover: " + f);
                 final MonitoredPair.Decision d = pair.decide(f);
                 d.log().forEach(l -> System.out.println("  agents| " + l));
