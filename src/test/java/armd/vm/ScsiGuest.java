@@ -1,5 +1,6 @@
 package armd.vm;
 
+import armd.cluster.FailureAction;
 import armd.sys.SysException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +22,9 @@ import java.util.stream.Stream;
  * The SCSI cases, run inside the test guest by {@link ScsiVmIT} as one JVM: TEST UNIT READY through armd on
  * qemu's emulated disk and CD drive and on scsi_debug, with faults injected by the host over QMP
  * ({@link HostLink}) or inside the guest (sysfs, scsi_debug). sg_turs and sg_raw (sg3-utils) run beside armd as
- * the reference where the kernel's answer matters.
+ * the reference where the kernel's answer matters. The disk monitor ({@link armd.monitor.MonitorEngine}, parsed
+ * from a configuration) runs on the emulated disk and its failure goes to the failover state machine of a
+ * simulated two-server cluster ({@link MonitoredPair}).
  *
  * <p>Prints {@code ARMD-CASE PASS name<TAB>ms} or {@code FAIL name<TAB>why} per case and exits 1 when a case
  * failed. The cases run in order and share the guest's state (the CD is ejected once, and so on).
@@ -37,6 +40,11 @@ public final class ScsiGuest {
     private static final int UNIT_ATTENTION = 6;
     private static final int SD_READY_MS = 10_000;
     private static final int UNPLUG_ROUNDS = 3;
+    private static final int MONITOR_ROUNDS = 3;
+    /** Commands the healthy disk completes under its monitor (20 ms apart: about a second) with no report. */
+    private static final int QUIET_PROBES = 50;
+    /** Commands completed before a fault is injected: the monitor is past its activation probe. */
+    private static final int FIRST_PROBES = 3;
     private static final Path SG_CLASS = Path.of("/sys/class/scsi_generic");
     private static final Path SCSI_DEBUG = Path.of("/sys/bus/pseudo/drivers/scsi_debug");
     /** busybox and scsi_debug.ko, put there by the guest's init (the host has no modules for this kernel). */
@@ -65,6 +73,10 @@ public final class ScsiGuest {
         cases.put("disk: offline in sysfs gives ENXIO", this::diskOffline);
         cases.put("disk: unplugged: ENODEV on the open descriptor, ENOENT on a new open; plugged back: GOOD",
             this::diskUnplug);
+        cases.put("disk monitor: quiet while the disk is healthy", this::monitorQuiet);
+        cases.put("disk monitor: unplugged disk: failed(), group A fails over to server2", this::monitorUnplug);
+        cases.put("disk monitor: a device without SG_IO is one configuration error, no failure",
+            this::monitorNotScsi);
         cases.put("scsi_debug: NOT READY 04/01 becoming ready, then GOOD", this::debugBecomingReady);
         cases.put("scsi_debug: NOT READY 04/02 after a stop", this::debugStopped);
         cases.put("scsi_debug: UNIT ATTENTION 2a/09 after a capacity change is retried", this::debugCapacity);
@@ -267,6 +279,116 @@ public final class ScsiGuest {
                 throw new AssertionError(e.getMessage(), e);
             }
         }, "qemu to take the disk back (last answer: " + reply[0] + ")");
+    }
+
+    private void monitorQuiet() throws IOException {
+        final String sd = blockDevice(disk);
+        final Path dev = SG_CLASS.resolve(name(disk)).resolve("device");
+        try (MonitoredPair pair = MonitoredPair.start(tmp(), sd)) {
+            // the disk's own command counters count the monitor's probes (nothing else uses the disk meanwhile)
+            final long done = counter(dev, "iodone_cnt");
+            final long errors = counter(dev, "ioerr_cnt");
+            waitUntil(() -> counter(dev, "iodone_cnt") - done >= QUIET_PROBES || !pair.quiet(),
+                QUIET_PROBES + " probes of " + sd);
+            check(pair.quiet(), "nothing reported while " + sd + " is healthy: " + pair.pending());
+            check(counter(dev, "ioerr_cnt") == errors, "every probe completed without error");
+            pair.groupOffline();
+            check(pair.quiet() && "server1".equals(pair.where()), "still nothing, A still on server1: "
+                + pair.pending() + ", A on " + pair.where());
+            System.out.println("  " + (counter(dev, "iodone_cnt") - done) + " normal probes of " + sd
+                + ", no report");
+        }
+    }
+
+    private void monitorUnplug() throws IOException, InterruptedException {
+        final List<Long> detectMs = new ArrayList<>();
+        for (int round = 1; round <= MONITOR_ROUNDS; round++) {
+            final String sg = disk;
+            final String sd = blockDevice(sg);
+            final Path dev = SG_CLASS.resolve(name(sg)).resolve("device");
+            try (MonitoredPair pair = MonitoredPair.start(tmp(), sd)) {
+                final long done = counter(dev, "iodone_cnt");
+                waitUntil(() -> counter(dev, "iodone_cnt") - done >= FIRST_PROBES || !pair.quiet(),
+                    "the monitor's first probes of " + sd);
+                check(pair.quiet(), "nothing reported before the unplug: " + pair.pending());
+                final long startNs = System.nanoTime();
+                host.qmp("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"hd0\"}}");
+                final MonitoredPair.Failure f = pair.nextFailure(SETTLE_TIMEOUT);
+                check(f != null, "a failure within " + SETTLE_TIMEOUT.toSeconds() + " s of the unplug: "
+                    + pair.pending());
+                final long ms = (f.atNs() - startNs) / 1_000_000;
+                detectMs.add(ms);
+                System.out.println("  round " + round + ": failed() " + ms + " ms after device_del: " + f);
+                check(f.name().equals(MonitoredPair.MONITOR) && f.reason().contains(sd)
+                    && f.group() == pair.config().group("A").orElseThrow().id()
+                    && f.action() == FailureAction.FAILOVER,
+                    "A-disk failed with a reason naming " + sd + ", action failover: " + f);
+                final MonitoredPair.Decision d = pair.decide(f);
+                d.log().forEach(l -> System.out.println("  agents| " + l));
+                check("OK".equals(d.result()), "server1's state machine takes the failure: " + d);
+                check(d.log().stream().anyMatch(l -> l.contains("server1: group A: A-disk failed (disk monitor "
+                    + "A-disk: " + sd) && l.contains("; failing over to server2 (priority destination")),
+                    "server1 logs the failover to server2: " + d.log());
+                check(d.runs().equals(List.of("server1 stop A START HOME 1 GROUPFAILOVER",
+                    "server1 start A RECOVER HOME 1 -", "server2 start A FAILOVER OTHER 2 -")),
+                    "stop GROUPFAILOVER, RECOVER on server1, FAILOVER on server2: " + d.runs());
+                check("server2".equals(d.whereNow()), "A online on server2: " + d);
+                check(pair.quiet(), "the failure was reported once: " + pair.pending());
+            }
+            waitUntil(() -> !Files.exists(SG_CLASS.resolve(name(sg))), "the unplugged disk's " + sg + " to go");
+            plugBack();
+            disk = waitForSg("QEMU HARDDISK");
+            // takes the new disk's power-on UNIT ATTENTION, so that the next round starts from a quiet disk
+            expect(armd(disk), "HEALTHY", "GOOD");
+        }
+        figure("monitor_unplug_failed_ms", detectMs);
+    }
+
+    private void monitorNotScsi() throws IOException, InterruptedException {
+        final Path tmp = tmp();
+        final Path file = Files.write(tmp.resolve("not-scsi.img"), new byte[4096]);
+        try (MonitoredPair pair = MonitoredPair.start(tmp, file.toString())) {
+            final String line = pair.nextConfigurationError(SETTLE_TIMEOUT);
+            check(line != null, "a configuration error within " + SETTLE_TIMEOUT.toSeconds() + " s: "
+                + pair.pending());
+            // joins the monitor's thread: whatever it would report has been reported
+            pair.groupOffline();
+            System.out.println("  " + line);
+            check(line.startsWith(pair.config().file() + ":13: monitor A-disk of group A cannot work on this server: ")
+                && line.contains(file.toString()) && line.contains("use a partition monitor instead"),
+                "FILE:LINE, the monitor, the device, what to do: " + line);
+            check(pair.quiet() && "server1".equals(pair.where()), "one line, no failure, A stays on server1: "
+                + pair.pending() + ", A on " + pair.where());
+        }
+    }
+
+    /** The block device (/dev/sdX) of SCSI generic device {@code sg}, waiting for it to appear. */
+    private static String blockDevice(final String sg) {
+        final String[] found = new String[1];
+        waitUntil(() -> {
+            try {
+                final List<Path> b = blockDevices(sg);
+                found[0] = b.isEmpty() ? null : "/dev/" + b.getFirst().getFileName();
+                return found[0] != null && Files.exists(Path.of(found[0]));
+            } catch (IOException e) {
+                return false;
+            }
+        }, "the block device of " + sg);
+        return found[0];
+    }
+
+    /** A SCSI device's command counter (hex in sysfs). */
+    private static long counter(final Path device, final String name) {
+        try {
+            return Long.decode(Files.readString(device.resolve(name)).strip());
+        } catch (IOException e) {
+            throw new AssertionError("cannot read " + device.resolve(name) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A new folder in the guest's writable /tmp. */
+    private static Path tmp() throws IOException {
+        return Files.createTempDirectory("armd-monitor.");
     }
 
     private void debugBecomingReady() throws IOException {
