@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.Callable;
 
 /**
  * Moves the calling thread into a named network namespace ({@code ip netns add NAME} makes
@@ -15,7 +16,9 @@ import java.lang.invoke.VarHandle;
  * network namespace; sockets it opens there stay in that namespace for their whole life, whichever thread
  * uses them later. That is how one test JVM runs several cluster nodes, each in its own namespace.
  *
- * <p>Typical use: {@code try (NetNamespace.Scope s = NetNamespace.enter(name)) { open sockets }}.
+ * <p>Typical use: {@code try (NetNamespace.Scope s = NetNamespace.enter(name)) { open sockets }}, or
+ * {@link #call} around a body. Needs CAP_SYS_ADMIN. Call only from platform threads (a virtual thread may
+ * change carrier).
  */
 public final class NetNamespace {
     /** CLONE_NEWNET (linux/sched.h): the nstype argument of setns(2). */
@@ -63,6 +66,19 @@ public final class NetNamespace {
             throw e;
         }
         return new Scope(previous);
+    }
+
+    /**
+     * Runs {@code body} with the calling thread in network namespace {@code name} and returns its result;
+     * the thread is back in its own namespace afterwards, also when {@code body} throws.
+     */
+    public static <T> T call(final String name, final Callable<T> body) throws Exception {
+        if (name.isEmpty() || name.contains("/")) {
+            throw new IllegalArgumentException("network namespace name: " + name);
+        }
+        try (Scope s = enter(name)) {
+            return body.call();
+        }
     }
 
     private static int openPath(final String path) {

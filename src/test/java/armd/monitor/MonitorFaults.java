@@ -7,8 +7,8 @@ import armd.cluster.FailureAction;
 import armd.config.ClusterConfig;
 import armd.config.MonitorConfig;
 import armd.it.Netns;
+import armd.sys.NetNamespace;
 import armd.sys.disk.LoopDisk;
-import armd.sys.ns.NetNamespace;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
