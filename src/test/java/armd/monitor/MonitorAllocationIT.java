@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
 import armd.config.MonitorConfig;
+import armd.it.LoopDisk;
 import armd.it.Netns;
-import armd.sys.disk.LoopDisk;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -120,7 +120,7 @@ class MonitorAllocationIT {
     @Test
     void partitionProbesAllocateNothing() throws Exception {
         Netns.assumeRoot();
-        try (LoopDisk disk = new LoopDisk(dir, 4)) {
+        try (LoopDisk disk = LoopDisk.blank(4)) {
             final String r = child("partition", disk.device());
             System.out.println("partition monitor steady state: " + r);
             assertEquals("OK", r.split(" ")[0], r);

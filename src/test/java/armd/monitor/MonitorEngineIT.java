@@ -8,8 +8,8 @@ import armd.agent.AgentLog;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
 import armd.config.MonitorConfig;
+import armd.it.LoopDisk;
 import armd.it.Netns;
-import armd.sys.disk.LoopDisk;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -164,7 +164,7 @@ class MonitorEngineIT {
     @Test
     void aDiskMonitorOnANonScsiDeviceIsAConfigurationError() throws Exception {
         Netns.assumeRoot();
-        try (LoopDisk disk = new LoopDisk(dir, 4)) {
+        try (LoopDisk disk = LoopDisk.blank(4)) {
             final MonitorConfig m = MonitorFaults.monitor("shared", new MonitorConfig.Disk(disk.device()),
                 MonitorConfig.When.BOTH, 3, MonitorFaults.Timing.FAST);
             final MonitorFaults.Recorder events = new MonitorFaults.Recorder();

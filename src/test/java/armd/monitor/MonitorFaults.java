@@ -6,9 +6,9 @@ import armd.cluster.Destination;
 import armd.cluster.FailureAction;
 import armd.config.ClusterConfig;
 import armd.config.MonitorConfig;
+import armd.it.LoopDisk;
 import armd.it.Netns;
 import armd.sys.NetNamespace;
-import armd.sys.disk.LoopDisk;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -299,7 +299,7 @@ public final class MonitorFaults {
 
     /** A partition monitor on a loop device; its backing file system is shut down (EIO). */
     public static Scenario partitionEio(final Path dir) throws IOException {
-        final LoopDisk disk = new LoopDisk(dir, 8);
+        final LoopDisk disk = LoopDisk.blank(8);
         return new Scenario("mpar", dir) {
             @Override
             public String name() {
