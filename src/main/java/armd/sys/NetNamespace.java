@@ -2,12 +2,9 @@ package armd.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.Callable;
 
 /**
@@ -25,25 +22,19 @@ public final class NetNamespace {
     public static final int CLONE_NEWNET = 0x40000000;
     private static final int O_RDONLY_CLOEXEC = 0x80000;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final VarHandle ERRNO = Linker.Option.captureStateLayout()
-        .varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SETNS = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("setns").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-        Linker.Option.captureCallState("errno"));
+    private static final MethodHandle SETNS = Libc.errnoCall("setns",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
     private NetNamespace() {
     }
 
     /** setns(2) of the calling thread into the namespace open at {@code fd}: 0 or -errno. */
     public static int setns(final int fd, final int nsType) {
-        try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment capture = arena.allocate(Linker.Option.captureStateLayout());
-            final int rc = (int) SETNS.invokeExact(capture, fd, nsType);
-            return rc == -1 ? -(int) ERRNO.get(capture, 0L) : rc;
+        final MemorySegment c = Libc.errnoCapture();
+        try {
+            return Libc.result((int) SETNS.invokeExact(c, fd, nsType), c);
         } catch (Throwable t) {
-            throw t instanceof RuntimeException re ? re : new IllegalStateException(t);
+            throw Libc.rethrow(t);
         }
     }
 
