@@ -73,6 +73,12 @@ public final class MonitorFaults {
         public static final Timing FAST = new Timing(100, 100, 3, 500);
     }
 
+    /** Makes a scenario in {@code dir} (one of the factories below, e.g. {@code MonitorFaults::linkDown}). */
+    public interface Maker {
+        /** The scenario, made in {@code dir}. */
+        Scenario make(Path dir) throws IOException;
+    }
+
     /** A monitor and a fault to inject into what it watches. */
     public abstract static class Scenario implements AutoCloseable {
         final Netns net;
