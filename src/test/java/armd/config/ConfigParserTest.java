@@ -151,7 +151,7 @@ class ConfigParserTest {
 
     @ParameterizedTest(name = "line {0}: {1}")
     @CsvSource(delimiter = '|', textBlock = """
-        3  | nmae = x                  | 3: unknown key 'nmae' in [cluster]: known keys are name, key-file, auto-return, startup-wait, state-dir, socket
+        3  | nmae = x                  | 3: unknown key 'nmae' in [cluster]: known keys are name, key-file, auto-return, startup-wait, state-dir, socket, max-failovers, down-action
         3  | name = bad name!          | 3: cluster name 'bad name!' is not 1 to 32 letters, digits, '.', '_' or '-': rename it
         3  | name                      | 3: 'name' is not 'key = value' or a [section]: fix or remove it
         3  | name =                    | 3: 'name' has no value: give one or remove the line for the default
