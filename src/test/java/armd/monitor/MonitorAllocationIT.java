@@ -97,8 +97,9 @@ class MonitorAllocationIT {
 
     private static String child(final String... args) throws IOException, InterruptedException {
         final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        final List<String> cmd = new java.util.ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
-            "-cp", System.getProperty("java.class.path"), MonitorAllocationIT.class.getName()));
+        final List<String> cmd = new java.util.ArrayList<>(List.of(java.toString(),
+            "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+            MonitorAllocationIT.class.getName()));
         cmd.addAll(List.of(args));
         final Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {

@@ -146,7 +146,10 @@ class MonitorEngineIT {
         }
     }
 
-    /** TEST UNIT READY on a loop device: not SCSI, so the engine logs one configuration-error line and reports nothing. */
+    /**
+     * TEST UNIT READY on a loop device: not SCSI, so the engine logs one configuration-error line and reports
+     * nothing.
+     */
     @Test
     void aDiskMonitorOnANonScsiDeviceIsAConfigurationError() throws Exception {
         Netns.assumeRoot();
