@@ -16,12 +16,18 @@ const char *arm_env(const char *name)
     return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+/* "prog: message" on stderr, without the end of the line */
+static void vmessage(const char *prog, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+}
+
 void arm_cmd_error(const char *prog, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(prog, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
 }
@@ -29,9 +35,8 @@ void arm_cmd_error(const char *prog, const char *fmt, ...)
 int arm_cmd_usage_error(const char *prog, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(prog, fmt, ap);
     va_end(ap);
     fprintf(stderr, " (see '%s --help')\n", prog);
     return ARM_EXIT_USAGE;
