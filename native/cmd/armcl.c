@@ -1,7 +1,5 @@
 /* armcl: cluster start|shutdown through the running agent */
 #include <getopt.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "arm_cmd.h"
 #include "arm_protocol.h"
@@ -12,26 +10,24 @@ static const char usage_text[] =
     "  shutdown   shut the whole cluster down (stop scripts run with ARMS_FACTOR=CLUSTERSHUTDOWN)\n"
     "exit: 0 done, 1 refused or failed, 2 usage, 3 system error, 4 agent not running\n";
 
+static const struct arm_cmd_op ops[] = {
+    {"start", ARM_REQ_CLUSTER_START},
+    {"shutdown", ARM_REQ_CLUSTER_SHUTDOWN},
+};
+
 int armcl_main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int opt;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(usage_text, stdout);
-            return ARM_EXIT_OK;
-        }
-        return arm_cmd_usage_error("armcl", "unknown option");
+    int rc = arm_cmd_help_only("armcl", usage_text, argc, argv);
+    if (rc != ARM_CMD_GO_ON) {
+        return rc;
     }
     if (argc - optind != 1) {
         return arm_cmd_usage_error("armcl", "expected start or shutdown");
     }
     const char *op = argv[optind];
-    if (strcmp(op, "start") == 0) {
-        return arm_cmd_request("armcl", ARM_REQ_CLUSTER_START, 0, NULL, 0);
+    const long type = arm_cmd_op_type(ops, sizeof ops / sizeof ops[0], op);
+    if (type < 0) {
+        return arm_cmd_usage_error("armcl", "unknown operation '%s'", op);
     }
-    if (strcmp(op, "shutdown") == 0) {
-        return arm_cmd_request("armcl", ARM_REQ_CLUSTER_SHUTDOWN, 0, NULL, 0);
-    }
-    return arm_cmd_usage_error("armcl", "unknown operation '%s'", op);
+    return arm_cmd_request("armcl", (unsigned)type, 0, NULL, 0);
 }

@@ -1,7 +1,4 @@
 /* armdown: shut this server down as a cluster member, so that its groups fail over */
-#include <getopt.h>
-#include <stdio.h>
-
 #include "arm_cmd.h"
 #include "arm_protocol.h"
 
@@ -13,17 +10,13 @@ static const char usage_text[] =
 
 int armdown_main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int opt;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(usage_text, stdout);
-            return ARM_EXIT_OK;
-        }
-        return arm_cmd_usage_error("armdown", "unknown option");
+    int rc = arm_cmd_help_only("armdown", usage_text, argc, argv);
+    if (rc != ARM_CMD_GO_ON) {
+        return rc;
     }
-    if (optind != argc) {
-        return arm_cmd_usage_error("armdown", "unexpected argument '%s'", argv[optind]);
+    rc = arm_cmd_no_more("armdown", argc, argv, 0);
+    if (rc != ARM_CMD_GO_ON) {
+        return rc;
     }
     return arm_cmd_request("armdown", ARM_REQ_DOWN, 0, NULL, 0);
 }

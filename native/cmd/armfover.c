@@ -1,6 +1,5 @@
 /* armfover: fail a group over to the next server of its policy, or move it to SERVER */
 #include <getopt.h>
-#include <stdio.h>
 
 #include "arm_cmd.h"
 #include "arm_protocol.h"
@@ -15,14 +14,9 @@ static const char usage_text[] =
 
 int armfover_main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int opt;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(usage_text, stdout);
-            return ARM_EXIT_OK;
-        }
-        return arm_cmd_usage_error("armfover", "unknown option");
+    const int rc = arm_cmd_help_only("armfover", usage_text, argc, argv);
+    if (rc != ARM_CMD_GO_ON) {
+        return rc;
     }
     int n = argc - optind;
     if (n < 1 || n > 2) {

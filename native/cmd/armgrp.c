@@ -1,7 +1,5 @@
 /* armgrp: group start|stop|move GROUP [SERVER] through the running agent */
 #include <getopt.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "arm_cmd.h"
 #include "arm_protocol.h"
@@ -14,37 +12,37 @@ static const char usage_text[] =
     "exit: 0 done, 1 refused or failed, 2 usage or unknown group/server, 3 system error,\n"
     "      4 agent not running\n";
 
+static const struct arm_cmd_op ops[] = {
+    {"start", ARM_REQ_GROUP_START},
+    {"stop", ARM_REQ_GROUP_STOP},
+    {"move", ARM_REQ_GROUP_MOVE},
+};
+
 int armgrp_main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int opt;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(usage_text, stdout);
-            return ARM_EXIT_OK;
-        }
-        return arm_cmd_usage_error("armgrp", "unknown option");
+    int rc = arm_cmd_help_only("armgrp", usage_text, argc, argv);
+    if (rc != ARM_CMD_GO_ON) {
+        return rc;
     }
     int n = argc - optind;
     if (n < 2) {
         return arm_cmd_usage_error("armgrp", "expected start, stop or move, and GROUP");
     }
     const char *op = argv[optind];
+    const long type = arm_cmd_op_type(ops, sizeof ops / sizeof ops[0], op);
     const char *fields[2] = {argv[optind + 1], n > 2 ? argv[optind + 2] : ""};
-    if (strcmp(op, "stop") == 0) {
+    if (type == ARM_REQ_GROUP_STOP) {
         if (n != 2) {
             return arm_cmd_usage_error("armgrp", "stop takes only GROUP");
         }
         return arm_cmd_request("armgrp", ARM_REQ_GROUP_STOP, 0, fields, 1);
     }
-    if (n > 3) {
-        return arm_cmd_usage_error("armgrp", "unexpected argument '%s'", argv[optind + 3]);
+    rc = arm_cmd_no_more("armgrp", argc, argv, 3);
+    if (rc != ARM_CMD_GO_ON) {
+        return rc;
     }
-    if (strcmp(op, "start") == 0) {
-        return arm_cmd_request("armgrp", ARM_REQ_GROUP_START, 0, fields, 2);
+    if (type < 0) {
+        return arm_cmd_usage_error("armgrp", "unknown operation '%s'", op);
     }
-    if (strcmp(op, "move") == 0) {
-        return arm_cmd_request("armgrp", ARM_REQ_GROUP_MOVE, 0, fields, 2);
-    }
-    return arm_cmd_usage_error("armgrp", "unknown operation '%s'", op);
+    return arm_cmd_request("armgrp", (unsigned)type, 0, fields, 2);
 }

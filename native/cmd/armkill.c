@@ -28,9 +28,6 @@ int armkill_main(int argc, char **argv)
     int opt;
     while ((opt = getopt_long(argc, argv, "hg:i:t:", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'h':
-            fputs(usage_text, stdout);
-            return ARM_EXIT_OK;
         case 'g':
             group = optarg;
             break;
@@ -43,14 +40,15 @@ int armkill_main(int argc, char **argv)
             }
             break;
         default:
-            return arm_cmd_usage_error("armkill", "unknown option");
+            return arm_cmd_help_or_unknown("armkill", opt, usage_text);
         }
     }
     if (id == NULL && optind < argc) {
         id = argv[optind++];
     }
-    if (optind < argc) {
-        return arm_cmd_usage_error("armkill", "unexpected argument '%s'", argv[optind]);
+    const int rc = arm_cmd_no_more("armkill", argc, argv, 0);
+    if (rc != ARM_CMD_GO_ON) {
+        return rc;
     }
     if (id == NULL) {
         return arm_cmd_usage_error("armkill", "no NAME");

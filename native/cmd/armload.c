@@ -77,9 +77,6 @@ int armload_main(int argc, char **argv)
     /* '+': options end at COMMAND, whose own options are its business */
     while ((opt = getopt_long(argc, argv, "+hg:i:r:w:a:", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'h':
-            fputs(usage_text, stdout);
-            return ARM_EXIT_OK;
         case 'g':
             group = optarg;
             break;
@@ -103,7 +100,7 @@ int armload_main(int argc, char **argv)
             action = optarg;
             break;
         default:
-            return arm_cmd_usage_error("armload", "unknown option");
+            return arm_cmd_help_or_unknown("armload", opt, usage_text);
         }
     }
     if (optind >= argc) {

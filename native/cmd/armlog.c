@@ -24,14 +24,11 @@ int armlog_main(int argc, char **argv)
     int opt;
     while ((opt = getopt_long(argc, argv, "+hg:", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'h':
-            fputs(usage_text, stdout);
-            return ARM_EXIT_OK;
         case 'g':
             group = optarg;
             break;
         default:
-            return arm_cmd_usage_error("armlog", "unknown option");
+            return arm_cmd_help_or_unknown("armlog", opt, usage_text);
         }
     }
     if (optind >= argc) {

@@ -1,6 +1,5 @@
 /* armlsmnt: print the mount points of a group's disk resources, one a line */
 #include <getopt.h>
-#include <stdio.h>
 
 #include "arm_cmd.h"
 #include "arm_protocol.h"
@@ -13,20 +12,15 @@ static const char usage_text[] =
 
 int armlsmnt_main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int opt;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(usage_text, stdout);
-            return ARM_EXIT_OK;
-        }
-        return arm_cmd_usage_error("armlsmnt", "unknown option");
+    int rc = arm_cmd_help_only("armlsmnt", usage_text, argc, argv);
+    if (rc != ARM_CMD_GO_ON) {
+        return rc;
     }
-    int n = argc - optind;
-    if (n > 1) {
-        return arm_cmd_usage_error("armlsmnt", "unexpected argument '%s'", argv[optind + 1]);
+    rc = arm_cmd_no_more("armlsmnt", argc, argv, 1);
+    if (rc != ARM_CMD_GO_ON) {
+        return rc;
     }
-    const char *group = n == 1 ? argv[optind] : arm_env("ARMS_GROUPNAME");
+    const char *group = optind < argc ? argv[optind] : arm_env("ARMS_GROUPNAME");
     if (group == NULL) {
         return arm_cmd_usage_error("armlsmnt", "no GROUP given and ARMS_GROUPNAME is not set");
     }

@@ -1,6 +1,5 @@
 /* armstat: the status of servers and groups, from the running agent */
 #include <getopt.h>
-#include <stdio.h>
 
 #include "arm_cmd.h"
 #include "arm_protocol.h"
@@ -18,18 +17,16 @@ int armstat_main(int argc, char **argv)
     int opt;
     while ((opt = getopt_long(argc, argv, "hj", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'h':
-            fputs(usage_text, stdout);
-            return ARM_EXIT_OK;
         case 'j':
             flags |= ARM_FLAG_JSON;
             break;
         default:
-            return arm_cmd_usage_error("armstat", "unknown option");
+            return arm_cmd_help_or_unknown("armstat", opt, usage_text);
         }
     }
-    if (optind != argc) {
-        return arm_cmd_usage_error("armstat", "unexpected argument '%s'", argv[optind]);
+    const int rc = arm_cmd_no_more("armstat", argc, argv, 0);
+    if (rc != ARM_CMD_GO_ON) {
+        return rc;
     }
     return arm_cmd_request("armstat", ARM_REQ_STATUS, flags, NULL, 0);
 }

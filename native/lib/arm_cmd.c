@@ -1,6 +1,7 @@
 /* arm_cmd.c: shared helpers of the arm* commands (arm_cmd.h) */
 #include "arm_cmd.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +16,18 @@ const char *arm_env(const char *name)
     return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+/* "prog: message" on stderr, without the end of the line */
+static void vmessage(const char *prog, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+}
+
 void arm_cmd_error(const char *prog, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(prog, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
 }
@@ -28,9 +35,8 @@ void arm_cmd_error(const char *prog, const char *fmt, ...)
 int arm_cmd_usage_error(const char *prog, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(prog, fmt, ap);
     va_end(ap);
     fprintf(stderr, " (see '%s --help')\n", prog);
     return ARM_EXIT_USAGE;
@@ -53,6 +59,40 @@ int arm_parse_uint(const char *s, long max, long *out)
     }
     *out = v;
     return 0;
+}
+
+int arm_cmd_help_or_unknown(const char *prog, int opt, const char *usage_text)
+{
+    if (opt == 'h') {
+        fputs(usage_text, stdout);
+        return ARM_EXIT_OK;
+    }
+    return arm_cmd_usage_error(prog, "unknown option");
+}
+
+int arm_cmd_help_only(const char *prog, const char *usage_text, int argc, char **argv)
+{
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const int opt = getopt_long(argc, argv, "h", longopts, NULL);
+    return opt == -1 ? ARM_CMD_GO_ON : arm_cmd_help_or_unknown(prog, opt, usage_text);
+}
+
+int arm_cmd_no_more(const char *prog, int argc, char **argv, int used)
+{
+    if (optind + used < argc) {
+        return arm_cmd_usage_error(prog, "unexpected argument '%s'", argv[optind + used]);
+    }
+    return ARM_CMD_GO_ON;
+}
+
+long arm_cmd_op_type(const struct arm_cmd_op *ops, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(ops[i].name, name) == 0) {
+            return (long)ops[i].type;
+        }
+    }
+    return -1;
 }
 
 int arm_cmd_request(const char *prog, unsigned type, unsigned flags, const char *const *fields, size_t n)

@@ -54,31 +54,30 @@ public record MonitorConfig(String name, int line, int group, int intervalMs, in
     /** What a monitor watches: one record per {@code type}. */
     public sealed interface Target {
         /** The {@code type} value of the section. */
-        String type();
+        default String type() {
+            return switch (this) {
+                case Ping _ -> "ping";
+                case Nfs _ -> "nfs";
+                case Disk _ -> "disk";
+                case Partition _ -> "partition";
+                case Ip _ -> "ip";
+                case Script _ -> "script";
+                case Link _ -> "link";
+                case Process _ -> "process";
+            };
+        }
     }
 
     /** ICMP echo to {@code address} (public LAN; the default gateway is the recommended target). */
     public record Ping(InetAddress address, String interfaceName) implements Target {
-        @Override
-        public String type() {
-            return "ping";
-        }
     }
 
     /** ICMP echo to the NFS server. */
     public record Nfs(InetAddress server) implements Target {
-        @Override
-        public String type() {
-            return "nfs";
-        }
     }
 
     /** SCSI TEST UNIT READY on a shared disk. */
     public record Disk(String device) implements Target {
-        @Override
-        public String type() {
-            return "disk";
-        }
     }
 
     /**
@@ -86,41 +85,21 @@ public record MonitorConfig(String name, int line, int group, int intervalMs, in
      * {@code sector + server id}, in the device's logical sector size.
      */
     public record Partition(String device, long sector) implements Target {
-        @Override
-        public String type() {
-            return "partition";
-        }
     }
 
     /** The floating IP {@code address} on {@code interfaceName}. */
     public record Ip(InetAddress address, String interfaceName) implements Target {
-        @Override
-        public String type() {
-            return "ip";
-        }
     }
 
     /** A command (an executable file) whose exit code not 0 is a failure. */
     public record Script(Path command) implements Target {
-        @Override
-        public String type() {
-            return "script";
-        }
     }
 
     /** The link state of an interface, from rtnetlink events: carrier lost or admin down is a failure. */
     public record Link(String interfaceName) implements Target {
-        @Override
-        public String type() {
-            return "link";
-        }
     }
 
     /** The process whose pid is in {@code pidfile}, watched through a pidfd: its exit is a failure. */
     public record Process(Path pidfile) implements Target {
-        @Override
-        public String type() {
-            return "process";
-        }
     }
 }

@@ -15,10 +15,44 @@ public sealed interface ControlRequest {
     int PID_MAX = 4_194_304;
 
     /** The wire type (ARM_REQ_* in arm_protocol.h). */
-    int type();
+    default int type() {
+        return switch (this) {
+            case ClusterStart _ -> ControlCodec.REQ_CLUSTER_START;
+            case ClusterShutdown _ -> ControlCodec.REQ_CLUSTER_SHUTDOWN;
+            case ServerShutdown _ -> ControlCodec.REQ_SERVER_SHUTDOWN;
+            case ServerLeave _ -> ControlCodec.REQ_SERVER_LEAVE;
+            case ServerReturn _ -> ControlCodec.REQ_SERVER_RETURN;
+            case GroupStart _ -> ControlCodec.REQ_GROUP_START;
+            case GroupStop _ -> ControlCodec.REQ_GROUP_STOP;
+            case GroupMove _ -> ControlCodec.REQ_GROUP_MOVE;
+            case GroupFailover _ -> ControlCodec.REQ_GROUP_FAILOVER;
+            case Status _ -> ControlCodec.REQ_STATUS;
+            case Log _ -> ControlCodec.REQ_LOG;
+            case Load _ -> ControlCodec.REQ_LOAD;
+            case Kill _ -> ControlCodec.REQ_KILL;
+            case Down _ -> ControlCodec.REQ_DOWN;
+            case ListMounts _ -> ControlCodec.REQ_LSMNT;
+        };
+    }
 
-    /** The wire fields in order. */
-    List<String> fields();
+    /** The wire fields in order, as {@link #of} reads them back. */
+    default List<String> fields() {
+        return switch (this) {
+            case ClusterStart _, ClusterShutdown _, Status _, Down _ -> List.of();
+            case ServerShutdown r -> List.of(r.server().orElse(""));
+            case ServerLeave r -> List.of(r.server().orElse(""));
+            case ServerReturn r -> List.of(r.server().orElse(""));
+            case GroupStart r -> List.of(r.group(), r.server().orElse(""));
+            case GroupStop r -> List.of(r.group());
+            case GroupMove r -> List.of(r.group(), r.server().orElse(""));
+            case GroupFailover r -> List.of(r.group());
+            case Log r -> List.of(r.group().orElse(""), r.script().orElse(""), r.message());
+            case Load r -> List.of(r.group(), r.id(), Integer.toString(r.pid()), r.action().word(),
+                Integer.toString(r.restarts()), Integer.toString(r.waitSec()), r.command());
+            case Kill r -> List.of(r.group(), r.id(), Integer.toString(r.timeoutMs()));
+            case ListMounts r -> List.of(r.group());
+        };
+    }
 
     /** The wire flags. */
     default int flags() {
@@ -32,150 +66,50 @@ public sealed interface ControlRequest {
 
     /** Start the cluster (every server's groups by their policies). */
     record ClusterStart() implements ControlRequest {
-        @Override
-        public int type() {
-            return ControlCodec.REQ_CLUSTER_START;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of();
-        }
     }
 
     /** Shut the whole cluster down (ARMS_FACTOR CLUSTERSHUTDOWN). */
     record ClusterShutdown() implements ControlRequest {
-        @Override
-        public int type() {
-            return ControlCodec.REQ_CLUSTER_SHUTDOWN;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of();
-        }
     }
 
     /** Shut a server down as a cluster member (SERVERSHUTDOWN); empty = this server. */
     record ServerShutdown(Optional<String> server) implements ControlRequest {
-        @Override
-        public int type() {
-            return ControlCodec.REQ_SERVER_SHUTDOWN;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of(server.orElse(""));
-        }
     }
 
     /** Cut a server off from the cluster (CLUSTERLEAVE); empty = this server. */
     record ServerLeave(Optional<String> server) implements ControlRequest {
-        @Override
-        public int type() {
-            return ControlCodec.REQ_SERVER_LEAVE;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of(server.orElse(""));
-        }
     }
 
     /** Return a server to the cluster (RECOVER runs); empty = this server. */
     record ServerReturn(Optional<String> server) implements ControlRequest {
-        @Override
-        public int type() {
-            return ControlCodec.REQ_SERVER_RETURN;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of(server.orElse(""));
-        }
     }
 
     /** Start a group, on {@code server} or (empty) by its policy. */
     record GroupStart(String group, Optional<String> server) implements ControlRequest {
-        @Override
-        public int type() {
-            return ControlCodec.REQ_GROUP_START;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of(group, server.orElse(""));
-        }
     }
 
     /** Stop a group (GROUPSTOP). */
     record GroupStop(String group) implements ControlRequest {
-        @Override
-        public int type() {
-            return ControlCodec.REQ_GROUP_STOP;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of(group);
-        }
     }
 
     /** Move a group (GROUPMOVE) to {@code server} or (empty) to the next server of its policy. */
     record GroupMove(String group, Optional<String> server) implements ControlRequest {
-        @Override
-        public int type() {
-            return ControlCodec.REQ_GROUP_MOVE;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of(group, server.orElse(""));
-        }
     }
 
     /** Fail a group over to the next server of its policy (armfover GROUP; GROUPFAILOVER). */
     record GroupFailover(String group) implements ControlRequest {
-        @Override
-        public int type() {
-            return ControlCodec.REQ_GROUP_FAILOVER;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of(group);
-        }
     }
 
     /** Servers and groups, as text or (json) one JSON object. */
     record Status(boolean json) implements ControlRequest {
         @Override
-        public int type() {
-            return ControlCodec.REQ_STATUS;
-        }
-
-        @Override
         public int flags() {
             return json ? ControlCodec.FLAG_JSON : 0;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of();
         }
     }
 
     /** A line for the agent's log (armlog), naming the group and script (start or stop) when known. */
     record Log(Optional<String> group, Optional<String> script, String message) implements ControlRequest {
-        @Override
-        public int type() {
-            return ControlCodec.REQ_LOG;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of(group.orElse(""), script.orElse(""), message);
-        }
     }
 
     /** What the agent does when a watched process disappears and the in-place restarts are used up. */
@@ -197,55 +131,18 @@ public sealed interface ControlRequest {
      */
     record Load(String group, String id, int pid, LoadAction action, int restarts, int waitSec, String command)
         implements ControlRequest {
-        @Override
-        public int type() {
-            return ControlCodec.REQ_LOAD;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of(group, id, Integer.toString(pid), action.word(), Integer.toString(restarts),
-                Integer.toString(waitSec), command);
-        }
     }
 
     /** Stop the process watched as {@code id} in {@code group}: SIGTERM, up to {@code timeoutMs}, SIGKILL. */
     record Kill(String group, String id, int timeoutMs) implements ControlRequest {
-        @Override
-        public int type() {
-            return ControlCodec.REQ_KILL;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of(group, id, Integer.toString(timeoutMs));
-        }
     }
 
     /** Shut this server down as a cluster member so that its groups fail over (armdown). */
     record Down() implements ControlRequest {
-        @Override
-        public int type() {
-            return ControlCodec.REQ_DOWN;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of();
-        }
     }
 
     /** The mount points of the group's disk resources, one a line (armlsmnt). */
     record ListMounts(String group) implements ControlRequest {
-        @Override
-        public int type() {
-            return ControlCodec.REQ_LSMNT;
-        }
-
-        @Override
-        public List<String> fields() {
-            return List.of(group);
-        }
     }
 
     /** A request the agent cannot act on: the message names the field and what is wrong (status USAGE). */

@@ -131,7 +131,8 @@ final class PeriodicMonitor implements Runnable {
 
     /** Waits up to {@code timeoutMs} for the thread to end; false when it is still in a probe. */
     boolean join(final long timeoutMs) throws InterruptedException {
-        return thread == null || thread == Thread.currentThread() || thread.join(java.time.Duration.ofMillis(timeoutMs));
+        return thread == null || thread == Thread.currentThread()
+            || thread.join(java.time.Duration.ofMillis(timeoutMs));
     }
 
     /** The monitor's settings. */

@@ -19,11 +19,6 @@ import java.util.List;
  * FAILURE for the start script.
  */
 final class DiskResource implements GroupResource {
-    /** ENOTBLK (asm-generic/errno-base.h): the source of a block file system is not a block device. */
-    private static final int ENOTBLK = 15;
-    /** EROFS (asm-generic/errno-base.h). */
-    private static final int EROFS = 30;
-
     private final ClusterConfig.Disk disk;
 
     DiskResource(final ClusterConfig.Disk disk) {
@@ -140,8 +135,8 @@ final class DiskResource implements GroupResource {
             case Errno.ENODEV -> ": the kernel does not know file system type " + disk.fsType() + " (module not "
                 + "loaded?)";
             case Errno.EBUSY -> ": the device is mounted elsewhere or in use (another server still has it?)";
-            case ENOTBLK -> ": not a block device";
-            case EROFS -> ": the device is read-only; add 'ro' to mount-options if that is intended";
+            case Errno.ENOTBLK -> ": not a block device";
+            case Errno.EROFS -> ": the device is read-only; add 'ro' to mount-options if that is intended";
             case Errno.EPERM, Errno.EACCES -> ": run armd as root";
             default -> "";
         };

@@ -71,8 +71,12 @@ public final class Libc {
     private Libc() {
     }
 
-    private static MethodHandle errnoCall(final String name, final FunctionDescriptor fd,
-                                          final Linker.Option... extra) {
+    /**
+     * A downcall handle of libc function {@code name} that captures errno: its first argument is the capture
+     * segment ({@link #errnoCapture()}). For armd.sys classes that add calls Libc lacks.
+     */
+    public static MethodHandle errnoCall(final String name, final FunctionDescriptor fd,
+                                         final Linker.Option... extra) {
         final Linker.Option[] options = new Linker.Option[extra.length + 1];
         options[0] = CAPTURE_ERRNO;
         System.arraycopy(extra, 0, options, 1, extra.length);
@@ -85,19 +89,27 @@ public final class Libc {
         return LINKER.downcallHandle(symbol, fd);
     }
 
+    /** The calling thread's errno capture segment, for handles made by {@link #errnoCall}; never allocates. */
+    public static MemorySegment errnoCapture() {
+        return CAPTURE.get();
+    }
+
     private static int errno(final MemorySegment capture) {
         return (int) ERRNO.get(capture, 0L);
     }
 
-    private static int result(final int rc, final MemorySegment capture) {
+    /** A call's result: {@code rc}, or {@code -errno} from {@code capture} when {@code rc} is -1. */
+    public static int result(final int rc, final MemorySegment capture) {
         return rc == -1 ? -errno(capture) : rc;
     }
 
-    private static long result(final long rc, final MemorySegment capture) {
+    /** {@link #result(int, MemorySegment)} for calls returning long (ssize_t). */
+    public static long result(final long rc, final MemorySegment capture) {
         return rc == -1 ? -errno(capture) : rc;
     }
 
-    private static RuntimeException rethrow(final Throwable t) {
+    /** What a downcall's {@code catch (Throwable t)} throws: the unchecked exception or error as it is. */
+    public static RuntimeException rethrow(final Throwable t) {
         if (t instanceof RuntimeException re) {
             return re;
         }

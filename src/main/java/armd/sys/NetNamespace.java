@@ -2,12 +2,10 @@ package armd.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
+import java.util.concurrent.Callable;
 
 /**
  * Moves the calling thread into a named network namespace ({@code ip netns add NAME} makes
@@ -15,32 +13,28 @@ import java.lang.invoke.VarHandle;
  * network namespace; sockets it opens there stay in that namespace for their whole life, whichever thread
  * uses them later. That is how one test JVM runs several cluster nodes, each in its own namespace.
  *
- * <p>Typical use: {@code try (NetNamespace.Scope s = NetNamespace.enter(name)) { open sockets }}.
+ * <p>Typical use: {@code try (NetNamespace.Scope s = NetNamespace.enter(name)) { open sockets }}, or
+ * {@link #call} around a body. Needs CAP_SYS_ADMIN. Call only from platform threads (a virtual thread may
+ * change carrier).
  */
 public final class NetNamespace {
     /** CLONE_NEWNET (linux/sched.h): the nstype argument of setns(2). */
     public static final int CLONE_NEWNET = 0x40000000;
     private static final int O_RDONLY_CLOEXEC = 0x80000;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final VarHandle ERRNO = Linker.Option.captureStateLayout()
-        .varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SETNS = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("setns").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-        Linker.Option.captureCallState("errno"));
+    private static final MethodHandle SETNS = Libc.errnoCall("setns",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
     private NetNamespace() {
     }
 
     /** setns(2) of the calling thread into the namespace open at {@code fd}: 0 or -errno. */
     public static int setns(final int fd, final int nsType) {
-        try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment capture = arena.allocate(Linker.Option.captureStateLayout());
-            final int rc = (int) SETNS.invokeExact(capture, fd, nsType);
-            return rc == -1 ? -(int) ERRNO.get(capture, 0L) : rc;
+        final MemorySegment c = Libc.errnoCapture();
+        try {
+            return Libc.result((int) SETNS.invokeExact(c, fd, nsType), c);
         } catch (Throwable t) {
-            throw t instanceof RuntimeException re ? re : new IllegalStateException(t);
+            throw Libc.rethrow(t);
         }
     }
 
@@ -63,6 +57,19 @@ public final class NetNamespace {
             throw e;
         }
         return new Scope(previous);
+    }
+
+    /**
+     * Runs {@code body} with the calling thread in network namespace {@code name} and returns its result;
+     * the thread is back in its own namespace afterwards, also when {@code body} throws.
+     */
+    public static <T> T call(final String name, final Callable<T> body) throws Exception {
+        if (name.isEmpty() || name.contains("/")) {
+            throw new IllegalArgumentException("network namespace name: " + name);
+        }
+        try (Scope s = enter(name)) {
+            return body.call();
+        }
     }
 
     private static int openPath(final String path) {

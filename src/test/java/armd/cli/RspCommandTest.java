@@ -65,8 +65,9 @@ class RspCommandTest {
             "--failures", "2", "--socket", socket.toString()));
         assertEquals(List.of(new ControlRequest.Status(false), new ControlRequest.GroupFailover("A")), seen);
         final String text = out.toString(StandardCharsets.UTF_8);
-        assertTrue(text.contains("monitor --script " + script(1) + " failed (script monitor --script ") && text.contains(
-            "exited with code 1): asked the agent to fail over group A: done: group A: failing over"), text);
+        assertTrue(text.contains("monitor --script " + script(1) + " failed (script monitor --script ")
+            && text.contains("exited with code 1): asked the agent to fail over group A: done: group A: failing over"),
+            text);
     }
 
     @Test

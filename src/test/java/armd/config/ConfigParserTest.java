@@ -149,47 +149,63 @@ class ConfigParserTest {
         assertNull(r.config().heartbeat().multicastGroup());
     }
 
+    // a row ending in \ goes on in the next line (a text-block line continuation)
     @ParameterizedTest(name = "line {0}: {1}")
     @CsvSource(delimiter = '|', textBlock = """
-        3  | nmae = x                  | 3: unknown key 'nmae' in [cluster]: known keys are name, key-file, auto-return, startup-wait, state-dir, socket, max-failovers, down-action
+        3  | nmae = x                  | 3: unknown key 'nmae' in [cluster]: known keys are name, key-file, \
+        auto-return, startup-wait, state-dir, socket, max-failovers, down-action
         5  | down-action = halt        | 5: down-action 'halt' is not one of none, poweroff, reboot
         5  | max-failovers = -1        | 5: max-failovers '-1' is not a whole number from 0 to 1000
-        3  | name = bad name!          | 3: cluster name 'bad name!' is not 1 to 32 letters, digits, '.', '_' or '-': rename it
+        3  | name = bad name!          | 3: cluster name 'bad name!' is not 1 to 32 letters, digits, '.', '_' or '-': \
+        rename it
         3  | name                      | 3: 'name' is not 'key = value' or a [section]: fix or remove it
         3  | name =                    | 3: 'name' has no value: give one or remove the line for the default
         3  | = x                       | 3: no key before '=': write 'key = value'
         5  | auto-return = maybe       | 5: auto-return 'maybe' is not yes or no
-        6  | startup-wait = 5          | 6: startup-wait '5' is not a duration: write a number and a unit, e.g. 10ms, 30s, 5m, 1h
+        6  | startup-wait = 5          | 6: startup-wait '5' is not a duration: write a number and a unit, e.g. 10ms, \
+        30s, 5m, 1h
         6  | startup-wait = 2h         | 6: startup-wait 2h is out of range: give 0ms to 1h
         11 | port = 70000              | 11: port '70000' is not a whole number from 1 to 65535
         11 | port = seven              | 11: port 'seven' is not a whole number from 1 to 65535
-        12 | multicast-group = 10.0.0.1 | 12: multicast-group 10.0.0.1 is not a multicast address (224.0.0.0/4): use an administratively scoped group in 239.0.0.0/8
-        12 | multicast-group = 224.0.0.18 | 12: multicast-group 224.0.0.18 is in 224.0.0.0/24, reserved for routing protocols: use an administratively scoped group in 239.0.0.0/8
-        12 | multicast-group = mcast.example | 12: multicast-group 'mcast.example' is not an IPv4 address: give one in 239.0.0.0/8, or 'none' for unicast to every server's address
+        12 | multicast-group = 10.0.0.1 | 12: multicast-group 10.0.0.1 is not a multicast address (224.0.0.0/4): use \
+        an administratively scoped group in 239.0.0.0/8
+        12 | multicast-group = 224.0.0.18 | 12: multicast-group 224.0.0.18 is in 224.0.0.0/24, reserved for routing \
+        protocols: use an administratively scoped group in 239.0.0.0/8
+        12 | multicast-group = mcast.example | 12: multicast-group 'mcast.example' is not an IPv4 address: give one in \
+        239.0.0.0/8, or 'none' for unicast to every server's address
         13 | interval = 0ms            | 13: interval 0ms is out of range: give 1ms to 10s
-        14 | timeout = 20ms            | 14: timeout (20 ms) must be longer than interval (20 ms), at least 3 intervals in practice: raise timeout or lower interval
-        14 | timeout = 10ms            | 14: timeout (10 ms) must be longer than interval (20 ms), at least 3 intervals in practice: raise timeout or lower interval
-        17 | address = 192.0.2.1       | 19: server s2 has 2 heartbeat address(es) but s1 has 1: give every server one address on each heartbeat network, in the same order
-        19 | address = 192.0.2.1, 198.51.100.2 | 19: address 192.0.2.1 is also given for server s1: every server needs its own addresses
-        19 | address = 192.0.2.300, 198.51.100.2 | 19: '192.0.2.300' is not a unicast IPv4 address: give the server's address on the heartbeat network, e.g. 192.0.2.1
-        19 | address = 239.0.0.1, 198.51.100.2 | 19: '239.0.0.1' is not a unicast IPv4 address: give the server's address on the heartbeat network, e.g. 192.0.2.1
+        14 | timeout = 20ms            | 14: timeout (20 ms) must be longer than interval (20 ms), at least 3 \
+        intervals in practice: raise timeout or lower interval
+        14 | timeout = 10ms            | 14: timeout (10 ms) must be longer than interval (20 ms), at least 3 \
+        intervals in practice: raise timeout or lower interval
+        17 | address = 192.0.2.1       | 19: server s2 has 2 heartbeat address(es) but s1 has 1: give every server one \
+        address on each heartbeat network, in the same order
+        19 | address = 192.0.2.1, 198.51.100.2 | 19: address 192.0.2.1 is also given for server s1: every server needs \
+        its own addresses
+        19 | address = 192.0.2.300, 198.51.100.2 | 19: '192.0.2.300' is not a unicast IPv4 address: give the server's \
+        address on the heartbeat network, e.g. 192.0.2.1
+        19 | address = 239.0.0.1, 198.51.100.2 | 19: '239.0.0.1' is not a unicast IPv4 address: give the server's \
+        address on the heartbeat network, e.g. 192.0.2.1
         18 | [server s1]               | 18: server s1 is defined twice (also at line 16): rename or remove one
         18 | [server]                  | 18: write [server NAME] with one name (letters, digits, '.', '_', '-')
         18 | [server s 2]              | 18: write [server NAME] with one name (letters, digits, '.', '_', '-')
-        18 | [server s/2]              | 18: server name 's/2' is not 1 to 32 letters, digits, '.', '_' or '-' (starting with a letter or digit): rename it
-        18 | [node s2]                 | 18: unknown section [node s2]: sections are [cluster], [heartbeat], [server NAME], [group NAME], [resource NAME] and [monitor NAME]
+        18 | [server s/2]              | 18: server name 's/2' is not 1 to 32 letters, digits, '.', '_' or '-' \
+        (starting with a letter or digit): rename it
+        18 | [node s2]                 | 18: unknown section [node s2]: sections are [cluster], [heartbeat], [server \
+        NAME], [group NAME], [resource NAME] and [monitor NAME]
         18 | [server s2                | 18: section header '[server s2' has no closing ']': its entries are skipped
         22 | policy = s1, s3           | 22: unknown server 's3' in the policy of group A: known servers are s1, s2
         22 | policy = s1, s1           | 22: server s1 appears twice in the policy of group A: list each server once
         22 | policy = s1,,s2           | 22: empty server name in policy: separate server names with single commas
         23 | start = missing.sh        | 23: script DIR/missing.sh does not exist: create it or correct the path
         23 | start = .                 | 23: script DIR is not a regular file: point it at the script itself
-        25 | script-timeout = 60       | 25: script-timeout '60' is not a duration: write a number and a unit, e.g. 10ms, 30s, 5m, 1h
+        25 | script-timeout = 60       | 25: script-timeout '60' is not a duration: write a number and a unit, e.g. \
+        10ms, 30s, 5m, 1h
         26 | [group A]                 | 26: group A is defined twice (also at line 21): rename or remove one
         10 | [cluster]                 | 10: a second [cluster] section (the first is at line 2): merge them into one
         10 | [heartbeat x]             | 10: [heartbeat] takes no name: write [heartbeat]
-        4  | key-file = nokey          | 4: key file DIR/nokey does not exist: create it with 'armd keygen DIR/nokey' and copy it to every server
-        8  | socket = /run/0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789.sock | 8: socket path /run/0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789.sock is longer than 107 bytes, the limit of a UNIX socket: choose a shorter one
+        4  | key-file = nokey          | 4: key file DIR/nokey does not exist: create it with 'armd keygen DIR/nokey' \
+        and copy it to every server
         """)
     void eachMistakeIsReportedAtItsLine(final int line, final String replacement, final String expected)
         throws IOException {
@@ -199,11 +215,21 @@ class ConfigParserTest {
     }
 
     @Test
+    void aSocketPathLongerThanSunPathIsReportedAtItsLine() throws IOException {
+        final String path = "/run/" + "0123456789".repeat(10) + ".sock";
+        final List<String> p = problemsWithLine(8, "socket = " + path);
+        assertTrue(p.contains("8: socket path " + path + " is longer than 107 bytes, the limit of a UNIX socket: "
+            + "choose a shorter one"), String.join("\n", p));
+    }
+
+    @Test
     void aKeyBeforeAnySectionAndASecondValueAreReported() throws IOException {
         assertEquals(List.of(
-            "1: 'name' comes before any section: put it under [cluster], [heartbeat], [server NAME], [group NAME] or [resource NAME]",
+            "1: 'name' comes before any section: put it under [cluster], [heartbeat], [server NAME], [group NAME] "
+                + "or [resource NAME]",
             "4: 'name' is set twice in this section (also at line 3): keep one"),
-            problems("name = x\n[cluster]\nname = a\nname = b\nkey-file = armd.key\n[server s]\naddress = 192.0.2.1\n"));
+            problems("name = x\n[cluster]\nname = a\nname = b\nkey-file = armd.key\n[server s]\n"
+                + "address = 192.0.2.1\n"));
     }
 
     @Test

@@ -192,7 +192,8 @@ class MonitorConfigParserTest {
     void typeSpecificProblems() throws IOException {
         assertEquals(List.of(
             "16: monitor m has no group: add 'group = NAME', the group it watches for",
-            "16: monitor m has no type: add 'type = TYPE', one of ping, nfs, disk, partition, ip, script, link, process"),
+            "16: monitor m has no type: add 'type = TYPE', one of ping, nfs, disk, partition, ip, script, link, "
+                + "process"),
             problems("[monitor m]\n"));
         assertEquals(List.of("19: a partition monitor needs 'sector = N': the first of the cluster partition's "
             + "sectors reserved for it (server N uses sector + N)"),

@@ -130,44 +130,71 @@ class ResourceConfigTest {
         assertEquals(new ClusterConfig.Arp(3, 20, 100, 3, 100), ip.arp());
     }
 
+    // a row ending in \ goes on in the next line (a text-block line continuation)
     @ParameterizedTest(name = "line {0}: {1}")
     @CsvSource(delimiter = '|', textBlock = """
         19 | group = Z                  | 19: unknown group 'Z' for resource A-data: known groups are A, B
         19 | # no group                 | 18: resource A-data has no group: add 'group = NAME', the group it belongs to
-        20 | type = tape                | 20: unknown resource type 'tape': use ip (floating IP), disk (switchable disk partition) or nfs (NFS mount)
-        20 | # no type                  | 18: resource A-data has no type: add 'type = ip', 'type = disk' or 'type = nfs'
-        21 | device = sdb1              | 21: device 'sdb1' is not an absolute path: write it from /, e.g. /dev/disk/by-uuid/UUID
+        20 | type = tape                | 20: unknown resource type 'tape': use ip (floating IP), disk (switchable \
+        disk partition) or nfs (NFS mount)
+        20 | # no type                  | 18: resource A-data has no type: add 'type = ip', 'type = disk' or 'type = \
+        nfs'
+        21 | device = sdb1              | 21: device 'sdb1' is not an absolute path: write it from /, e.g. \
+        /dev/disk/by-uuid/UUID
         21 | # no device                | 18: resource A-data has no device: add 'device = /dev/sdb1'
-        22 | mount-point = srv/A        | 22: mount-point 'srv/A' is not an absolute path: write it from /, e.g. /mnt/A-data
+        22 | mount-point = srv/A        | 22: mount-point 'srv/A' is not an absolute path: write it from /, e.g. \
+        /mnt/A-data
         22 | mount-point = /            | 22: mount-point / cannot be a group's mount point: give a directory below it
-        22 | mount-point = /srv/A-nfs   | 40: mount-point /srv/A-nfs is also the mount point of resource A-data: give each disk or NFS resource its own directory
-        23 | fs-type = Ext 4            | 23: 'Ext 4' is not a file system type: give the type as mount(8) takes it, e.g. ext4 or xfs
+        22 | mount-point = /srv/A-nfs   | 40: mount-point /srv/A-nfs is also the mount point of resource A-data: give \
+        each disk or NFS resource its own directory
+        23 | fs-type = Ext 4            | 23: 'Ext 4' is not a file system type: give the type as mount(8) takes it, \
+        e.g. ext4 or xfs
         23 | # no fs-type               | 18: resource A-data has no fs-type: add 'fs-type = ext4'
-        24 | mount-options = noatime, nodev | 24: mount-options 'noatime, nodev' contains a space: separate options with commas only, e.g. noatime,nodev
+        24 | mount-options = noatime, nodev | 24: mount-options 'noatime, nodev' contains a space: separate options \
+        with commas only, e.g. noatime,nodev
         25 | fsck = maybe               | 25: fsck 'maybe' is not yes or no
-        25 | interface = eth0           | 25: 'interface' is not a key of a resource of type disk: its keys are device, mount-point, fs-type, mount-options, fsck, require-scsi
+        25 | interface = eth0           | 25: 'interface' is not a key of a resource of type disk: its keys are \
+        device, mount-point, fs-type, mount-options, fsck, require-scsi
         26 | [resource A-nfs]           | 35: resource A-nfs is defined twice (also at line 26): rename or remove one
-        29 | address = 192.0.2.100      | 29: address 192.0.2.100 has no prefix length: write it as ADDRESS/PREFIX, e.g. 192.0.2.100/24, with the prefix of the interface's network
-        29 | address = 192.0.2.100/33   | 29: prefix '/33' of address 192.0.2.100/33 is not 1 to 32: give the prefix length of the interface's network, e.g. /24
-        29 | address = 192.0.2.100/x    | 29: prefix '/x' of address 192.0.2.100/x is not 1 to 32: give the prefix length of the interface's network, e.g. /24
-        29 | address = 192.0.2.300/24   | 29: '192.0.2.300/24' is not a unicast IPv4 address with a prefix: write e.g. 192.0.2.100/24
-        29 | address = 239.1.1.1/24     | 29: '239.1.1.1/24' is not a unicast IPv4 address with a prefix: write e.g. 192.0.2.100/24
-        29 | address = 192.0.2.0/24     | 29: address 192.0.2.0/24 is the network address of its subnet: choose a host address
-        29 | address = 192.0.2.255/24   | 29: address 192.0.2.255/24 is the broadcast address of its subnet: choose a host address
+        29 | address = 192.0.2.100      | 29: address 192.0.2.100 has no prefix length: write it as ADDRESS/PREFIX, \
+        e.g. 192.0.2.100/24, with the prefix of the interface's network
+        29 | address = 192.0.2.100/33   | 29: prefix '/33' of address 192.0.2.100/33 is not 1 to 32: give the prefix \
+        length of the interface's network, e.g. /24
+        29 | address = 192.0.2.100/x    | 29: prefix '/x' of address 192.0.2.100/x is not 1 to 32: give the prefix \
+        length of the interface's network, e.g. /24
+        29 | address = 192.0.2.300/24   | 29: '192.0.2.300/24' is not a unicast IPv4 address with a prefix: write e.g. \
+        192.0.2.100/24
+        29 | address = 239.1.1.1/24     | 29: '239.1.1.1/24' is not a unicast IPv4 address with a prefix: write e.g. \
+        192.0.2.100/24
+        29 | address = 192.0.2.0/24     | 29: address 192.0.2.0/24 is the network address of its subnet: choose a host \
+        address
+        29 | address = 192.0.2.255/24   | 29: address 192.0.2.255/24 is the broadcast address of its subnet: choose a \
+        host address
         29 | # no address               | 26: resource A-ip has no address: add 'address = 192.0.2.100/24'
-        30 | interface = eth0/1         | 30: 'eth0/1' is not an interface name (1 to 15 characters, no '/' or space): give the interface as 'ip link' shows it, e.g. eth0
-        30 | interface = a-very-long-interface | 30: 'a-very-long-interface' is not an interface name (1 to 15 characters, no '/' or space): give the interface as 'ip link' shows it, e.g. eth0
+        30 | interface = eth0/1         | 30: 'eth0/1' is not an interface name (1 to 15 characters, no '/' or space): \
+        give the interface as 'ip link' shows it, e.g. eth0
+        30 | interface = a-very-long-interface | 30: 'a-very-long-interface' is not an interface name (1 to 15 \
+        characters, no '/' or space): give the interface as 'ip link' shows it, e.g. eth0
         30 | # no interface             | 26: resource A-ip has no interface: add 'interface = eth0'
         31 | conflict-retries = -1      | 31: conflict-retries '-1' is not a whole number from 0 to 100
-        32 | conflict-retry-interval = 30 | 32: conflict-retry-interval '30' is not a duration: write a number and a unit, e.g. 10ms, 30s, 5m, 1h
+        32 | conflict-retry-interval = 30 | 32: conflict-retry-interval '30' is not a duration: write a number and a \
+        unit, e.g. 10ms, 30s, 5m, 1h
         33 | any-subnet = perhaps       | 33: any-subnet 'perhaps' is not yes or no
         34 | arp-probes = 0             | 34: arp-probes '0' is not a whole number from 1 to 10
-        34 | device = /dev/sdc          | 34: 'device' is not a key of a resource of type ip: its keys are address, interface, conflict-retries, conflict-retry-interval, any-subnet, arp-probes, arp-probe-interval, arp-probe-wait, arp-announcements, arp-announce-interval
-        34 | colour = blue              | 34: unknown key 'colour' in [resource]: known keys are group, type, address, interface, conflict-retries, conflict-retry-interval, any-subnet, arp-probes, arp-probe-interval, arp-probe-wait, arp-announcements, arp-announce-interval, device, mount-point, fs-type, mount-options, fsck, require-scsi, server, export
+        34 | device = /dev/sdc          | 34: 'device' is not a key of a resource of type ip: its keys are address, \
+        interface, conflict-retries, conflict-retry-interval, any-subnet, arp-probes, arp-probe-interval, \
+        arp-probe-wait, arp-announcements, arp-announce-interval
+        34 | colour = blue              | 34: unknown key 'colour' in [resource]: known keys are group, type, address, \
+        interface, conflict-retries, conflict-retry-interval, any-subnet, arp-probes, arp-probe-interval, \
+        arp-probe-wait, arp-announcements, arp-announce-interval, device, mount-point, fs-type, mount-options, fsck, \
+        require-scsi, server, export
         35 | [resource]                 | 35: write [resource NAME] with one name (letters, digits, '.', '_', '-')
-        38 | server = nfs.example.com   | 38: 'nfs.example.com' is not a unicast IPv4 address: give the NFS server's address (no host names: the agent must not depend on DNS at failover)
-        39 | export = export/A          | 39: export 'export/A' is not an absolute path: give the path the server exports, e.g. /srv/export
-        40 | mount-point = ../A         | 40: mount-point '../A' is not an absolute path: write it from /, e.g. /mnt/A-nfs
+        38 | server = nfs.example.com   | 38: 'nfs.example.com' is not a unicast IPv4 address: give the NFS server's \
+        address (no host names: the agent must not depend on DNS at failover)
+        39 | export = export/A          | 39: export 'export/A' is not an absolute path: give the path the server \
+        exports, e.g. /srv/export
+        40 | mount-point = ../A         | 40: mount-point '../A' is not an absolute path: write it from /, e.g. \
+        /mnt/A-nfs
         """)
     void eachMistakeIsReportedAtItsFileAndLine(final int line, final String replacement, final String expected)
         throws IOException {

@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -50,58 +48,6 @@ class ArmrelpathLoopIT {
         }
     }
 
-    /** A loop-mounted ext4 file system in a temp directory; close() unmounts and detaches it. */
-    private static final class LoopMount implements AutoCloseable {
-        final Path dir;
-        final Path mnt;
-        private String device;
-        private boolean mounted;
-
-        LoopMount() throws IOException {
-            dir = Files.createTempDirectory("armd-loop-");
-            mnt = dir.resolve("mnt");
-            boolean ok = false;
-            try {
-                final Path image = dir.resolve("fs.img");
-                try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-                    f.setLength(16L << 20); // sparse
-                }
-                device = Netns.run("/usr/sbin/losetup", "--find", "--show", image.toString()).strip();
-                Netns.run("/usr/sbin/mkfs.ext4", "-q", device);
-                Files.createDirectory(mnt);
-                Netns.run("/usr/bin/mount", device, mnt.toString());
-                mounted = true;
-                ok = true;
-            } finally {
-                if (!ok) {
-                    close();
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            try {
-                if (mounted) {
-                    // lazily when something still holds it: the test's own processes are killed before this
-                    if (Netns.tryRun("/usr/bin/umount", mnt.toString()).exitCode() != 0) {
-                        Netns.tryRun("/usr/bin/umount", "-l", mnt.toString());
-                    }
-                }
-                if (device != null) {
-                    Netns.tryRun("/usr/sbin/losetup", "-d", device);
-                }
-            } catch (IOException e) {
-                System.err.println("loop mount cleanup: " + e.getMessage());
-            }
-            try (Stream<Path> walk = Files.walk(dir)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException ignored) {
-                // a temp directory: best effort
-            }
-        }
-    }
-
     /** Starts a process holding {@code file} open for writing (fd 3); waits until it does. */
     private static Process holder(final Path file) throws Exception {
         final Process p = new ProcessBuilder("/bin/sh", "-c", "exec 3>>\"$1\"; exec sleep 600", "_", file.toString())
@@ -129,22 +75,23 @@ class ArmrelpathLoopIT {
     @Test
     void armrelpathKillsOnlyTheProcessOnTheMountedFileSystem() throws Exception {
         final List<Process> started = new ArrayList<>();
-        try (LoopMount m = new LoopMount()) {
+        try (LoopDisk disk = LoopDisk.ext4(16)) {
+            final Path mnt = disk.mount("mnt");
             try {
-                final Process onMount = holder(m.mnt.resolve("held"));
+                final Process onMount = holder(mnt.resolve("held"));
                 started.add(onMount);
-                final Process beside = holder(m.dir.resolve("beside"));
+                final Process beside = holder(disk.path("beside"));
                 started.add(beside);
 
                 final Netns.Result first = Netns.tryRun(BIN.resolve("armrelpath").toString(), "-t", "5",
-                    m.mnt.toString());
+                    mnt.toString());
                 assertEquals(1, first.exitCode(), first.toString());
-                assertEquals("killed " + onMount.pid() + " (sleep) using " + m.mnt + "\n", first.stdout());
+                assertEquals("killed " + onMount.pid() + " (sleep) using " + mnt + "\n", first.stdout());
                 assertTrue(onMount.waitFor(WAIT_S, TimeUnit.SECONDS), "the holder on the mount survived");
                 assertEquals(143, onMount.exitValue(), "SIGTERM ends it");
                 assertTrue(beside.isAlive(), "the process holding a file beside the mount point was killed");
 
-                final Netns.Result again = Netns.tryRun(BIN.resolve("armrelpath").toString(), m.mnt.toString());
+                final Netns.Result again = Netns.tryRun(BIN.resolve("armrelpath").toString(), mnt.toString());
                 assertEquals(new Netns.Result(0, "", ""), again);
             } finally {
                 stop(started);
@@ -155,20 +102,21 @@ class ArmrelpathLoopIT {
     @Test
     void theSampleStopScriptReleasesTheMountPointEvenStartedFromIt() throws Exception {
         final List<Process> started = new ArrayList<>();
-        try (LoopMount m = new LoopMount()) {
+        try (LoopDisk disk = LoopDisk.ext4(16)) {
+            final Path mnt = disk.mount("mnt");
             try {
-                final Process onMount = holder(m.mnt.resolve("held"));
+                final Process onMount = holder(mnt.resolve("held"));
                 started.add(onMount);
-                final Process beside = holder(m.dir.resolve("beside"));
+                final Process beside = holder(disk.path("beside"));
                 started.add(beside);
                 // stand-ins: armlsmnt names the loop mount, armlog writes to a file, armkill finds nothing
-                final Path stubs = Files.createDirectory(m.dir.resolve("bin"));
-                final Path armlog = m.dir.resolve("armlog.txt");
-                stub(stubs, "armlsmnt", "[ \"$1\" = A ] || exit 2; echo '" + m.mnt + "'");
+                final Path stubs = Files.createDirectory(disk.path("bin"));
+                final Path armlog = disk.path("armlog.txt");
+                stub(stubs, "armlsmnt", "[ \"$1\" = A ] || exit 2; echo '" + mnt + "'");
                 stub(stubs, "armlog", "echo \"$*\" >> '" + armlog + "'");
                 stub(stubs, "armkill", "echo \"armkill: group A: nothing started by armload as 'demo'\" >&2; exit 2");
                 final ProcessBuilder pb = new ProcessBuilder(Path.of("conf/groups/A/stop.sh").toAbsolutePath()
-                    .toString()).directory(m.mnt.toFile()).redirectErrorStream(true)
+                    .toString()).directory(mnt.toFile()).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
                 pb.environment().clear();
                 pb.environment().putAll(Map.of("PATH", stubs + ":" + BIN + ":/usr/sbin:/usr/bin:/sbin:/bin",
@@ -180,8 +128,8 @@ class ArmrelpathLoopIT {
                 assertTrue(stop.waitFor(WAIT_S, TimeUnit.SECONDS), "the stop script did not finish");
                 assertEquals(0, stop.exitValue(), out);
                 assertEquals("A: stop (GROUPSTOP) after START: stopping the application\n", out);
-                assertEquals(List.of("demo was not running (GROUPSTOP)", "KILL SOME PROCESS: " + m.mnt,
-                    "killed " + onMount.pid() + " (sleep) using " + m.mnt), Files.readAllLines(armlog));
+                assertEquals(List.of("demo was not running (GROUPSTOP)", "KILL SOME PROCESS: " + mnt,
+                    "killed " + onMount.pid() + " (sleep) using " + mnt), Files.readAllLines(armlog));
                 assertTrue(onMount.waitFor(WAIT_S, TimeUnit.SECONDS), "the holder on the mount survived");
                 assertTrue(beside.isAlive(), "the process holding a file beside the mount point was killed");
             } finally {

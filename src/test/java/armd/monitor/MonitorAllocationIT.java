@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
 import armd.config.MonitorConfig;
+import armd.it.LoopDisk;
 import armd.it.Netns;
-import armd.sys.disk.LoopDisk;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -97,8 +97,9 @@ class MonitorAllocationIT {
 
     private static String child(final String... args) throws IOException, InterruptedException {
         final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        final List<String> cmd = new java.util.ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
-            "-cp", System.getProperty("java.class.path"), MonitorAllocationIT.class.getName()));
+        final List<String> cmd = new java.util.ArrayList<>(List.of(java.toString(),
+            "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+            MonitorAllocationIT.class.getName()));
         cmd.addAll(List.of(args));
         final Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -120,7 +121,7 @@ class MonitorAllocationIT {
     @Test
     void partitionProbesAllocateNothing() throws Exception {
         Netns.assumeRoot();
-        try (LoopDisk disk = new LoopDisk(dir, 4)) {
+        try (LoopDisk disk = LoopDisk.blank(4)) {
             final String r = child("partition", disk.device());
             System.out.println("partition monitor steady state: " + r);
             assertEquals("OK", r.split(" ")[0], r);

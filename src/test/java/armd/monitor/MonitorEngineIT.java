@@ -8,8 +8,8 @@ import armd.agent.AgentLog;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
 import armd.config.MonitorConfig;
+import armd.it.LoopDisk;
 import armd.it.Netns;
-import armd.sys.disk.LoopDisk;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -31,79 +31,68 @@ class MonitorEngineIT {
     @TempDir
     Path dir;
 
-    private static void check(final MonitorFaults.Scenario s, final String name, final FailureAction action,
-                              final String reasonPart) throws Exception {
-        final MonitorFaults.Outcome o = MonitorFaults.run(s, MonitorFaults.Timing.FAST, FAIL_WITHIN_MS);
-        assertEquals(MonitorFaults.GROUP, o.report().group());
-        assertEquals(name, o.report().name());
-        assertEquals(action, o.report().action());
-        assertEquals(Destination.PRIORITY, o.report().destination());
-        assertTrue(o.report().reason().contains(reasonPart), o.report().reason());
-        assertTrue(o.log().contains("monitor " + name + " of group A failed: "), o.log());
+    /**
+     * Runs the scenario {@code maker} makes (root only): the engine reports monitor {@code name} failed, with
+     * {@code action} and a reason containing {@code reasonPart}, and logs it.
+     */
+    private void check(final MonitorFaults.Maker maker, final String name, final FailureAction action,
+                       final String reasonPart) throws Exception {
+        Netns.assumeRoot();
+        try (MonitorFaults.Scenario s = maker.make(dir)) {
+            final MonitorFaults.Outcome o = MonitorFaults.run(s, MonitorFaults.Timing.FAST, FAIL_WITHIN_MS);
+            assertEquals(MonitorFaults.GROUP, o.report().group());
+            assertEquals(name, o.report().name());
+            assertEquals(action, o.report().action());
+            assertEquals(Destination.PRIORITY, o.report().destination());
+            assertTrue(o.report().reason().contains(reasonPart), o.report().reason());
+            assertTrue(o.log().contains("monitor " + name + " of group A failed: "), o.log());
+        }
+    }
+
+    /** An engine of server 0 running the one monitor {@code m}, logging to {@code log}. */
+    private static MonitorEngine engine(final MonitorConfig m, final MonitorFaults.Recorder events,
+                                        final PrintStream log) {
+        return new MonitorEngine(MonitorFaults.config(List.of(m)), 0, new AgentLog("s1", log), events);
     }
 
     @Test
     void pingNoticesTrafficDroppedAtTheTarget() throws Exception {
-        Netns.assumeRoot();
-        try (MonitorFaults.Scenario s = MonitorFaults.pingDropped(dir)) {
-            check(s, "lan", FailureAction.FAILOVER, "no reply from 192.0.2.254 within 100 ms");
-        }
+        check(MonitorFaults::pingDropped, "lan", FailureAction.FAILOVER, "no reply from 192.0.2.254 within 100 ms");
     }
 
     @Test
     void pingNoticesTheTargetNamespaceRemoved() throws Exception {
-        Netns.assumeRoot();
-        try (MonitorFaults.Scenario s = MonitorFaults.pingNamespaceGone(dir)) {
-            check(s, "lan-stop", FailureAction.STOP, "192.0.2.254");
-        }
+        check(MonitorFaults::pingNamespaceGone, "lan-stop", FailureAction.STOP, "192.0.2.254");
     }
 
     @Test
     void nfsNoticesTheServerAddressGone() throws Exception {
-        Netns.assumeRoot();
-        try (MonitorFaults.Scenario s = MonitorFaults.nfsAddressGone(dir)) {
-            check(s, "nfs", FailureAction.FAILOVER, "no reply from 192.0.2.20");
-        }
+        check(MonitorFaults::nfsAddressGone, "nfs", FailureAction.FAILOVER, "no reply from 192.0.2.20");
     }
 
     @Test
     void linkNoticesThePeerSetDown() throws Exception {
-        Netns.assumeRoot();
-        try (MonitorFaults.Scenario s = MonitorFaults.linkDown(dir)) {
-            check(s, "nic", FailureAction.FAILOVER, "link h0 lost its carrier");
-        }
+        check(MonitorFaults::linkDown, "nic", FailureAction.FAILOVER, "link h0 lost its carrier");
     }
 
     @Test
     void ipNoticesTheAddressRemovedBySomeoneElse() throws Exception {
-        Netns.assumeRoot();
-        try (MonitorFaults.Scenario s = MonitorFaults.ipRemoved(dir)) {
-            check(s, "vip", FailureAction.FAILOVER, "203.0.113.10 was removed from h0");
-        }
+        check(MonitorFaults::ipRemoved, "vip", FailureAction.FAILOVER, "203.0.113.10 was removed from h0");
     }
 
     @Test
     void processNoticesItsProcessKilled() throws Exception {
-        Netns.assumeRoot();
-        try (MonitorFaults.Scenario s = MonitorFaults.processKilled(dir)) {
-            check(s, "daemon", FailureAction.FAILOVER, "exited");
-        }
+        check(MonitorFaults::processKilled, "daemon", FailureAction.FAILOVER, "exited");
     }
 
     @Test
     void scriptNoticesExitCode1() throws Exception {
-        Netns.assumeRoot();
-        try (MonitorFaults.Scenario s = MonitorFaults.scriptExit1(dir)) {
-            check(s, "app", FailureAction.FAILOVER, "exited with code 1");
-        }
+        check(MonitorFaults::scriptExit1, "app", FailureAction.FAILOVER, "exited with code 1");
     }
 
     @Test
     void partitionNoticesAnIoError() throws Exception {
-        Netns.assumeRoot();
-        try (MonitorFaults.Scenario s = MonitorFaults.partitionEio(dir)) {
-            check(s, "quorum", FailureAction.FAILOVER, "Input/output error");
-        }
+        check(MonitorFaults::partitionEio, "quorum", FailureAction.FAILOVER, "Input/output error");
     }
 
     @Test
@@ -113,8 +102,7 @@ class MonitorEngineIT {
             java.net.InetAddress.ofLiteral("203.0.113.99"), "lo"), MonitorConfig.When.ACTIVATION, 1,
             MonitorFaults.Timing.FAST);
         final MonitorFaults.Recorder events = new MonitorFaults.Recorder();
-        try (MonitorEngine engine = new MonitorEngine(MonitorFaults.config(List.of(m)), 0,
-            new AgentLog("s1", System.out), events)) {
+        try (MonitorEngine engine = engine(m, events, System.out)) {
             engine.groupOnline(MonitorFaults.GROUP);
             final MonitorFaults.Report r = events.next(FAIL_WITHIN_MS);
             assertEquals("failed", r.kind());
@@ -128,8 +116,7 @@ class MonitorEngineIT {
         try (MonitorFaults.Scenario s = MonitorFaults.processKilled(dir)) {
             final MonitorConfig m = s.monitor(MonitorFaults.Timing.FAST);
             final MonitorFaults.Recorder events = new MonitorFaults.Recorder();
-            try (MonitorEngine engine = new MonitorEngine(MonitorFaults.config(List.of(m)), 0,
-                new AgentLog("s1", System.out), events)) {
+            try (MonitorEngine engine = engine(m, events, System.out)) {
                 engine.groupOnline(MonitorFaults.GROUP);
                 assertEquals("normalAgain", events.next(FAIL_WITHIN_MS).kind());
                 engine.groupOffline(MonitorFaults.GROUP);
@@ -151,8 +138,7 @@ class MonitorEngineIT {
         final MonitorConfig m = MonitorFaults.monitor("nic", new MonitorConfig.Link("armdnosuch0"),
             MonitorConfig.When.ONLINE, 1, MonitorFaults.Timing.FAST);
         final MonitorFaults.Recorder events = new MonitorFaults.Recorder();
-        try (MonitorEngine engine = new MonitorEngine(MonitorFaults.config(List.of(m)), 0,
-            new AgentLog("s1", System.out), events)) {
+        try (MonitorEngine engine = engine(m, events, System.out)) {
             engine.groupOnline(MonitorFaults.GROUP);
             final MonitorFaults.Report r = events.next(FAIL_WITHIN_MS);
             assertEquals("failed", r.kind());
@@ -160,17 +146,20 @@ class MonitorEngineIT {
         }
     }
 
-    /** TEST UNIT READY on a loop device: not SCSI, so the engine logs one configuration-error line and reports nothing. */
+    /**
+     * TEST UNIT READY on a loop device: not SCSI, so the engine logs one configuration-error line and reports
+     * nothing.
+     */
     @Test
     void aDiskMonitorOnANonScsiDeviceIsAConfigurationError() throws Exception {
         Netns.assumeRoot();
-        try (LoopDisk disk = new LoopDisk(dir, 4)) {
+        try (LoopDisk disk = LoopDisk.blank(4)) {
             final MonitorConfig m = MonitorFaults.monitor("shared", new MonitorConfig.Disk(disk.device()),
                 MonitorConfig.When.BOTH, 3, MonitorFaults.Timing.FAST);
             final MonitorFaults.Recorder events = new MonitorFaults.Recorder();
             final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (MonitorEngine engine = new MonitorEngine(MonitorFaults.config(List.of(m)), 0,
-                new AgentLog("s1", new PrintStream(bytes, true, StandardCharsets.UTF_8)), events)) {
+            try (MonitorEngine engine = engine(m, events,
+                new PrintStream(bytes, true, StandardCharsets.UTF_8))) {
                 engine.groupOnline(MonitorFaults.GROUP);
                 final long deadlineNs = System.nanoTime() + FAIL_WITHIN_MS * 1_000_000L;
                 while (!bytes.toString(StandardCharsets.UTF_8).contains("cannot work on this server")

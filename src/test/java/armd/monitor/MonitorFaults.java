@@ -6,9 +6,9 @@ import armd.cluster.Destination;
 import armd.cluster.FailureAction;
 import armd.config.ClusterConfig;
 import armd.config.MonitorConfig;
+import armd.it.LoopDisk;
 import armd.it.Netns;
-import armd.sys.disk.LoopDisk;
-import armd.sys.ns.NetNamespace;
+import armd.sys.NetNamespace;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -71,6 +71,12 @@ public final class MonitorFaults {
         public static final Timing DEFAULTS = new Timing(1000, 500, 3, 1000);
         /** Fast settings for the tests: interval 100 ms, timeout 100 ms, 3 failures, reset after 500 ms. */
         public static final Timing FAST = new Timing(100, 100, 3, 500);
+    }
+
+    /** Makes a scenario in {@code dir} (one of the factories below, e.g. {@code MonitorFaults::linkDown}). */
+    public interface Maker {
+        /** The scenario, made in {@code dir}. */
+        Scenario make(Path dir) throws IOException;
     }
 
     /** A monitor and a fault to inject into what it watches. */
@@ -299,7 +305,7 @@ public final class MonitorFaults {
 
     /** A partition monitor on a loop device; its backing file system is shut down (EIO). */
     public static Scenario partitionEio(final Path dir) throws IOException {
-        final LoopDisk disk = new LoopDisk(dir, 8);
+        final LoopDisk disk = LoopDisk.blank(8);
         return new Scenario("mpar", dir) {
             @Override
             public String name() {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import armd.it.Netns;
-import armd.sys.ns.NetNamespace;
+import armd.sys.NetNamespace;
 import armd.sys.packet.PacketSocket;
 import armd.wire.ArpPacket;
 

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import armd.it.Netns;
+import armd.sys.NetNamespace;
 import armd.sys.icmp.IcmpSocket;
-import armd.sys.ns.NetNamespace;
 
 import java.net.InetAddress;
 

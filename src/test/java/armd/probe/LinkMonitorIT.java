@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import armd.cli.Exit;
 import armd.cli.LinkCommand;
 import armd.it.Netns;
-import armd.sys.ns.NetNamespace;
+import armd.sys.NetNamespace;
 import armd.wire.Rtnl;
 import armd.wire.RtnlAddr;
 import armd.wire.RtnlLink;

@@ -9,6 +9,7 @@ import armd.action.ScriptRunner;
 import armd.agent.ScriptRunnerLauncher;
 import armd.cluster.ArmsEvent;
 import armd.config.ClusterConfig;
+import armd.it.LoopDisk;
 import armd.it.Netns;
 
 import java.nio.channels.FileChannel;
@@ -48,7 +49,7 @@ class DiskResourceIT {
     void aLoopDiskIsCheckedMountedUsedAndUnmounted() throws Exception {
         Netns.assumeRoot();
         final Fixtures.Log log = new Fixtures.Log();
-        try (LoopDisk d = LoopDisk.create(32); ScriptRunner runner = runner(log)) {
+        try (LoopDisk d = LoopDisk.ext4(32); ScriptRunner runner = runner(log)) {
             final Path mp = d.path("mnt/A");
             final ClusterConfig.Disk disk = new ClusterConfig.Disk("A-data", Path.of(d.device()), mp, "ext4",
                 "noatime,nodev", true, false);
@@ -85,7 +86,7 @@ class DiskResourceIT {
     void aBusyFileSystemIsDetachedLazilyWithALoudLine() throws Exception {
         Netns.assumeRoot();
         final Fixtures.Log log = new Fixtures.Log();
-        try (LoopDisk d = LoopDisk.create(32)) {
+        try (LoopDisk d = LoopDisk.ext4(32)) {
             final Path mp = d.path("mnt");
             final ClusterConfig.Disk disk = new ClusterConfig.Disk("A-data", Path.of(d.device()), mp, "ext4", "",
                 false, false);
@@ -109,7 +110,7 @@ class DiskResourceIT {
     void aMissingDeviceGivesTheStartScriptArmsDiskFailure() throws Exception {
         Netns.assumeRoot();
         final Fixtures.Log log = new Fixtures.Log();
-        try (LoopDisk d = LoopDisk.create(8); ScriptRunner runner = runner(log)) {
+        try (LoopDisk d = LoopDisk.ext4(8); ScriptRunner runner = runner(log)) {
             final ClusterConfig.Disk disk = new ClusterConfig.Disk("A-data", Path.of("/dev/armd-it-no-such-disk"),
                 d.path("mnt"), "ext4", "", true, false);
             final ClusterConfig c = config(d, disk);
@@ -130,7 +131,7 @@ class DiskResourceIT {
     void requireScsiRefusesADeviceWithoutSgIo() throws Exception {
         Netns.assumeRoot();
         final Fixtures.Log log = new Fixtures.Log();
-        try (LoopDisk d = LoopDisk.create(8)) {
+        try (LoopDisk d = LoopDisk.ext4(8)) {
             final Path mp = d.path("mnt");
             final ClusterConfig.Disk disk = new ClusterConfig.Disk("A-data", Path.of(d.device()), mp, "ext4", "",
                 false, true);
@@ -152,7 +153,7 @@ class DiskResourceIT {
     void aWrongFileSystemTypeFailsWithAHint() throws Exception {
         Netns.assumeRoot();
         final Fixtures.Log log = new Fixtures.Log();
-        try (LoopDisk d = LoopDisk.create(8)) {
+        try (LoopDisk d = LoopDisk.ext4(8)) {
             final Path mp = d.path("mnt");
             final ClusterConfig.Disk disk = new ClusterConfig.Disk("A-data", Path.of(d.device()), mp, "xfs", "",
                 false, false);

@@ -10,7 +10,7 @@ import armd.cluster.Destination;
 import armd.cluster.FailureAction;
 import armd.config.ClusterConfig;
 import armd.it.Netns;
-import armd.sys.ns.NetNamespace;
+import armd.sys.NetNamespace;
 import armd.sys.packet.PacketSocket;
 import armd.wire.ArpPacket;
 

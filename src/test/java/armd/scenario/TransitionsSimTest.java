@@ -141,7 +141,8 @@ class TransitionsSimTest {
         final int before = sim.runs().size();
         sc.action.accept(sim);
         final List<Sim.Run> actual = sim.runs().subList(before, sim.runs().size());
-        final String context = "step " + step + "\nactual:\n" + lines(actual) + "\nlog:\n" + String.join("\n", sim.log());
+        final String context = "step " + step + "\nactual:\n" + lines(actual) + "\nlog:\n"
+            + String.join("\n", sim.log());
         assertEquals(rows.size(), actual.size(), () -> "number of script runs; " + context);
         int i = 0;
         int run = 1;

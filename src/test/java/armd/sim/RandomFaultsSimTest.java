@@ -119,7 +119,8 @@ class RandomFaultsSimTest {
             case 7 -> {
                 if (na != null) {
                     na.resourceFailed(sim.group(group), "random", armd.cluster.FailureAction.FAILOVER,
-                        sim.random().nextBoolean() ? armd.cluster.Destination.PRIORITY : armd.cluster.Destination.STABLE,
+                        sim.random().nextBoolean() ? armd.cluster.Destination.PRIORITY
+                            : armd.cluster.Destination.STABLE,
                         "random fault");
                 }
             }

@@ -3,7 +3,7 @@ package armd.bench;
 import armd.it.Netns;
 import armd.probe.ArpProbe;
 import armd.probe.ProbeOutcome;
-import armd.sys.ns.NetNamespace;
+import armd.sys.NetNamespace;
 
 import java.util.concurrent.TimeUnit;
 

@@ -27,22 +27,17 @@ public final class MonitorLatencyBench {
     private MonitorLatencyBench() {
     }
 
-    /** Makes a scenario in a directory of its own. */
-    private interface Maker {
-        MonitorFaults.Scenario make(Path dir) throws Exception;
-    }
-
     /** Runs the benchmark; args[0] is the number of runs per monitor. */
     public static void main(final String[] args) throws Exception {
         final int runs = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         final java.util.SplittableRandom random = new java.util.SplittableRandom(42);
-        final List<Maker> makers = List.of(MonitorFaults::pingDropped, MonitorFaults::pingNamespaceGone,
+        final List<MonitorFaults.Maker> makers = List.of(MonitorFaults::pingDropped, MonitorFaults::pingNamespaceGone,
             MonitorFaults::nfsAddressGone, MonitorFaults::linkDown, MonitorFaults::ipRemoved,
             MonitorFaults::processKilled, MonitorFaults::scriptExit1, MonitorFaults::partitionEio);
         System.out.println("| monitor, fault | settings | runs | median | p90 | min | max |");
         System.out.println("|---|---|---|---|---|---|---|");
         for (final MonitorFaults.Timing timing : List.of(MonitorFaults.Timing.DEFAULTS, MonitorFaults.Timing.FAST)) {
-            for (final Maker maker : makers) {
+            for (final MonitorFaults.Maker maker : makers) {
                 final List<Long> samples = new ArrayList<>();
                 String name = "";
                 String settings = "";

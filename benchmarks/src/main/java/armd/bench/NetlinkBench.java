@@ -1,8 +1,8 @@
 package armd.bench;
 
 import armd.probe.LinkMonitor;
+import armd.sys.NetNamespace;
 import armd.sys.netlink.AddressResult;
-import armd.sys.ns.NetNamespace;
 import armd.sys.netlink.Rtnetlink;
 
 import java.io.IOException;

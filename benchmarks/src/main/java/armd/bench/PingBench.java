@@ -3,8 +3,8 @@ package armd.bench;
 import armd.it.Netns;
 import armd.probe.IcmpProbe;
 import armd.probe.ProbeOutcome;
+import armd.sys.NetNamespace;
 import armd.sys.icmp.IcmpSocket;
-import armd.sys.ns.NetNamespace;
 
 import java.net.InetAddress;
 import java.util.concurrent.TimeUnit;

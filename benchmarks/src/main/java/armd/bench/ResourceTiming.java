@@ -13,10 +13,10 @@ import armd.it.Netns;
 import armd.probe.ArpProbe;
 import armd.probe.ProbeOutcome;
 import armd.resource.ResourceLauncher;
+import armd.sys.NetNamespace;
 import armd.sys.mount.Mount;
 import armd.sys.netlink.AddressResult;
 import armd.sys.netlink.Rtnetlink;
-import armd.sys.ns.NetNamespace;
 
 import java.io.OutputStream;
 import java.io.PrintStream;

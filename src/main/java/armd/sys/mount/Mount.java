@@ -1,20 +1,18 @@
 package armd.sys.mount;
 
+import armd.sys.Libc;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * mount(2) and umount2(2), built once, returning 0 or {@code -errno} like {@code armd.sys.Libc}. Not a hot
  * path: the String overloads allocate their arguments in a confined arena per call.
  *
- * <p>Thread-safe: handles are immutable; the errno capture segment is per thread.
+ * <p>Thread-safe: handles are immutable; errno is captured in Libc's per-thread segment.
  */
 public final class Mount {
     // mount flags: linux/mount.h (uapi), the same values on x86_64 and aarch64
@@ -45,57 +43,36 @@ public final class Mount {
     /** Do not follow a symbolic link as the target. */
     public static final int UMOUNT_NOFOLLOW = 8;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final ThreadLocal<MemorySegment> CAPTURE =
-        ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE_LAYOUT));
     private static final ValueLayout PTR = ValueLayout.ADDRESS;
 
     /** int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data). */
-    private static final MethodHandle MOUNT = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("mount").orElseThrow(() -> new UnsatisfiedLinkError("libc: mount")),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, PTR, PTR, PTR, ValueLayout.JAVA_LONG, PTR),
-        Linker.Option.captureCallState("errno"));
+    private static final MethodHandle MOUNT = Libc.errnoCall("mount",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, PTR, PTR, PTR, ValueLayout.JAVA_LONG, PTR));
     /** int umount2(const char *target, int flags). */
-    private static final MethodHandle UMOUNT2 = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("umount2").orElseThrow(() -> new UnsatisfiedLinkError("libc: umount2")),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, PTR, ValueLayout.JAVA_INT),
-        Linker.Option.captureCallState("errno"));
+    private static final MethodHandle UMOUNT2 = Libc.errnoCall("umount2",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, PTR, ValueLayout.JAVA_INT));
 
     private Mount() {
-    }
-
-    private static RuntimeException rethrow(final Throwable t) {
-        if (t instanceof RuntimeException re) {
-            return re;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
     }
 
     /** mount(2) with NUL-terminated strings ({@code data} may be {@link MemorySegment#NULL}): 0 or -errno. */
     public static int mount(final MemorySegment source, final MemorySegment target, final MemorySegment fsType,
                             final long flags, final MemorySegment data) {
-        final MemorySegment c = CAPTURE.get();
+        final MemorySegment c = Libc.errnoCapture();
         try {
-            final int rc = (int) MOUNT.invokeExact(c, source, target, fsType, flags, data);
-            return rc == -1 ? -(int) ERRNO.get(c, 0L) : rc;
+            return Libc.result((int) MOUNT.invokeExact(c, source, target, fsType, flags, data), c);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.rethrow(t);
         }
     }
 
     /** umount2(2): 0 or -errno. */
     public static int umount2(final MemorySegment target, final int flags) {
-        final MemorySegment c = CAPTURE.get();
+        final MemorySegment c = Libc.errnoCapture();
         try {
-            final int rc = (int) UMOUNT2.invokeExact(c, target, flags);
-            return rc == -1 ? -(int) ERRNO.get(c, 0L) : rc;
+            return Libc.result((int) UMOUNT2.invokeExact(c, target, flags), c);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.rethrow(t);
         }
     }
 

@@ -234,7 +234,8 @@ public final class Rtnetlink implements AutoCloseable {
             }
         } else {
             for (int i = 0; i < 16; i += 2) {
-                sb.append(i == 0 ? "" : ":").append(Integer.toHexString((address[i] & 0xff) << 8 | address[i + 1] & 0xff));
+                final int hextet = (address[i] & 0xff) << 8 | address[i + 1] & 0xff;
+                sb.append(i == 0 ? "" : ":").append(Integer.toHexString(hextet));
             }
         }
         return sb.append('/').append(prefixLen).append(" ifindex ").append(ifIndex).toString();

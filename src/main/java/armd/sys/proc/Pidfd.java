@@ -4,12 +4,9 @@ import armd.sys.Libc;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * pidfd_open(2) and pidfd_send_signal(2): a process handle that cannot be confused with a later process
@@ -28,17 +25,11 @@ public final class Pidfd {
     /** SIGTERM. */
     public static final int SIGTERM = 15;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final ThreadLocal<MemorySegment> CAPTURE = ThreadLocal.withInitial(
-        () -> java.lang.foreign.Arena.global().allocate(CAPTURE_LAYOUT));
     /** syscall(2) with four arguments: Libc.syscall passes three, and pidfd_send_signal's flags must be 0. */
-    private static final MethodHandle SYSCALL4 = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("syscall").orElseThrow(() -> new UnsatisfiedLinkError("libc: syscall")),
+    private static final MethodHandle SYSCALL4 = Libc.errnoCall("syscall",
         FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-        Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
+        Linker.Option.firstVariadicArg(1));
 
     private Pidfd() {
     }
@@ -50,18 +41,12 @@ public final class Pidfd {
 
     /** pidfd_send_signal(pidfd, sig, NULL, 0): 0 or -errno (-ESRCH: the process has exited). */
     public static int sendSignal(final int pidfd, final int signal) {
-        final MemorySegment c = CAPTURE.get();
+        final MemorySegment c = Libc.errnoCapture();
         try {
-            final long rc = (long) SYSCALL4.invokeExact(c, SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) signal, 0L, 0L);
-            return rc == -1 ? -(int) ERRNO.get(c, 0L) : (int) rc;
+            return (int) Libc.result((long) SYSCALL4.invokeExact(c, SYS_PIDFD_SEND_SIGNAL, (long) pidfd,
+                (long) signal, 0L, 0L), c);
         } catch (Throwable t) {
-            if (t instanceof RuntimeException re) {
-                throw re;
-            }
-            if (t instanceof Error e) {
-                throw e;
-            }
-            throw new IllegalStateException(t);
+            throw Libc.rethrow(t);
         }
     }
 

@@ -1,21 +1,18 @@
 package armd.sys.proc;
 
-import java.lang.foreign.Arena;
+import armd.sys.Libc;
+
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * kill(2), the one downcall the script runner needs beyond {@link java.lang.ProcessHandle}: signalling a whole
  * process group ({@code kill(-pgid, sig)}), which the JDK cannot do. Returns 0 or {@code -errno} like
  * {@code armd.sys.Libc}.
  *
- * <p>Thread-safe: the handle is immutable; the errno capture segment is per thread.
+ * <p>Thread-safe: the handle is immutable; errno is captured in Libc's per-thread segment.
  */
 public final class Signals {
     /** SIGKILL (asm-generic/signal.h; the same on x86_64 and aarch64). */
@@ -23,33 +20,19 @@ public final class Signals {
     /** SIGTERM (asm-generic/signal.h). */
     public static final int SIGTERM = 15;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final ThreadLocal<MemorySegment> CAPTURE =
-        ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE_LAYOUT));
-    private static final MethodHandle KILL = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("kill").orElseThrow(() -> new UnsatisfiedLinkError("libc: kill")),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-        Linker.Option.captureCallState("errno"));
+    private static final MethodHandle KILL = Libc.errnoCall("kill",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
     private Signals() {
     }
 
     /** kill(2): 0 or -errno ({@code -ESRCH} when no such process or group). */
     public static int kill(final int pid, final int signal) {
-        final MemorySegment c = CAPTURE.get();
+        final MemorySegment c = Libc.errnoCapture();
         try {
-            final int rc = (int) KILL.invokeExact(c, pid, signal);
-            return rc == -1 ? -(int) ERRNO.get(c, 0L) : rc;
+            return Libc.result((int) KILL.invokeExact(c, pid, signal), c);
         } catch (Throwable t) {
-            if (t instanceof RuntimeException re) {
-                throw re;
-            }
-            if (t instanceof Error e) {
-                throw e;
-            }
-            throw new IllegalStateException(t);
+            throw Libc.rethrow(t);
         }
     }
 

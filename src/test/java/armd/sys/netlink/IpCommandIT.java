@@ -10,7 +10,7 @@ import armd.cli.IpCommand;
 import armd.cli.OperatorException;
 import armd.it.Cli;
 import armd.it.Netns;
-import armd.sys.ns.NetNamespace;
+import armd.sys.NetNamespace;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

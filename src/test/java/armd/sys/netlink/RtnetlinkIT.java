@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import armd.it.Netns;
-import armd.sys.ns.NetNamespace;
+import armd.sys.NetNamespace;
 import armd.wire.Rtnl;
 
 import java.net.InetAddress;
