@@ -13,6 +13,7 @@ import armd.wire.Rtnl;
 
 import java.net.Inet4Address;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A floating IPv4 address (SPEC.md section 3): the subnet check, the RFC 5227 conflict probe with retries, the
@@ -24,6 +25,8 @@ import java.util.List;
  */
 final class FloatingIpResource implements GroupResource {
     private final ClusterConfig.FloatingIp ip;
+    /** The address is ours (set once added, cleared at release): background announcements stop when it clears. */
+    private volatile boolean active;
 
     FloatingIpResource(final ClusterConfig.FloatingIp ip) {
         this.ip = ip;
@@ -50,7 +53,9 @@ final class FloatingIpResource implements GroupResource {
                     return wrong;
                 }
             }
-            try (ArpProbe probe = ArpProbe.open(ip.interfaceName())) {
+            final ArpProbe probe = ArpProbe.open(ip.interfaceName());
+            boolean handedOver = false;
+            try {
                 final String conflict = probeUntilFree(a, probe);
                 if (conflict != null) {
                     return conflict;
@@ -71,20 +76,52 @@ final class FloatingIpResource implements GroupResource {
                             + "]";
                     }
                 }
-                final ArpProbe.Result an = probe.announce(ip.addressBits(), ip.arp().announcements(),
-                    ip.arp().announceSpacingMs());
+                // the first announcement now; the rest in the background, so the start script need not wait
+                // for their spacing (every millisecond of a failover counts)
+                final ArpProbe.Result an = probe.announce(ip.addressBits(), 1, 0);
                 if (an.outcome() != ProbeOutcome.HEALTHY) {
                     a.log(ip.name(), "gratuitous ARP on " + ip.interfaceName() + " failed (" + an.reason()
                         + (an.errno() != 0 ? ": " + Errno.describe(an.errno()) : "") + "); the address is up, "
                         + "neighbours learn it when their ARP cache entries expire");
                 }
+                final int more = ip.arp().announcements() - 1;
+                active = true;
+                if (more > 0 && an.outcome() == ProbeOutcome.HEALTHY) {
+                    announceLater(probe, more);
+                    handedOver = true;
+                }
                 a.log(ip.name(), where + " is up (probed free, " + (added == AddressResult.DONE ? "added" : "kept")
-                    + ", " + an.sent() + " gratuitous ARP) in " + (System.nanoTime() - startNs) / 1_000_000 + " ms");
+                    + ", gratuitous ARP sent" + (more > 0 ? ", " + more + " more follow" : "") + ") in "
+                    + (System.nanoTime() - startNs) / 1_000_000 + " ms");
                 return null;
+            } finally {
+                if (!handedOver) {
+                    probe.close();
+                }
             }
         } catch (SysException | IllegalArgumentException e) {
             return "floating IP " + where + ": " + e.getMessage();
         }
+    }
+
+    /**
+     * Sends {@code count} more announcements, spaced as configured, on a thread of their own, then closes
+     * {@code probe} (its socket was opened in the group's network namespace, so any thread can use it). Stops
+     * early when the address is released meanwhile: a stopped group announces nothing.
+     */
+    private void announceLater(final ArpProbe probe, final int count) {
+        Thread.ofPlatform().name("armd-garp-" + ip.name()).daemon().start(() -> {
+            try {
+                for (int i = 0; i < count && active; i++) {
+                    LockSupport.parkNanos(ip.arp().announceSpacingMs() * 1_000_000L);
+                    if (active) {
+                        probe.announce(ip.addressBits(), 1, 0);
+                    }
+                }
+            } finally {
+                probe.close();
+            }
+        });
     }
 
     /** Probes until the address is free; null when it is, else the failure line (after the last retry). */
@@ -145,6 +182,7 @@ final class FloatingIpResource implements GroupResource {
 
     @Override
     public void deactivate(final GroupContext a) {
+        active = false;
         final String where = ip.cidr() + " on " + ip.interfaceName();
         final int ifIndex = Rtnetlink.ifIndex(ip.interfaceName());
         if (ifIndex < 0) {
