@@ -34,7 +34,21 @@ fi
 mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
 mount -t devtmpfs dev /newroot/dev
+# the writable tmp hides the host's /tmp: a project that lives there (a CI clone in /tmp/x) is bound back in
+case "$run" in
+  /tmp/?*)
+    top=${run#/tmp/}
+    top=${top%%/*}
+    mkdir -p /hosttmp
+    mount -o bind /newroot/tmp /hosttmp
+    ;;
+  *) top= ;;
+esac
 mount -t tmpfs -o mode=1777 tmp /newroot/tmp
+if [ -n "$top" ]; then
+  mkdir -p "/newroot/tmp/$top"
+  mount -o bind "/hosttmp/$top" "/newroot/tmp/$top" || echo "armd-vm: cannot bind /tmp/$top into the guest"
+fi
 # the host has no modules for this kernel: the guest's tools (busybox insmod/rmmod) and scsi_debug live here
 mkdir -p /newroot/tmp/vm
 cp /bin/busybox /newroot/tmp/vm/busybox

@@ -80,6 +80,23 @@ class ClusterRunIT {
         }
     }
 
+    /**
+     * Step 3 with the other kind of server failure: server1's link goes down (its agent lives on, cut off).
+     * server2's rows are the step's rows exactly; server1, which sees server2 silent too, takes B over on its
+     * side (a split brain the guide's step does not show; PartitionIT checks how it resolves).
+     */
+    @Test
+    void step3ByLinkDown() throws Exception {
+        Netns.assumeRoot();
+        try (AgentCluster c = new AgentCluster("rl", 2, false)) {
+            c.startAll();
+            c.awaitRecords(3, T);
+            final int server2Before = (int) c.records().stream().filter(r -> r.startsWith("2 ")).count();
+            c.net().exec(c.namespace(0), "ip", "link", "set", "eth0", "down");
+            steps.compareServer(c, 2, "3", server2Before);
+        }
+    }
+
     @Test
     void step7AutoReturn() throws Exception {
         Netns.assumeRoot();

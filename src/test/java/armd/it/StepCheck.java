@@ -34,17 +34,31 @@ final class StepCheck {
      */
     void compareGroup(final AgentCluster c, final String group, final String step, final int before)
         throws Exception {
+        compareWhere(c, r -> r.split(" ")[2].equals(group), "group " + group, step, before);
+    }
+
+    /**
+     * Like {@link #compare(AgentCluster, String, int)} on the records of server {@code server} (1-based) only:
+     * {@code before} counts that server's records.
+     */
+    void compareServer(final AgentCluster c, final int server, final String step, final int before)
+        throws Exception {
+        compareWhere(c, r -> r.split(" ")[0].equals(Integer.toString(server)), "server" + server, step, before);
+    }
+
+    private void compareWhere(final AgentCluster c, final java.util.function.Predicate<String> which,
+                              final String what, final String step, final int before) throws Exception {
         final int n = before + rows.get(step).size();
         final java.util.concurrent.atomic.AtomicReference<List<String>> mine =
             new java.util.concurrent.atomic.AtomicReference<>(List.of());
         c.await(() -> {
             try {
-                mine.set(c.records().stream().filter(r -> r.split(" ")[2].equals(group)).toList());
+                mine.set(c.records().stream().filter(which).toList());
             } catch (java.io.IOException e) {
                 return false;
             }
             return mine.get().size() >= n;
-        }, timeoutS, n + " records of group " + group);
+        }, timeoutS, n + " records of " + what);
         compare(c, step, before, mine.get().subList(0, n));
     }
 
