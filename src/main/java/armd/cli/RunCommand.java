@@ -6,20 +6,24 @@ import armd.agent.ClusterAgent;
 import armd.agent.ControlBridge;
 import armd.agent.ResourceEvents;
 import armd.agent.ScriptRunnerLauncher;
-import armd.cluster.Destination;
-import armd.cluster.FailureAction;
-import armd.monitor.MonitorEngine;
-import armd.monitor.MonitoredLauncher;
-import armd.resource.ResourceLauncher;
 import armd.agent.StateFileMemory;
 import armd.agent.UdpHeartbeatLink;
+import armd.cluster.Destination;
+import armd.cluster.FailureAction;
 import armd.cluster.Op;
 import armd.config.ClusterConfig;
 import armd.config.ClusterKey;
 import armd.config.ConfigParser;
+import armd.monitor.MonitorEngine;
+import armd.monitor.MonitoredLauncher;
+import armd.resource.ResourceLauncher;
 import armd.sys.SysException;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -37,8 +41,8 @@ public final class RunCommand implements Command {
           Runs the cluster agent of server NAME (a [server NAME] section of FILE) in the foreground; the log
           goes to standard output. --socket and --state-dir override the configuration (for several agents on
           one machine). SIGTERM or SIGINT: this server's groups stop (SERVERSHUTDOWN) and move on, then exit 0.
-        exit codes: 0 stopped cleanly, 2 bad configuration or command line, 3 system error (address not on
-          this host, port in use, state directory not writable).""";
+        exit codes: 0 stopped cleanly, 1 another agent already runs this server, 2 bad configuration or command
+          line, 3 system error (address not on this host, port in use, state directory not writable).""";
 
     @Override
     public int run(final String[] argv) throws Exception {
@@ -59,6 +63,8 @@ public final class RunCommand implements Command {
         final Path socket = args.value("socket") != null ? Path.of(args.value("socket")) : config.socketPath();
         final Path stateDir = (args.value("state-dir") != null ? Path.of(args.value("state-dir"))
             : config.stateDir()).resolve(name);
+        // one agent per server: before anything is read, sent or logged, hold the state directory's lock
+        final FileChannel lock = lockStateDir(stateDir, name);
         final AgentLog log = new AgentLog(name, System.out);
         final String[] groupNames = config.groups().stream().map(ClusterConfig.Group::name).toArray(String[]::new);
         final StateFileMemory memory = new StateFileMemory(stateDir, groupNames, log);
@@ -115,7 +121,11 @@ public final class RunCommand implements Command {
             try {
                 done.await(maxScriptTimeoutMs(config) * 2 + 5_000, TimeUnit.MILLISECONDS);
                 agent.stop();
-                stopped.await(5, TimeUnit.SECONDS);
+                if (stopped.await(5, TimeUnit.SECONDS)) {
+                    // a signal-started exit would end with 128+signal: this one was orderly, say so (exit 0)
+                    System.out.flush();
+                    Runtime.getRuntime().halt(Exit.OK);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -134,9 +144,33 @@ public final class RunCommand implements Command {
             runner.close();
             agent.close();
             log.line("agent stopped");
+            lock.close();
             stopped.countDown();
         }
         return Exit.OK;
+    }
+
+    /**
+     * Locks {@code dir}/agent.lock for the life of this process (released by the kernel when it dies, even by
+     * kill -9); a second agent for the same server stops here, before it touches the state or sends a heartbeat.
+     */
+    private static FileChannel lockStateDir(final Path dir, final String server) {
+        final Path file = dir.resolve("agent.lock");
+        try {
+            Files.createDirectories(dir);
+            final FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (ch.tryLock() == null) {
+                ch.close();
+                throw new OperatorException(Exit.FAULT, "another armd agent is running server " + server
+                    + " (it holds " + file + "): stop it first");
+            }
+            return ch;
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            throw new OperatorException(Exit.FAULT, "this process already runs server " + server);
+        } catch (IOException e) {
+            throw new OperatorException(Exit.SYSTEM, "state directory " + dir + ": " + e.getMessage()
+                + " (check state-dir in the configuration)");
+        }
     }
 
     private static long maxScriptTimeoutMs(final ClusterConfig config) {

@@ -241,6 +241,18 @@ public final class AgentCluster implements AutoCloseable {
 
     /** Starts the agent of server i (0-based) in its namespace. */
     public void start(final int i) throws IOException {
+        agents[i] = launch(i, ProcessBuilder.Redirect.appendTo(log(i).toFile()));
+    }
+
+    /**
+     * Starts one more agent process for server i (a second one, while the first runs), its output to
+     * {@code out}; the caller owns (and must end) the process.
+     */
+    public Process startAnother(final int i, final Path out) throws IOException {
+        return launch(i, ProcessBuilder.Redirect.to(out.toFile()));
+    }
+
+    private Process launch(final int i, final ProcessBuilder.Redirect out) throws IOException {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespaces[i], java,
             "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"));
@@ -249,8 +261,7 @@ public final class AgentCluster implements AutoCloseable {
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "armd.Main", "run", "--config",
             config.toString(), "--server", "server" + (i + 1), "--socket", socket(i).toString()));
-        agents[i] = new ProcessBuilder(cmd).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log(i).toFile()))
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out)
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
     }
 
