@@ -41,17 +41,18 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
         final List<UdpHeartbeatTransport.Path> paths = new ArrayList<>();
         for (int p = 0; p < me.addresses().size(); p++) {
             final Inet4Address local = (Inet4Address) me.addresses().get(p);
-            if (hb.multicastGroup() != null) {
-                paths.add(UdpHeartbeatTransport.Path.multicast(null, local, (Inet4Address) hb.multicastGroup(),
-                    hb.port()));
-            } else {
-                final List<UdpHeartbeatTransport.Peer> peers = new ArrayList<>();
-                for (final ClusterConfig.Server s : config.servers()) {
-                    if (s.id() != self && p < s.addresses().size()) {
-                        final InetAddress a = s.addresses().get(p);
-                        peers.add(new UdpHeartbeatTransport.Peer(s.id(), (Inet4Address) a));
-                    }
+            final List<UdpHeartbeatTransport.Peer> peers = new ArrayList<>();
+            for (final ClusterConfig.Server s : config.servers()) {
+                if (s.id() != self && p < s.addresses().size()) {
+                    final InetAddress a = s.addresses().get(p);
+                    peers.add(new UdpHeartbeatTransport.Peer(s.id(), (Inet4Address) a));
                 }
+            }
+            if (hb.multicastGroup() != null) {
+                // with crash probes to every peer: a dead agent on a live host is found without the full timeout
+                paths.add(UdpHeartbeatTransport.Path.multicast(null, local, (Inet4Address) hb.multicastGroup(),
+                    hb.port(), peers));
+            } else {
                 paths.add(UdpHeartbeatTransport.Path.unicast(null, local, hb.port(), peers));
             }
         }

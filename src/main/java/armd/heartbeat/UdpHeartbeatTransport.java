@@ -33,13 +33,24 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
      * @param localAddress  this server's address on the network
      * @param group         the multicast group (239.0.0.0/8), or null for unicast to {@code peers}
      * @param port          the heartbeat UDP port (the same on every server)
-     * @param peers         the other servers' addresses on this network (needed for unicast; ignored for multicast)
+     * @param peers         the other servers' addresses on this network: the unicast destinations, or on a
+     *                      multicast path the targets of the crash probes (none: no crash probes)
      */
     public record Path(String ifName, Inet4Address localAddress, Inet4Address group, int port, List<Peer> peers) {
-        /** A multicast path. */
+        /** A multicast path without crash probes. */
         public static Path multicast(final String ifName, final Inet4Address localAddress, final Inet4Address group,
                                      final int port) {
             return new Path(ifName, localAddress, group, port, List.of());
+        }
+
+        /**
+         * A multicast path that also sends each peer a one-byte crash probe by unicast with every heartbeat: a
+         * peer whose agent died while its kernel lives answers it with ICMP port unreachable, which multicast
+         * itself never gets, so the crash is known after a few intervals instead of the whole timeout.
+         */
+        public static Path multicast(final String ifName, final Inet4Address localAddress, final Inet4Address group,
+                                     final int port, final List<Peer> peers) {
+            return new Path(ifName, localAddress, group, port, List.copyOf(peers));
         }
 
         /** A unicast path. */
@@ -75,6 +86,10 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
     private final UdpSocket[][] connected;
     private final int[][] peerIds;
     private final int[] refusalBase;
+    /** Per multicast path with crash probes: the socket they arrive at (drained, discarded), else null. */
+    private final UdpSocket[] sinks;
+    /** The crash probe: one byte (a zero-length datagram would read like "nothing to receive"). */
+    private final ByteBuffer probe = ByteBuffer.allocateDirect(1);
     private final AtomicLongArray refusedBySender;
     private final long[] refusedReported;
     private final int[] fds;
@@ -83,7 +98,8 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
 
     private UdpHeartbeatTransport(final UdpSocket[] receivers, final boolean[] multicast,
                                   final UdpSocket[][] connected, final int[][] peerIds, final int[] refusalBase,
-                                  final int refusalSlots, final int[] fds) {
+                                  final int refusalSlots, final int[] fds, final UdpSocket[] sinks) {
+        this.sinks = sinks;
         this.paths = receivers.length;
         this.receivers = receivers;
         this.multicast = multicast;
@@ -107,6 +123,7 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
         final UdpSocket[][] connected = new UdpSocket[paths][];
         final int[][] peerIds = new int[paths][];
         final int[] refusalBase = new int[paths];
+        final UdpSocket[] sinks = new UdpSocket[paths];
         final List<UdpSocket> opened = new ArrayList<>();
         try {
             int slots = 0;
@@ -129,10 +146,20 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
                     rx.multicastTtl(1);
                     rx.multicastLoop(false);
                     rx.addDestination(path.group(), path.port());
-                    connected[p] = new UdpSocket[0];
-                    peerIds[p] = new int[0];
-                } else {
+                    if (!path.peers().isEmpty()) {
+                        // the crash probes' landing place: while this agent lives, its port is open here
+                        final UdpSocket sink = UdpSocket.open(name + " crash-probe sink");
+                        opened.add(sink);
+                        sinks[p] = sink;
+                        sink.reuseAddress();
+                        common(sink, path, options);
+                        sink.bind(path.localAddress(), path.port());
+                    }
+                }
+                if (path.group() == null) {
                     rx.bind(path.localAddress(), path.port());
+                }
+                {
                     final int n = path.peers().size();
                     connected[p] = new UdpSocket[n];
                     peerIds[p] = new int[n];
@@ -154,7 +181,7 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
             for (int i = 0; i < fds.length; i++) {
                 fds[i] = opened.get(i).fd();
             }
-            return new UdpHeartbeatTransport(receivers, multicast, connected, peerIds, refusalBase, slots, fds);
+            return new UdpHeartbeatTransport(receivers, multicast, connected, peerIds, refusalBase, slots, fds, sinks);
         } catch (RuntimeException e) {
             for (final UdpSocket s : opened) {
                 s.close();
@@ -192,6 +219,13 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
             boolean any = false;
             if (multicast[p]) {
                 any = counted(p, receivers[p].sendTo(0, frame, off, len));
+                final UdpSocket[] socks = connected[p];
+                for (int i = 0; i < socks.length; i++) {
+                    if (socks[i].send(probe, 0, 1) == -Errno.ECONNREFUSED) {
+                        refusedBySender.getAndIncrement(refusalBase[p] + i);
+                        socks[i].send(probe, 0, 1);
+                    }
+                }
             } else {
                 final UdpSocket[] socks = connected[p];
                 for (int i = 0; i < socks.length; i++) {
@@ -251,6 +285,12 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
                 handler.onDatagram(p, buf, rxNs);
                 n++;
             }
+            if (sinks[p] != null) {
+                // crash probes from live peers: nothing to read in them
+                for (int i = 0; i < MAX_DRAIN_PER_PATH && sinks[p].receive() > 0; i++) {
+                    n++;
+                }
+            }
             final UdpSocket[] socks = connected[p];
             for (int i = 0; i < socks.length; i++) {
                 final int slot = refusalBase[p] + i;
@@ -299,6 +339,9 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
         closed = true;
         for (int p = 0; p < paths; p++) {
             receivers[p].close();
+            if (sinks[p] != null) {
+                sinks[p].close();
+            }
             for (final UdpSocket s : connected[p]) {
                 s.close();
             }

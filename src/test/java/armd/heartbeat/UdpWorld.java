@@ -75,15 +75,15 @@ final class UdpWorld implements HeartbeatTransportContract.World {
     private List<UdpHeartbeatTransport.Path> pathsOf(final int node, final int nodes) {
         final List<UdpHeartbeatTransport.Path> list = new ArrayList<>();
         for (int p = 0; p < paths; p++) {
-            if (multicast) {
-                list.add(UdpHeartbeatTransport.Path.multicast("hb" + p, address(node, p), inet(GROUP), PORT));
-            } else {
-                final List<UdpHeartbeatTransport.Peer> peers = new ArrayList<>();
-                for (int j = 0; j < nodes; j++) {
-                    if (j != node) {
-                        peers.add(new UdpHeartbeatTransport.Peer(j, address(j, p)));
-                    }
+            final List<UdpHeartbeatTransport.Peer> peers = new ArrayList<>();
+            for (int j = 0; j < nodes; j++) {
+                if (j != node) {
+                    peers.add(new UdpHeartbeatTransport.Peer(j, address(j, p)));
                 }
+            }
+            if (multicast) {
+                list.add(UdpHeartbeatTransport.Path.multicast("hb" + p, address(node, p), inet(GROUP), PORT, peers));
+            } else {
                 list.add(UdpHeartbeatTransport.Path.unicast("hb" + p, address(node, p), PORT, peers));
             }
         }
