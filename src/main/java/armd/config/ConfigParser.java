@@ -315,7 +315,7 @@ public final class ConfigParser {
                 }
                 if (current == null) {
                     problem(lineNo, "'" + key + "' comes before any section: put it under [cluster], [heartbeat], "
-                        + "[server NAME], [group NAME] or [resource NAME]");
+                        + "[server NAME], [group NAME], [resource NAME] or [monitor NAME]");
                     continue;
                 }
                 final List<String> known = knownKeys(current.type());

@@ -225,8 +225,8 @@ class ConfigParserTest {
     @Test
     void aKeyBeforeAnySectionAndASecondValueAreReported() throws IOException {
         assertEquals(List.of(
-            "1: 'name' comes before any section: put it under [cluster], [heartbeat], [server NAME], [group NAME] "
-                + "or [resource NAME]",
+            "1: 'name' comes before any section: put it under [cluster], [heartbeat], [server NAME], [group NAME], "
+                + "[resource NAME] or [monitor NAME]",
             "4: 'name' is set twice in this section (also at line 3): keep one"),
             problems("name = x\n[cluster]\nname = a\nname = b\nkey-file = armd.key\n[server s]\n"
                 + "address = 192.0.2.1\n"));
