@@ -297,6 +297,17 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
                 at >= 0 ? "on " + node.serverName(at) : r.mode() == armd.cluster.GroupMode.RUN && r.owner() >= 0
                     ? "to " + node.serverName(r.owner()) : "-"));
         }
+        final List<String> counted = new ArrayList<>();
+        for (int g = 0; g < node.groups(); g++) {
+            final int n = node.memory().monitorFailovers(g);
+            if (n > 0) {
+                counted.add(node.groupName(g) + " " + n + "/" + config.actions().maxFailovers());
+            }
+        }
+        if (!counted.isEmpty()) {
+            sb.append("monitor failovers from ").append(node.serverName(self)).append(": ")
+                .append(String.join(", ", counted)).append('\n');
+        }
         return sb.toString();
     }
 

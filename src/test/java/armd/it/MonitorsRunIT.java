@@ -1,6 +1,7 @@
 package armd.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +57,9 @@ class MonitorsRunIT {
             assertEquals(List.of("1 stop A START HOME 1 GROUPFAILOVER SUCCESS", "1 start A RECOVER HOME 1 - SUCCESS",
                 "2 start A FAILOVER OTHER 2 - SUCCESS"), runs, c.diagnostics());
             c.await(() -> c.onlineOn(0, "A").equals("server2"), T, "A online on server2");
+            final String status = new armd.control.ControlClient(c.socket(0), 30_000)
+                .call(new armd.control.ControlRequest.Status(false)).text();
+            assertTrue(status.contains("monitor failovers from server1: A 1/8"), status);
         }
     }
 
