@@ -7,6 +7,7 @@ import armd.state.StateStore;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -45,10 +46,23 @@ public final class StateFileMemory implements MemoryStore {
             throw new OperatorException(Exit.SYSTEM, "cannot read state file " + store.file() + ": " + e.getMessage());
         }
         try {
-            return NodeMemory.fromMap(m, groupNames);
+            final NodeMemory mem = NodeMemory.fromMap(m, groupNames);
+            if (mem.boot(bootId())) {
+                log.line("this server restarted since the state was saved: the monitors' failover counters are reset");
+            }
+            return mem;
         } catch (IllegalArgumentException e) {
             log.line("state file " + store.file() + ": " + e.getMessage() + ": treating this start as after a crash");
             return NodeMemory.fromMap(Map.of("member", "true"), groupNames);
+        }
+    }
+
+    /** The kernel's boot id (changes at every boot), or "" where the kernel does not say. */
+    static String bootId() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
+        } catch (IOException e) {
+            return "";
         }
     }
 

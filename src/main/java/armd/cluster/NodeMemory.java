@@ -20,6 +20,8 @@ public final class NodeMemory {
     final int[] lastStartPriority;
     /** Failovers caused here by monitors, per group, since the counter's last reset (SPEC.md section 3). */
     final int[] monitorFailovers;
+    /** The kernel's boot id when last saved ("" unknown): a new one means the server itself restarted. */
+    String bootId = "";
 
     /** Empty memory for {@code groups} groups: a first start. */
     public NodeMemory(final int groups) {
@@ -58,11 +60,29 @@ public final class NodeMemory {
         return monitorFailovers[g];
     }
 
+    /**
+     * This agent runs under kernel boot {@code currentBootId}. When it differs from the saved one the server
+     * restarted (not just its agent), which resets the monitors' failover counters (SPEC.md section 3); an agent
+     * restart on the same boot keeps them. Returns whether they were reset.
+     */
+    public boolean boot(final String currentBootId) {
+        if (currentBootId.equals(bootId)) {
+            return false;
+        }
+        final boolean reset = !bootId.isEmpty();
+        bootId = currentBootId;
+        if (reset) {
+            java.util.Arrays.fill(monitorFailovers, 0);
+        }
+        return reset;
+    }
+
     /** As flat key=value pairs (the state store's format); group keys use the group's name. */
     public Map<String, String> toMap(final String[] groupNames) {
         final Map<String, String> m = new LinkedHashMap<>();
         m.put("member", Boolean.toString(member));
         m.put("isolated", Boolean.toString(isolated));
+        m.put("boot-id", bootId);
         for (int g = 0; g < records.length; g++) {
             final GroupRecord r = records[g];
             m.put("group." + groupNames[g], r.counter + " " + r.writer + " " + r.owner + " " + r.mode + " "
@@ -82,6 +102,7 @@ public final class NodeMemory {
         final NodeMemory mem = new NodeMemory(groupNames.length);
         mem.member = Boolean.parseBoolean(m.getOrDefault("member", "false"));
         mem.isolated = Boolean.parseBoolean(m.getOrDefault("isolated", "false"));
+        mem.bootId = m.getOrDefault("boot-id", "").trim();
         for (int g = 0; g < groupNames.length; g++) {
             final String key = "group." + groupNames[g];
             final String v = m.get(key);
