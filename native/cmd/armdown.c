@@ -6,7 +6,7 @@ static const char usage_text[] =
     "usage: armdown\n"
     "  shuts this server down as a cluster member so that its groups fail over; what happens to the\n"
     "  machine itself (nothing, poweroff, reboot) is the agent's configured power-off action\n"
-    "exit: 0 done, 1 refused or failed, 3 system error, 4 agent not running\n";
+    "exit: 0 done, 1 refused or failed, 2 usage, 3 system error, 4 agent not running\n";
 
 int armdown_main(int argc, char **argv)
 {

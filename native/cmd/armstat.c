@@ -7,7 +7,7 @@
 static const char usage_text[] =
     "usage: armstat [-j|--json]\n"
     "  prints the cluster's servers and groups; --json prints one JSON object\n"
-    "exit: 0 done, 1 refused, 3 system error, 4 agent not running\n";
+    "exit: 0 done, 1 refused, 2 usage, 3 system error, 4 agent not running\n";
 
 int armstat_main(int argc, char **argv)
 {

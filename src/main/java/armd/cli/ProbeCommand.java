@@ -9,6 +9,16 @@ public final class ProbeCommand implements Command {
         if (args.length == 0) {
             throw OperatorException.usage("which probe? tur, ping or arp");
         }
+        if (args[0].equals("--help") || args[0].equals("-h")) {
+            System.out.println("""
+                usage: armd probe tur DEVICE [--timeout MS] [--count N --interval MS] [--json]
+                       armd probe ping ADDRESS [--interface IF] [--timeout MS] [--count N --interval MS] [--json]
+                       armd probe arp ADDRESS --interface IF [--probes N --spacing MS --wait MS] [--json]
+                       armd probe arp --announce ADDRESS --interface IF [--count N --spacing MS]
+                  'armd probe tur|ping|arp --help' describes one probe.
+                exit codes: 0 healthy, 1 fault detected, 2 usage, 3 system error""");
+            return Exit.OK;
+        }
         final String[] rest = Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
             case "tur" -> new TurCommand().run(rest);

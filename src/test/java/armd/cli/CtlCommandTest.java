@@ -87,6 +87,6 @@ class CtlCommandTest {
         final OperatorException e = assertThrows(OperatorException.class, () -> run("status"));
         assertEquals(Exit.NO_AGENT, e.exitCode());
         assertEquals("agent not running (no control socket at " + tmp.resolve("armd.sock") + "): start it with "
-            + "'armd run --config FILE' or 'systemctl start armd'", e.getMessage());
+            + "'armd run --config FILE --server NAME'", e.getMessage());
     }
 }

@@ -294,8 +294,8 @@ class ControlServerTest {
         server.close();
         final ControlClient.NotRunningException e = assertThrows(ControlClient.NotRunningException.class,
             () -> client().call(new ControlRequest.Down()));
-        assertEquals("agent not running (no control socket at " + socket + "): start it with 'armd run --config FILE'"
-            + " or 'systemctl start armd'", e.getMessage());
+        assertEquals("agent not running (no control socket at " + socket + "): start it with "
+            + "'armd run --config FILE --server NAME'", e.getMessage());
     }
 
     private static ControlClient.Reply readReply(final SocketChannel ch) throws IOException {

@@ -200,6 +200,6 @@ class NativeCommandsTest {
         dead.bind(java.net.UnixDomainSocketAddress.of(socket));
         dead.close();
         assertEquals(new Run(4, "", "armstat: agent not running (nobody listens on " + socket + "): start it with "
-            + "'armd run --config FILE' or 'systemctl start armd'\n"), run("armstat"));
+            + "'armd run --config FILE --server NAME'\n"), run("armstat"));
     }
 }
