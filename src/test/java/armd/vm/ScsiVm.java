@@ -23,6 +23,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Host side of the SCSI test guest: boots it with {@code scripts/vm/qemu} (software emulation; a virtio-scsi
@@ -90,6 +92,31 @@ public final class ScsiVm {
             throw new IOException("scripts/vm/image exited " + image.exitCode + ": " + image.output.strip());
         }
         return null;
+    }
+
+    /**
+     * For the VM tests: needs root, then {@link #prepare()}s the guest. Where either is not to be had, skips the
+     * test loudly, except in CI (environment variable CI=true), where it fails with the same message: CI installs
+     * qemu and runs as root, so a skip there would let the build pass without the SCSI cases.
+     */
+    public static ScsiVm preparedOrSkip(final Path projectDir) throws IOException {
+        if (armd.sys.Libc.geteuid() != 0) {
+            skipOrFail("the SCSI test guest needs root (CI runs as root)");
+        }
+        final ScsiVm vm = new ScsiVm(projectDir);
+        final String why = vm.prepare();
+        if (why != null) {
+            skipOrFail("the SCSI test guest cannot be prepared here: " + why);
+        }
+        return vm;
+    }
+
+    private static void skipOrFail(final String why) {
+        if ("true".equals(System.getenv("CI"))) {
+            Assertions.fail(why + " (CI=true: the VM tests must run in CI, so this fails instead of skipping)");
+        }
+        System.err.println("*** SKIPPED: " + why + " ***");
+        Assumptions.abort(why);
     }
 
     /**
