@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Host side of the SCSI test guest: boots it with {@code scripts/vm/qemu} (software emulation; a virtio-scsi
- * adapter with an emulated disk {@code hd0} and CD drive {@code cd0}), runs one shell command inside it, serves
+ * adapter with an emulated disk {@code hd0}, a CD drive {@code cd0} and a disk {@code hd1} whose reads all fail
+ * with MEDIUM ERROR, by qemu's blkdebug), runs one shell command inside it, serves
  * the guest's fault-injection requests over QMP, and returns the guest's exit code and console output. The
  * whole run is bounded by a deadline, after which qemu is killed.
  *
@@ -43,6 +44,7 @@ public final class ScsiVm {
     private static final Duration IMAGE_TIMEOUT = Duration.ofMinutes(10);
     private static final long DISK_BYTES = 64L << 20;
     private static final long CD_BYTES = 4L << 20;
+    private static final long BAD_BYTES = 16L << 20;
 
     /** How the run ended. */
     public enum Status {
@@ -135,14 +137,16 @@ public final class ScsiVm {
             final Path disk = runDir.resolve("disk.raw");
             final Path cd = runDir.resolve("cd0.iso");
             final Path cd2 = runDir.resolve("cd1.iso");
+            final Path bad = runDir.resolve("bad.raw");
             sparse(disk, DISK_BYTES);
             sparse(cd, CD_BYTES);
             sparse(cd2, CD_BYTES);
+            sparse(bad, BAD_BYTES);
             final Path script = runDir.resolve("guest.sh");
             Files.writeString(script, guestScript(guestCommand, cd2));
             final long guestDeadlineS = Math.max(30, deadline.toSeconds() - 15);
             final List<String> cmd = List.of(projectDir.resolve("scripts/vm/qemu").toString(),
-                "--disk", disk.toString(), "--cd", cd.toString(), "--qmp", qmpPath.toString(),
+                "--disk", disk.toString(), "--cd", cd.toString(), "--bad", bad.toString(), "--qmp", qmpPath.toString(),
                 "--ctl", ctlPath.toString(), "--deadline", Long.toString(guestDeadlineS), script.toString());
             final Process qemu = new ProcessBuilder(cmd).directory(projectDir.toFile()).redirectErrorStream(true)
                 .start();

@@ -20,9 +20,10 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * TEST UNIT READY and the disk monitor on real SCSI stacks: boots the test guest once (qemu, software
- * emulation) and runs every case of {@link ScsiGuest} in one guest JVM; each case becomes a test here. A failure inside the guest fails
- * the build with the guest's console in the message. Needs root (for the packages and the guest's devices);
- * skips loudly where qemu cannot be installed or the kernel cannot be fetched, and fails instead in CI (CI=true).
+ * emulation) and runs every case of {@link ScsiGuest} in one guest JVM; each case becomes a test here. A failure
+ * inside the guest fails the build with the guest's console in the message. Needs root (for the packages and the
+ * guest's devices); skips loudly where qemu cannot be installed or the kernel cannot be fetched, and fails instead
+ * in CI (CI=true).
  */
 class ScsiVmIT {
     /** TCG on a shared 2-core machine: the guest usually needs one to three minutes. */
