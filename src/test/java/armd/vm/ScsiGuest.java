@@ -2,11 +2,15 @@ package armd.vm;
 
 import armd.cluster.FailureAction;
 import armd.sys.SysException;
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,6 +49,8 @@ public final class ScsiGuest {
     private static final int QUIET_PROBES = 50;
     /** Commands completed before a fault is injected: the monitor is past its activation probe. */
     private static final int FIRST_PROBES = 3;
+    /** The product string of the blkdebug disk (scripts/vm/qemu --bad). */
+    private static final String BAD_MODEL = "ARMD BAD MEDIUM";
     private static final Path SG_CLASS = Path.of("/sys/class/scsi_generic");
     private static final Path SCSI_DEBUG = Path.of("/sys/bus/pseudo/drivers/scsi_debug");
     /** busybox and scsi_debug.ko, put there by the guest's init (the host has no modules for this kernel). */
@@ -66,6 +72,8 @@ public final class ScsiGuest {
         cases.put("host link answers QMP", this::hostLink);
         cases.put("disk: GOOD", this::diskGood);
         cases.put("disk: TUR latency", this::diskLatency);
+        cases.put("bad medium (blkdebug): a read gets MEDIUM ERROR 3/11/00, TEST UNIT READY stays GOOD",
+            this::badMedium);
         cases.put("cd: eject, sg_turs: UNIT ATTENTION 3a/00 then NOT READY 3a/00", this::cdEjectReference);
         cases.put("cd: new medium, sg_turs: UNIT ATTENTION 3a/00, 28/00, then GOOD", this::cdChangeMediumReference);
         cases.put("cd: eject: NOT READY 3a/00 medium not present", this::cdEject);
@@ -147,6 +155,47 @@ public final class ScsiGuest {
             }
         }
         figure("tur_disk_us", us);
+    }
+
+    /**
+     * The guide's warning: TEST UNIT READY does no I/O, so it finds adapter and cable faults but not media errors.
+     * The disk behind qemu's blkdebug fails every read (MEDIUM ERROR 3/11/00, unrecovered read error); armd's
+     * probe on the same device, through its sg and its block device, still reports GOOD.
+     */
+    private void badMedium() throws IOException {
+        final String sg = waitForSg(BAD_MODEL);
+        final String sd = blockDevice(sg);
+        final Tools.Output read = Tools.run(List.of("sg_raw", "-vv", "-r", "512", sg,
+            "28", "00", "00", "00", "00", "00", "00", "00", "01", "00"), TOOL_TIMEOUT);
+        System.out.println("  " + sg + ": sg_raw READ(10) " + read.toString().replace('\n', '|'));
+        final String r = read.stdout() + read.stderr();
+        check(read.exitCode() != 0 && r.contains("Medium Error") && r.contains("Unrecovered read error"),
+            "READ(10) through SG_IO: CHECK CONDITION, MEDIUM ERROR 3/11/00: " + read);
+        final String direct = directRead(sd);
+        check(direct != null && direct.contains("No data available"),
+            "an O_DIRECT read of " + sd + " fails with ENODATA (the block layer's medium error): " + direct);
+        final TurView ref = sgTurs(sg);
+        check(ref.exitCode() == 0, "sg_turs on the bad disk: GOOD: " + ref);
+        final TurView t = armd(sg);
+        expect(t, "HEALTHY", "GOOD");
+        check(t.tries() == 1 && t.status() == 0 && t.hostStatus() == 0, "one try, status GOOD: " + t);
+        expect(armd(sd), "HEALTHY", "GOOD");
+    }
+
+    /** Reads the first 4 KiB of {@code blockDev} bypassing the page cache; null when it worked, else the error. */
+    private static String directRead(final String blockDev) throws IOException {
+        final int bytes = 4096;
+        try (FileChannel ch = FileChannel.open(Path.of(blockDev), StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
+            final ByteBuffer buf = ByteBuffer.allocateDirect(2 * bytes).alignedSlice(bytes);
+            buf.limit(bytes);
+            final int n = ch.read(buf, 0);
+            System.out.println("  " + blockDev + ": O_DIRECT read " + n + " bytes");
+            return null;
+        } catch (IOException e) {
+            // the kernel reports a medium error on the block layer as ENODATA ("No data available")
+            System.out.println("  " + blockDev + ": O_DIRECT read: " + e);
+            return e.getMessage();
+        }
     }
 
     private void cdEjectReference() throws IOException {

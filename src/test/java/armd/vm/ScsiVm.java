@@ -23,10 +23,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Host side of the SCSI test guest: boots it with {@code scripts/vm/qemu} (software emulation; a virtio-scsi
- * adapter with an emulated disk {@code hd0} and CD drive {@code cd0}), runs one shell command inside it, serves
+ * adapter with an emulated disk {@code hd0}, a CD drive {@code cd0} and a disk {@code hd1} whose reads all fail
+ * with MEDIUM ERROR, by qemu's blkdebug), runs one shell command inside it, serves
  * the guest's fault-injection requests over QMP, and returns the guest's exit code and console output. The
  * whole run is bounded by a deadline, after which qemu is killed.
  *
@@ -41,6 +44,7 @@ public final class ScsiVm {
     private static final Duration IMAGE_TIMEOUT = Duration.ofMinutes(10);
     private static final long DISK_BYTES = 64L << 20;
     private static final long CD_BYTES = 4L << 20;
+    private static final long BAD_BYTES = 16L << 20;
 
     /** How the run ended. */
     public enum Status {
@@ -93,6 +97,31 @@ public final class ScsiVm {
     }
 
     /**
+     * For the VM tests: needs root, then {@link #prepare()}s the guest. Where either is not to be had, skips the
+     * test loudly, except in CI (environment variable CI=true), where it fails with the same message: CI installs
+     * qemu and runs as root, so a skip there would let the build pass without the SCSI cases.
+     */
+    public static ScsiVm preparedOrSkip(final Path projectDir) throws IOException {
+        if (armd.sys.Libc.geteuid() != 0) {
+            skipOrFail("the SCSI test guest needs root (CI runs as root)");
+        }
+        final ScsiVm vm = new ScsiVm(projectDir);
+        final String why = vm.prepare();
+        if (why != null) {
+            skipOrFail("the SCSI test guest cannot be prepared here: " + why);
+        }
+        return vm;
+    }
+
+    private static void skipOrFail(final String why) {
+        if ("true".equals(System.getenv("CI"))) {
+            Assertions.fail(why + " (CI=true: the VM tests must run in CI, so this fails instead of skipping)");
+        }
+        System.err.println("*** SKIPPED: " + why + " ***");
+        Assumptions.abort(why);
+    }
+
+    /**
      * Boots the guest, runs {@code guestCommand} (a shell command line, run from the project folder with the
      * JDK of this JVM first on the PATH) inside it, and returns once the guest has powered off or
      * {@code deadline} has passed. Console lines are echoed to standard output as they come, prefixed "guest| ".
@@ -108,14 +137,16 @@ public final class ScsiVm {
             final Path disk = runDir.resolve("disk.raw");
             final Path cd = runDir.resolve("cd0.iso");
             final Path cd2 = runDir.resolve("cd1.iso");
+            final Path bad = runDir.resolve("bad.raw");
             sparse(disk, DISK_BYTES);
             sparse(cd, CD_BYTES);
             sparse(cd2, CD_BYTES);
+            sparse(bad, BAD_BYTES);
             final Path script = runDir.resolve("guest.sh");
             Files.writeString(script, guestScript(guestCommand, cd2));
             final long guestDeadlineS = Math.max(30, deadline.toSeconds() - 15);
             final List<String> cmd = List.of(projectDir.resolve("scripts/vm/qemu").toString(),
-                "--disk", disk.toString(), "--cd", cd.toString(), "--qmp", qmpPath.toString(),
+                "--disk", disk.toString(), "--cd", cd.toString(), "--bad", bad.toString(), "--qmp", qmpPath.toString(),
                 "--ctl", ctlPath.toString(), "--deadline", Long.toString(guestDeadlineS), script.toString());
             final Process qemu = new ProcessBuilder(cmd).directory(projectDir.toFile()).redirectErrorStream(true)
                 .start();

@@ -3,11 +3,9 @@ package armd.vm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import armd.it.Netns;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,13 +18,7 @@ class ScsiVmHarnessIT {
 
     @BeforeAll
     static void prepare() throws IOException {
-        Netns.assumeRoot();
-        vm = new ScsiVm(Path.of("").toAbsolutePath());
-        final String why = vm.prepare();
-        if (why != null) {
-            System.err.println("*** SKIPPED: the SCSI test guest cannot be prepared here: " + why + " ***");
-        }
-        Assumptions.assumeTrue(why == null, "SCSI test guest: " + why);
+        vm = ScsiVm.preparedOrSkip(Path.of("").toAbsolutePath());
     }
 
     @Test
