@@ -79,14 +79,11 @@ public final class ClusterNode {
     private final GroupExec[][] peerExec;
     private final GroupExec[] exec;
     private final Then[] then;
-    /** Per group: an armload application died while its start script ran (0 no, 1 restart, 2 failover). */
-    private final byte[] diedStarting;
-    /** Per group: a resource failed while its start script ran, or null. */
-    private final PendingFailure[] pendingFailure;
-
-    /** A resource failure reported while its group was starting. */
-    private record PendingFailure(String name, FailureAction action, Destination destination, String reason) {
-    }
+    /**
+     * Per group: what a report made while its start script ran asks for (an application death, a resource
+     * failure), done once the group is online; null when nothing is waiting.
+     */
+    private final Runnable[] whenOnline;
     private final int[] thenTarget;
     private final ArmsEvent[] startingEvent;
 
@@ -135,8 +132,7 @@ public final class ClusterNode {
         this.peerExec = new GroupExec[servers][groups];
         this.exec = new GroupExec[groups];
         this.then = new Then[groups];
-        this.diedStarting = new byte[groups];
-        this.pendingFailure = new PendingFailure[groups];
+        this.whenOnline = new Runnable[groups];
         this.thenTarget = new int[groups];
         this.startingEvent = new ArmsEvent[groups];
         for (int g = 0; g < groups; g++) {
@@ -247,10 +243,8 @@ public final class ClusterNode {
     public void onScriptDone(final int g, final boolean ok, final long nowNs) {
         switch (exec[g]) {
             case STARTING -> {
-                final byte died = diedStarting[g];
-                diedStarting[g] = 0;
-                final PendingFailure pending = pendingFailure[g];
-                pendingFailure[g] = null;
+                final Runnable deferred = whenOnline[g];
+                whenOnline[g] = null;
                 if (then[g] == Then.ONLINE && ok) {
                     exec[g] = GroupExec.ONLINE;
                     mem.onlineHere[g] = true;
@@ -268,10 +262,8 @@ public final class ClusterNode {
                 }
                 then[g] = Then.NOTHING;
                 fx.persist();
-                if (pending != null && exec[g] == GroupExec.ONLINE) {
-                    resourceFailed(g, pending.name(), pending.action(), pending.destination(), pending.reason());
-                } else if (died != 0 && exec[g] == GroupExec.ONLINE) {
-                    onApplicationDied(g, died == 2);
+                if (deferred != null && exec[g] == GroupExec.ONLINE) {
+                    deferred.run();
                 }
             }
             case STOPPING -> {
@@ -370,7 +362,10 @@ public final class ClusterNode {
     public boolean onApplicationDied(final int g, final boolean failover) {
         if (exec[g] == GroupExec.STARTING && then[g] == Then.ONLINE) {
             // armload ran from the start script, which has not finished: act once the group is online
-            diedStarting[g] = (byte) (failover ? 2 : 1);
+            if (whenOnline[g] == null) {
+                // (a resource failure reported meanwhile decides instead)
+                whenOnline[g] = () -> onApplicationDied(g, failover);
+            }
             fx.log("group " + groupNames[g] + ": application died before its start script ended");
             return true;
         }
@@ -399,7 +394,7 @@ public final class ClusterNode {
         final String what = "group " + groupNames[g] + ": " + name + " failed (" + reason + ")";
         if (exec[g] == GroupExec.STARTING && then[g] == Then.ONLINE) {
             // a resource failed while the group starts (a floating IP's activation): act once it is online
-            pendingFailure[g] = new PendingFailure(name, action, destination, reason);
+            whenOnline[g] = () -> resourceFailed(g, name, action, destination, reason);
             fx.log(what + " while the group starts; acting when its start script has ended");
             return OpResult.OK;
         }

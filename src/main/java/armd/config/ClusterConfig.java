@@ -35,15 +35,6 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
             List.of(), Actions.DEFAULTS);
     }
 
-    /** A configuration with default actions. */
-    public ClusterConfig(final Path file, final String name, final Path keyFile, final Heartbeat heartbeat,
-                         final boolean autoReturn, final int startupWaitMs, final Path stateDir,
-                         final Path socketPath, final List<Server> servers, final List<Group> groups,
-                         final List<MonitorConfig> monitors) {
-        this(file, name, keyFile, heartbeat, autoReturn, startupWaitMs, stateDir, socketPath, servers, groups,
-            monitors, Actions.DEFAULTS);
-    }
-
     /** This configuration with {@code newMonitors} as its monitors. */
     public ClusterConfig withMonitors(final List<MonitorConfig> newMonitors) {
         return new ClusterConfig(file, name, keyFile, heartbeat, autoReturn, startupWaitMs, stateDir, socketPath,

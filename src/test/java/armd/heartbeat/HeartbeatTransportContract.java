@@ -110,6 +110,25 @@ abstract class HeartbeatTransportContract {
         return world.node(node).send(ByteBuffer.wrap(encode(node, incarnation, sequence, payload)));
     }
 
+    /**
+     * What the UDP transports (not the in-memory one) add: node 1's agent goes away while its kernel stays (its
+     * sockets close, as at kill -9); node 0's next sends are refused and reported on every path, for node 1 only.
+     */
+    void aPeerWhoseAgentIsGoneIsRefusedOnEveryPath() {
+        send(0, 1, 1, "before");
+        pollUntil("node 1 hears node 0", () -> nodes[1].got.size() == PATHS);
+        assertEquals(0, nodes[0].refused.size(), "no refusal while every agent lives");
+        world.node(1).close();
+        final long[] seq = {2};
+        pollUntil("node 0 sees node 1 refuse on both paths", () -> {
+            world.node(0).send(ByteBuffer.wrap(encode(0, 1, seq[0]++, "after")));
+            final HeartbeatStats s = nodes[0].receiver.stats();
+            return s.refused(0) > 0 && s.refused(1) > 0;
+        });
+        assertTrue(nodes[0].refused.stream().allMatch(id -> id == 1),
+            "only node 1 refused: " + nodes[0].refused);
+    }
+
     /** Polls every node until {@code done}, at most 10 s; fails with {@code what} otherwise. */
     void pollUntil(final String what, final BooleanSupplier done) {
         final long end = System.nanoTime() + WAIT_NS;

@@ -1,6 +1,11 @@
 package armd.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import armd.config.ClusterKey;
+import armd.control.ControlClient;
+import armd.control.ControlRequest;
+import armd.control.ControlStatus;
 
 import java.io.File;
 import java.io.IOException;
@@ -15,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -149,20 +156,40 @@ public final class AgentCluster implements AutoCloseable {
         Files.writeString(config, configText(autoReturn));
     }
 
+    /** Server {@code at}'s agent's status text; fails the test when it does not answer OK. */
+    public String status(final int at) throws IOException {
+        final ControlClient.Reply r = new ControlClient(socket(at), 30_000).call(new ControlRequest.Status(false));
+        assertEquals(ControlStatus.OK, r.status(), r.text());
+        return r.text();
+    }
+
     /**
      * Where group {@code group} is online as server {@code at}'s agent reports it ("server2"), or "-" when it is
      * online nowhere or the agent does not answer.
      */
     public String onlineOn(final int at, final String group) {
         try {
-            final armd.control.ControlClient.Reply r = new armd.control.ControlClient(socket(at), 30_000)
-                .call(new armd.control.ControlRequest.Status(false));
-            final java.util.regex.Matcher m = java.util.regex.Pattern
-                .compile("(?m)^\\s+" + java.util.regex.Pattern.quote(group) + "\\s+online\\s+on (\\S+)$")
-                .matcher(r.text());
+            final Matcher m = Pattern.compile("(?m)^\\s+" + Pattern.quote(group) + "\\s+online\\s+on (\\S+)$")
+                .matcher(status(at));
             return m.find() ? m.group(1) : "-";
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | AssertionError e) {
             return "-";
+        }
+    }
+
+    /** Sends {@code request} to server {@code at}'s agent; fails the test, with every log, unless it succeeds. */
+    public void ok(final int at, final ControlRequest request) throws IOException {
+        final ControlClient.Reply r = new ControlClient(socket(at), 120_000).call(request);
+        assertEquals(ControlStatus.OK, r.status(), () -> request + " at server" + (at + 1) + ": " + r.text() + "\n"
+            + diagnostics());
+    }
+
+    /** Whether server i's agent log contains {@code text} so far. */
+    public boolean logHas(final int i, final String text) {
+        try {
+            return Files.readString(log(i)).contains(text);
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -1,10 +1,6 @@
 package armd.it;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import armd.control.ControlClient;
 import armd.control.ControlRequest;
-import armd.control.ControlStatus;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,15 +29,15 @@ class ClusterRunIT {
         Netns.assumeRoot();
         try (AgentCluster c = new AgentCluster("ra", 2, false)) {
             step(c, "1", c::startAll);
-            step(c, "2", () -> ok(c, 0, new ControlRequest.ClusterShutdown()));
+            step(c, "2", () -> c.ok(0, new ControlRequest.ClusterShutdown()));
             final int stopped = c.records().size();
-            ok(c, 1, new ControlRequest.ClusterStart());
+            c.ok(1, new ControlRequest.ClusterStart());
             c.awaitRecords(stopped + 3, T);
             step(c, "3", () -> c.kill9(0));
             c.start(0);
-            c.await(() -> logHas(c, 0, "is isolated"), T, "server1 comes back isolated");
-            step(c, "4", () -> ok(c, 1, new ControlRequest.ServerReturn(Optional.of("server1"))));
-            step(c, "5", () -> ok(c, 1, new ControlRequest.ClusterShutdown()));
+            c.await(() -> c.logHas(0, "is isolated"), T, "server1 comes back isolated");
+            step(c, "4", () -> c.ok(1, new ControlRequest.ServerReturn(Optional.of("server1"))));
+            step(c, "5", () -> c.ok(1, new ControlRequest.ClusterShutdown()));
         }
     }
 
@@ -54,8 +50,8 @@ class ClusterRunIT {
             c.kill9(0);
             c.awaitRecords(5, T);
             c.start(0);
-            c.await(() -> logHas(c, 0, "is isolated"), T, "server1 comes back isolated");
-            ok(c, 0, new ControlRequest.ServerReturn(Optional.empty()));
+            c.await(() -> c.logHas(0, "is isolated"), T, "server1 comes back isolated");
+            c.ok(0, new ControlRequest.ServerReturn(Optional.empty()));
             c.awaitRecords(7, T);
             // two moves at once: both stop scripts run before either start (the gate holds them until both began)
             final int before6 = c.records().size();
@@ -70,13 +66,13 @@ class ClusterRunIT {
             }
             join(moves);
             steps.compare(c, "6", before6);
-            step(c, "8", () -> ok(c, 0, new ControlRequest.GroupFailover("C")));
-            step(c, "9", () -> ok(c, 1, new ControlRequest.GroupMove("C", Optional.of("server1"))));
-            step(c, "10", () -> ok(c, 0, new ControlRequest.ServerLeave(Optional.empty())));
-            step(c, "11", () -> ok(c, 1, new ControlRequest.GroupStop("B")));
-            step(c, "12", () -> ok(c, 1, new ControlRequest.GroupStart("B", Optional.empty())));
-            step(c, "13", () -> ok(c, 1, new ControlRequest.GroupStop("C")));
-            step(c, "14", () -> ok(c, 1, new ControlRequest.GroupStart("C", Optional.empty())));
+            step(c, "8", () -> c.ok(0, new ControlRequest.GroupFailover("C")));
+            step(c, "9", () -> c.ok(1, new ControlRequest.GroupMove("C", Optional.of("server1"))));
+            step(c, "10", () -> c.ok(0, new ControlRequest.ServerLeave(Optional.empty())));
+            step(c, "11", () -> c.ok(1, new ControlRequest.GroupStop("B")));
+            step(c, "12", () -> c.ok(1, new ControlRequest.GroupStart("B", Optional.empty())));
+            step(c, "13", () -> c.ok(1, new ControlRequest.GroupStop("C")));
+            step(c, "14", () -> c.ok(1, new ControlRequest.GroupStart("C", Optional.empty())));
         }
     }
 
@@ -116,7 +112,7 @@ class ClusterRunIT {
             c.startAll();
             c.awaitRecords(3, T);
             step(c, "S1a", () -> c.kill9(0));
-            step(c, "S1b", () -> ok(c, 2, new ControlRequest.GroupMove("C", Optional.of("server3"))));
+            step(c, "S1b", () -> c.ok(2, new ControlRequest.GroupMove("C", Optional.of("server3"))));
         }
     }
 
@@ -129,7 +125,7 @@ class ClusterRunIT {
             // what armload asks: watch a real process of group A, restart in place on its death
             final Process app = new ProcessBuilder("sleep", "300").start();
             try {
-                ok(c, 0, new ControlRequest.Load("A", "app", (int) app.pid(), ControlRequest.LoadAction.RESTART, 0,
+                c.ok(0, new ControlRequest.Load("A", "app", (int) app.pid(), ControlRequest.LoadAction.RESTART, 0,
                     0, "sleep 300"));
                 step(c, "S2a", app::destroyForcibly);
             } finally {
@@ -137,7 +133,7 @@ class ClusterRunIT {
             }
             final Process app2 = new ProcessBuilder("sleep", "300").start();
             try {
-                ok(c, 0, new ControlRequest.Load("A", "app", (int) app2.pid(), ControlRequest.LoadAction.FAILOVER, 0,
+                c.ok(0, new ControlRequest.Load("A", "app", (int) app2.pid(), ControlRequest.LoadAction.FAILOVER, 0,
                     0, "sleep 300"));
                 step(c, "S2b", app2::destroyForcibly);
             } finally {
@@ -147,20 +143,6 @@ class ClusterRunIT {
     }
 
     // ------------------------------------------------------------------ helpers
-
-    private static void ok(final AgentCluster c, final int at, final ControlRequest request) throws Exception {
-        final ControlClient.Reply r = new ControlClient(c.socket(at), 120_000).call(request);
-        assertEquals(ControlStatus.OK, r.status(), () -> request + " at server" + (at + 1) + ": " + r.text() + "\n"
-            + c.diagnostics());
-    }
-
-    private static boolean logHas(final AgentCluster c, final int i, final String text) {
-        try {
-            return java.nio.file.Files.readString(c.log(i)).contains(text);
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
 
     /** Something a step does. */
     private interface Action {
@@ -183,7 +165,7 @@ class ClusterRunIT {
         for (final ControlRequest r : requests) {
             threads.add(Thread.ofPlatform().start(() -> {
                 try {
-                    ok(c, at, r);
+                    c.ok(at, r);
                 } catch (Throwable t) {
                     FAILURES.add(t);
                 }

@@ -57,8 +57,7 @@ class MonitorsRunIT {
             assertEquals(List.of("1 stop A START HOME 1 GROUPFAILOVER SUCCESS", "1 start A RECOVER HOME 1 - SUCCESS",
                 "2 start A FAILOVER OTHER 2 - SUCCESS"), runs, c.diagnostics());
             c.await(() -> c.onlineOn(0, "A").equals("server2"), T, "A online on server2");
-            final String status = new armd.control.ControlClient(c.socket(0), 30_000)
-                .call(new armd.control.ControlRequest.Status(false)).text();
+            final String status = c.status(0);
             assertTrue(status.contains("monitor failovers from server1: A 1/8"), status);
         }
     }
@@ -75,7 +74,7 @@ class MonitorsRunIT {
             gatewayIgnores(c, 0);
             gatewayIgnores(c, 1);
             // server1 -> server2 (server1's one failover), server2 -> server1 (server2's), then server1 must keep it
-            c.await(() -> logHas(c, 0, "until the counter is reset"), T, "server1 refusing a second failover");
+            c.await(() -> c.logHas(0, "until the counter is reset"), T, "server1 refusing a second failover");
             assertEquals("server1", c.onlineOn(1, "A"));
         }
     }
@@ -100,14 +99,6 @@ class MonitorsRunIT {
                 rsp.destroyForcibly();
                 rsp.waitFor();
             }
-        }
-    }
-
-    private static boolean logHas(final AgentCluster c, final int i, final String text) {
-        try {
-            return Files.readString(c.log(i)).contains(text);
-        } catch (java.io.IOException e) {
-            return false;
         }
     }
 }

@@ -3,10 +3,6 @@ package armd.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import armd.control.ControlClient;
-import armd.control.ControlRequest;
-import armd.control.ControlStatus;
-
 import java.nio.file.Files;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -45,18 +41,11 @@ class PartitionIT {
         return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
-    private static String status(final AgentCluster c, final int at) throws Exception {
-        final ControlClient.Reply r = new ControlClient(c.socket(at), 30_000).call(new ControlRequest.Status(false));
-        assertEquals(ControlStatus.OK, r.status(), r.text());
-        return r.text();
-    }
-
     /** Where each of A, B, C is online as server {@code at} sees it, e.g. "A=server1 B=server2 C=server1". */
     private static String placement(final AgentCluster c, final int at) throws Exception {
         final StringBuilder sb = new StringBuilder();
         for (final String g : List.of("A", "B", "C")) {
-            final Matcher m = Pattern.compile("(?m)^\\s+" + g + "\\s+online\\s+on (\\S+)$").matcher(status(c, at));
-            sb.append(g).append('=').append(m.find() ? m.group(1) : "-").append(' ');
+            sb.append(g).append('=').append(c.onlineOn(at, g)).append(' ');
         }
         return sb.toString().trim();
     }

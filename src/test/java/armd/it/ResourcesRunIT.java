@@ -1,11 +1,8 @@
 package armd.it;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import armd.control.ControlClient;
 import armd.control.ControlRequest;
-import armd.control.ControlStatus;
 
 import java.util.Optional;
 
@@ -27,11 +24,6 @@ class ResourcesRunIT {
         }
     }
 
-    private static void ok(final AgentCluster c, final int at, final ControlRequest request) throws Exception {
-        final ControlClient.Reply r = new ControlClient(c.socket(at), 120_000).call(request);
-        assertEquals(ControlStatus.OK, r.status(), () -> request + ": " + r.text() + "\n" + c.diagnostics());
-    }
-
     @Test
     void theFloatingIpFollowsItsGroup() throws Exception {
         Netns.assumeRoot();
@@ -41,11 +33,11 @@ class ResourcesRunIT {
             c.await(() -> has(c, 0) && c.onlineOn(1, "A").equals("server1"), T, "A online on server1 with " + IP);
             assertFalse(has(c, 1));
 
-            ok(c, 0, new ControlRequest.GroupMove("A", Optional.of("server2")));
+            c.ok(0, new ControlRequest.GroupMove("A", Optional.of("server2")));
             c.await(() -> has(c, 1) && !has(c, 0) && c.onlineOn(0, "A").equals("server2"), T,
                 IP + " moved to server2 with A");
 
-            ok(c, 0, new ControlRequest.GroupMove("A", Optional.of("server1")));
+            c.ok(0, new ControlRequest.GroupMove("A", Optional.of("server1")));
             c.await(() -> has(c, 0) && !has(c, 1) && c.onlineOn(1, "A").equals("server1"), T, IP + " back on server1");
 
             c.kill9(0);
