@@ -1,5 +1,9 @@
 package armd.agent;
 
+import armd.base.AgentLog;
+import armd.action.ScriptLauncher;
+import armd.action.ResourceEvents;
+
 import armd.cluster.ClusterNode;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
@@ -12,7 +16,7 @@ import armd.cluster.PeerSnapshot;
 import armd.cluster.ScriptRun;
 import armd.cluster.ServerState;
 import armd.cluster.StatePayload;
-import armd.cli.Json;
+import armd.base.Json;
 import armd.config.ClusterConfig;
 import armd.sys.EventFd;
 import armd.sys.Poller;
@@ -91,7 +95,7 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
         all[0] = wakeup.fd();
         System.arraycopy(linkFds, 0, all, 1, linkFds.length);
         this.poller = new Poller(all);
-        this.node = new ClusterNode(config, self, store.load(), this, System.nanoTime());
+        this.node = new ClusterNode(config.topology(), self, store.load(), this, System.nanoTime());
     }
 
     /** The agent thread's loop; returns after {@link #stop()}. */

@@ -1,5 +1,8 @@
 package armd.agent;
 
+import armd.base.AgentLog;
+import armd.action.ScriptLauncher;
+
 import armd.action.ScriptResult;
 import armd.action.ScriptRunner;
 import armd.cluster.ScriptRun;

@@ -1,7 +1,9 @@
 package armd.agent;
 
-import armd.cli.Exit;
-import armd.cli.OperatorException;
+import armd.base.AgentLog;
+
+import armd.base.Exit;
+import armd.base.OperatorException;
 import armd.cluster.NodeMemory;
 import armd.state.StateStore;
 

@@ -1,5 +1,7 @@
 package armd.agent;
 
+import armd.base.AgentLog;
+
 import armd.config.ClusterConfig;
 import armd.heartbeat.HeartbeatHandler;
 import armd.heartbeat.HeartbeatReceiver;

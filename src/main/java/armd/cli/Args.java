@@ -1,5 +1,7 @@
 package armd.cli;
 
+import armd.base.OperatorException;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -1,5 +1,10 @@
 package armd.cli;
 
+import armd.base.Exit;
+import armd.base.OperatorException;
+import armd.base.Json;
+
+import armd.config.ClusterConfig;
 import armd.probe.ArpProbe;
 import armd.probe.ProbeOutcome;
 import armd.sys.Errno;
@@ -73,11 +78,12 @@ public final class ArpCommand implements Command {
         }
         final int address = PingCommand.ipv4(v4);
         final boolean json = args.flag("json");
-        final int count = args.intValue("count", ArpProbe.DEFAULT_ANNOUNCE_COUNT, 1, 100);
+        final int count = args.intValue("count", ClusterConfig.Arp.DEFAULT.announcements(), 1, 100);
         final int spacingMs = args.intValue("spacing",
-            announce ? ArpProbe.DEFAULT_ANNOUNCE_SPACING_MS : ArpProbe.DEFAULT_SPACING_MS, 0, 60_000);
-        final int probes = args.intValue("probes", ArpProbe.DEFAULT_PROBES, 1, 100);
-        final int waitMs = args.intValue("wait", ArpProbe.DEFAULT_WAIT_MS, 0, 60_000);
+            announce ? ClusterConfig.Arp.DEFAULT.announceSpacingMs() : ClusterConfig.Arp.DEFAULT.probeSpacingMs(), 0,
+            60_000);
+        final int probes = args.intValue("probes", ClusterConfig.Arp.DEFAULT.probes(), 1, 100);
+        final int waitMs = args.intValue("wait", ClusterConfig.Arp.DEFAULT.probeWaitMs(), 0, 60_000);
 
         final ArpProbe probe;
         try {

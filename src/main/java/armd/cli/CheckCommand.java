@@ -1,5 +1,8 @@
 package armd.cli;
 
+import armd.base.Exit;
+import armd.base.Json;
+
 import armd.config.ClusterConfig;
 import armd.config.ConfigParser;
 import armd.config.Problem;

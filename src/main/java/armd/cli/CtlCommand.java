@@ -1,5 +1,8 @@
 package armd.cli;
 
+import armd.base.Exit;
+import armd.base.OperatorException;
+
 import armd.control.ControlClient;
 import armd.control.ControlRequest;
 import armd.control.ControlStatus;

@@ -1,5 +1,9 @@
 package armd.cli;
 
+import armd.base.Exit;
+import armd.base.OperatorException;
+import armd.base.Json;
+
 import armd.sys.Errno;
 import armd.sys.SysException;
 import armd.sys.netlink.AddressResult;

@@ -1,5 +1,8 @@
 package armd.cli;
 
+import armd.base.Exit;
+import armd.base.OperatorException;
+
 import armd.config.ClusterKey;
 import armd.state.AtomicFile;
 

@@ -1,5 +1,8 @@
 package armd.cli;
 
+import armd.base.Exit;
+import armd.base.OperatorException;
+
 import java.util.Arrays;
 
 /** {@code armd probe tur|ping|arp ...}: dispatches to one probe. */

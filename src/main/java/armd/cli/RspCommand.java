@@ -1,7 +1,10 @@
 package armd.cli;
 
-import armd.agent.AgentLog;
-import armd.agent.ResourceEvents;
+import armd.base.Exit;
+import armd.base.OperatorException;
+
+import armd.base.AgentLog;
+import armd.action.ResourceEvents;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
 import armd.config.ClusterConfig;

@@ -1,10 +1,13 @@
 package armd.cli;
 
+import armd.base.Exit;
+import armd.base.OperatorException;
+
 import armd.action.ScriptRunner;
-import armd.agent.AgentLog;
+import armd.base.AgentLog;
 import armd.agent.ClusterAgent;
 import armd.agent.ControlBridge;
-import armd.agent.ResourceEvents;
+import armd.action.ResourceEvents;
 import armd.agent.ScriptRunnerLauncher;
 import armd.agent.StateFileMemory;
 import armd.agent.UdpHeartbeatLink;

@@ -1,5 +1,9 @@
 package armd.cli;
 
+import armd.base.Exit;
+import armd.base.OperatorException;
+import armd.base.Json;
+
 import armd.probe.ProbeOutcome;
 import armd.probe.TurProbe;
 import armd.probe.TurResult;

@@ -1,6 +1,5 @@
 package armd.cluster;
 
-import armd.config.ClusterConfig;
 import armd.membership.PeerTable;
 
 import java.util.ArrayDeque;
@@ -99,33 +98,27 @@ public final class ClusterNode {
      * A node for server {@code self} of {@code config}, starting from {@code memory} (empty on a first
      * start) at {@code nowNs}.
      */
-    public ClusterNode(final ClusterConfig config, final int self, final NodeMemory memory, final NodeEffects fx,
+    public ClusterNode(final Topology config, final int self, final NodeMemory memory, final NodeEffects fx,
                        final long nowNs) {
         this.self = self;
         this.servers = config.servers().size();
         this.groups = config.groups().size();
-        if (groups > MAX_GROUPS) {
-            throw new IllegalArgumentException("at most " + MAX_GROUPS + " groups");
-        }
         this.policy = new int[groups][];
         this.groupNames = new String[groups];
         for (int g = 0; g < groups; g++) {
-            final ClusterConfig.Group grp = config.groups().get(g);
+            final Topology.Group grp = config.groups().get(g);
             policy[g] = grp.policy().stream().mapToInt(Integer::intValue).toArray();
             groupNames[g] = grp.name();
         }
-        this.serverNames = new String[servers];
-        for (int s = 0; s < servers; s++) {
-            serverNames[s] = config.servers().get(s).name();
-        }
+        this.serverNames = config.servers().toArray(String[]::new);
         this.startupWaitNs = config.startupWaitMs() * 1_000_000L;
         this.operationTimeoutNs = Math.max(10_000_000_000L, startupWaitNs);
         this.autoReturn = config.autoReturn();
-        this.maxMonitorFailovers = config.actions().maxFailovers();
+        this.maxMonitorFailovers = config.maxMonitorFailovers();
         this.fx = fx;
         // a refused heartbeat port (the peer's agent is gone) plus three intervals of silence is enough
-        this.peers = new PeerTable(servers, self, config.heartbeat().timeoutMs() * 1_000_000L,
-            3L * config.heartbeat().intervalMs() * 1_000_000L);
+        this.peers = new PeerTable(servers, self, config.timeoutMs() * 1_000_000L,
+            3L * config.intervalMs() * 1_000_000L);
         this.mem = memory;
         this.records = memory.records;
         this.peerState = new ServerState[servers];

@@ -1,5 +1,7 @@
 package armd.config;
 
+import armd.cluster.Topology;
+
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -39,6 +41,13 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
     public ClusterConfig withMonitors(final List<MonitorConfig> newMonitors) {
         return new ClusterConfig(file, name, keyFile, heartbeat, autoReturn, startupWaitMs, stateDir, socketPath,
             servers, groups, List.copyOf(newMonitors), actions);
+    }
+
+    /** What the decision core needs of this configuration. */
+    public Topology topology() {
+        return new Topology(servers.stream().map(Server::name).toList(),
+            groups.stream().map(g -> new Topology.Group(g.name(), g.policy())).toList(), startupWaitMs, autoReturn,
+            actions.maxFailovers(), heartbeat.intervalMs(), heartbeat.timeoutMs());
     }
 
     /**
@@ -183,7 +192,15 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
     }
 
     /**
-     * RFC 5227 probe and announcement schedule of a floating IP (defaults: armd.probe.ArpProbe's).
+     * RFC 5227 probe and announcement schedule of a floating IP.
+     *
+     * <p>Timing. RFC 5227 waits up to 1 s before probing, sends 3 probes 1-2 s apart and waits 2 s: 7-9 s, too
+     * slow for failover. The defaults ({@link #DEFAULT}) keep RFC 5227's three probes (so one lost frame cannot
+     * hide a conflict) but send them 20 ms apart and wait 100 ms after the last: about 140 ms in all. A holder on
+     * the same LAN answers an ARP request in well under a millisecond (a Linux host replies from its softirq
+     * path); 100 ms leaves two orders of magnitude for a loaded host or a busy switch, and a conflict usually ends
+     * the probe at the first reply. Announcements: 3, 100 ms apart (RFC 5227 sends 2, 2 s apart), so switches
+     * and neighbours learn the new holder at once and a single lost frame does not matter.
      *
      * @param probes            ARP probes per try
      * @param probeSpacingMs    time between two probes
@@ -192,6 +209,8 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
      * @param announceSpacingMs time between two announcements
      */
     public record Arp(int probes, int probeSpacingMs, int probeWaitMs, int announcements, int announceSpacingMs) {
+        /** The defaults of every floating IP and of {@code armd probe arp}. */
+        public static final Arp DEFAULT = new Arp(3, 20, 100, 3, 100);
     }
 
     /**

@@ -1,7 +1,7 @@
 package armd.config;
 
-import armd.cli.Exit;
-import armd.cli.OperatorException;
+import armd.base.Exit;
+import armd.base.OperatorException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,9 @@
 package armd.config;
 
-import armd.cli.Exit;
-import armd.cli.OperatorException;
+import armd.base.Exit;
+import armd.base.OperatorException;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
-import armd.probe.ArpProbe;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -657,11 +656,11 @@ public final class ConfigParser {
                 3_600_000);
             final boolean anySubnet = bool(e.get("any-subnet"), false);
             final ClusterConfig.Arp arp = new ClusterConfig.Arp(
-                integer(e.get("arp-probes"), ArpProbe.DEFAULT_PROBES, 1, 10),
-                duration(e.get("arp-probe-interval"), ArpProbe.DEFAULT_SPACING_MS, 0, 10_000),
-                duration(e.get("arp-probe-wait"), ArpProbe.DEFAULT_WAIT_MS, 1, 10_000),
-                integer(e.get("arp-announcements"), ArpProbe.DEFAULT_ANNOUNCE_COUNT, 1, 10),
-                duration(e.get("arp-announce-interval"), ArpProbe.DEFAULT_ANNOUNCE_SPACING_MS, 0, 10_000));
+                integer(e.get("arp-probes"), ClusterConfig.Arp.DEFAULT.probes(), 1, 10),
+                duration(e.get("arp-probe-interval"), ClusterConfig.Arp.DEFAULT.probeSpacingMs(), 0, 10_000),
+                duration(e.get("arp-probe-wait"), ClusterConfig.Arp.DEFAULT.probeWaitMs(), 1, 10_000),
+                integer(e.get("arp-announcements"), ClusterConfig.Arp.DEFAULT.announcements(), 1, 10),
+                duration(e.get("arp-announce-interval"), ClusterConfig.Arp.DEFAULT.announceSpacingMs(), 0, 10_000));
             if (address == null || i == null) {
                 return null;
             }

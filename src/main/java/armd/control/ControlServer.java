@@ -1,7 +1,7 @@
 package armd.control;
 
-import armd.cli.Exit;
-import armd.cli.OperatorException;
+import armd.base.Exit;
+import armd.base.OperatorException;
 import armd.sys.Libc;
 import armd.wire.ControlCodec;
 

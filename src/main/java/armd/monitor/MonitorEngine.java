@@ -1,8 +1,8 @@
 package armd.monitor;
 
 import armd.action.ScriptRunner;
-import armd.agent.AgentLog;
-import armd.agent.ResourceEvents;
+import armd.base.AgentLog;
+import armd.action.ResourceEvents;
 import armd.config.ClusterConfig;
 import armd.config.FileSafety;
 import armd.config.MonitorConfig;

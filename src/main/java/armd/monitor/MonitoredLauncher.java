@@ -1,6 +1,6 @@
 package armd.monitor;
 
-import armd.agent.ScriptLauncher;
+import armd.action.ScriptLauncher;
 import armd.cluster.ArmsEvent;
 import armd.cluster.ScriptRun;
 import armd.config.ClusterConfig;

@@ -12,27 +12,15 @@ import java.util.concurrent.locks.LockSupport;
  * adding an address and {@link #announce} after. In steady state neither allocates: the packet socket's
  * buffers are native memory allocated at open, and the {@link Result} is reused.
  *
- * <p>Timing. RFC 5227 waits up to 1 s before probing, sends 3 probes 1-2 s apart and waits 2 s: 7-9 s, too
- * slow for failover. armd's defaults keep RFC 5227's three probes (so one lost frame cannot hide a
- * conflict) but send them {@value #DEFAULT_SPACING_MS} ms apart and wait {@value #DEFAULT_WAIT_MS} ms after
- * the last: about 140 ms in all. A holder on the same LAN answers an ARP request in well under a
- * millisecond (a Linux host replies from its softirq path); 100 ms leaves two orders of magnitude for a
- * loaded host or a busy switch, and a conflict usually ends the probe at the first reply. Announcements:
- * {@value #DEFAULT_ANNOUNCE_COUNT}, {@value #DEFAULT_ANNOUNCE_SPACING_MS} ms apart (RFC 5227 sends 2, 2 s
- * apart), so switches and neighbours learn the new holder at once and a single lost frame does not matter.
+ * <p>The schedule (how many probes, how far apart, how long to listen) is the caller's: the floating IP's comes
+ * from its configuration, where the defaults and why they are much shorter than RFC 5227's are explained
+ * (ClusterConfig.Arp, in the configuration package).
  *
  * <p>An address this host already holds on the interface is reported free (our own kernel does not answer
  * our probe): probe before adding. Not thread-safe: one resource owns a probe; the result is valid until
- * the next call. {@code probe} and {@code announce} block for their schedule (about 140 ms and 200 ms by
- * default).
+ * the next call. {@code probe} and {@code announce} block for their schedule.
  */
 public final class ArpProbe implements AutoCloseable {
-    public static final int DEFAULT_PROBES = 3;
-    public static final int DEFAULT_SPACING_MS = 20;
-    public static final int DEFAULT_WAIT_MS = 100;
-    public static final int DEFAULT_ANNOUNCE_COUNT = 3;
-    public static final int DEFAULT_ANNOUNCE_SPACING_MS = 100;
-
     /** A conflict: the address's holder sent an ARP message with it as sender IP. */
     public static final String IN_USE = "in use";
     /** A conflict: another host probed for the address at the same time. */
@@ -134,11 +122,6 @@ public final class ArpProbe implements AutoCloseable {
         return socket.interfaceName();
     }
 
-    /** {@link #probe(int, int, int, int)} with the default schedule. */
-    public Result probe(final int address) {
-        return probe(address, DEFAULT_PROBES, DEFAULT_SPACING_MS, DEFAULT_WAIT_MS);
-    }
-
     /**
      * Sends {@code probes} ARP Probes for {@code address} (IPv4, first octet most significant) {@code spacingMs}
      * apart, then listens {@code waitMs} more; stops at the first conflict. Returns the reused result.
@@ -194,11 +177,6 @@ public final class ArpProbe implements AutoCloseable {
                 socket.await((int) Math.min(Integer.MAX_VALUE, (waitNs + 999_999) / 1_000_000));
             }
         }
-    }
-
-    /** {@link #announce(int, int, int)} with the default count and spacing. */
-    public Result announce(final int address) {
-        return announce(address, DEFAULT_ANNOUNCE_COUNT, DEFAULT_ANNOUNCE_SPACING_MS);
     }
 
     /**

@@ -1,6 +1,6 @@
 package armd.probe;
 
-import armd.cli.Exit;
+import armd.base.Exit;
 
 /** The three outcomes of every probe, with the exit code the CLI leaves with. */
 public enum ProbeOutcome {

@@ -1,6 +1,6 @@
 package armd.resource;
 
-import armd.agent.AgentLog;
+import armd.base.AgentLog;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

@@ -1,8 +1,8 @@
 package armd.resource;
 
-import armd.agent.AgentLog;
-import armd.agent.ResourceEvents;
-import armd.agent.ScriptLauncher;
+import armd.base.AgentLog;
+import armd.action.ResourceEvents;
+import armd.action.ScriptLauncher;
 import armd.cluster.ArmsEvent;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;

@@ -1,5 +1,8 @@
 package armd.agent;
 
+import armd.base.AgentLog;
+import armd.action.ScriptLauncher;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import armd.cluster.NodeMemory;

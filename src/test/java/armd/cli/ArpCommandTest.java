@@ -1,5 +1,8 @@
 package armd.cli;
 
+import armd.base.Exit;
+import armd.base.OperatorException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package armd.cli;
 
+import armd.base.Exit;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

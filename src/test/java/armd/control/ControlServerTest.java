@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import armd.cli.OperatorException;
+import armd.base.OperatorException;
 import armd.wire.ControlCodec;
 
 import java.io.IOException;

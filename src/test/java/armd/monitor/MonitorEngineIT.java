@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import armd.agent.AgentLog;
+import armd.base.AgentLog;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
 import armd.config.MonitorConfig;

@@ -1,7 +1,7 @@
 package armd.monitor;
 
-import armd.agent.AgentLog;
-import armd.agent.ResourceEvents;
+import armd.base.AgentLog;
+import armd.action.ResourceEvents;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
 import armd.config.ClusterConfig;

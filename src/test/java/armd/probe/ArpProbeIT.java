@@ -47,9 +47,9 @@ class ArpProbeIT {
                 assertEquals(ProbeOutcome.FAULT, taken.outcome());
                 assertEquals(ArpProbe.IN_USE, taken.reason());
                 assertEquals(mac(n, b, "eth0"), taken.conflictMac());
-                final ArpProbe.Result free = p.probe(ADDRESS_3);
+                final ArpProbe.Result free = p.probe(ADDRESS_3, 3, 20, 100);
                 assertEquals(ProbeOutcome.HEALTHY, free.outcome(), free.reason());
-                assertEquals(ArpProbe.DEFAULT_PROBES, free.sent());
+                assertEquals(3, free.sent());
                 assertEquals(-1, free.conflictMac());
             }
         }
@@ -75,7 +75,7 @@ class ArpProbeIT {
                 assertEquals(mac(n, hosts[2], "eth0"), taken.conflictMac());
                 final ArpProbe.Result other = p.probe(ADDRESS_11, 3, 20, 2000);
                 assertEquals(mac(n, hosts[1], "eth0"), other.conflictMac());
-                assertEquals(ProbeOutcome.HEALTHY, p.probe(ADDRESS_12).outcome());
+                assertEquals(ProbeOutcome.HEALTHY, p.probe(ADDRESS_12, 3, 20, 100).outcome());
             }
         }
     }

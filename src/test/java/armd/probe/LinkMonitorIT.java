@@ -3,7 +3,7 @@ package armd.probe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import armd.cli.Exit;
+import armd.base.Exit;
 import armd.cli.LinkCommand;
 import armd.it.Netns;
 import armd.sys.NetNamespace;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import armd.cli.Exit;
-import armd.cli.OperatorException;
+import armd.base.Exit;
+import armd.base.OperatorException;
 import armd.cli.TurCommand;
 import armd.it.Cli;
 import armd.it.Netns;

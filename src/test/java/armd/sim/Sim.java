@@ -115,7 +115,7 @@ public final class Sim {
             generation++;
             incarnation = nowNs + 1;
             final NodeMemory mem = saved == null ? new NodeMemory(config.groups().size()) : copy(saved);
-            core = new ClusterNode(config, id, mem, this, nowNs);
+            core = new ClusterNode(config.topology(), id, mem, this, nowNs);
             final int gen = generation;
             at(nowNs, () -> beat(gen));
         }

@@ -1,7 +1,7 @@
 package armd.vm;
 
-import armd.agent.AgentLog;
-import armd.agent.ResourceEvents;
+import armd.base.AgentLog;
+import armd.action.ResourceEvents;
 import armd.cluster.ClusterNode;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;

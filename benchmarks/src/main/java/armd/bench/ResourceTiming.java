@@ -1,8 +1,8 @@
 package armd.bench;
 
-import armd.agent.AgentLog;
-import armd.agent.ResourceEvents;
-import armd.agent.ScriptLauncher;
+import armd.base.AgentLog;
+import armd.action.ResourceEvents;
+import armd.action.ScriptLauncher;
 import armd.cluster.ArmsEvent;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
@@ -39,7 +39,7 @@ import java.util.function.Consumer;
  * <ul>
  *   <li>floating IP through {@link ResourceLauncher}: start (subnet check, ARP probe with the defaults, rtnetlink
  *       add, 3 gratuitous ARP 100 ms apart) and stop (remove), in a namespace pair on veth; and the parts
- *       alone: {@link ArpProbe#probe(int)}, add + remove, {@link ArpProbe#announce(int)}.</li>
+ *       alone: {@link ArpProbe#probe(int, int, int, int)}, add + remove, {@link ArpProbe#announce(int, int, int)}.</li>
  *   <li>loop-disk ext4 partition through {@link ResourceLauncher} (no fsck): start (mount table check,
  *       SG_IO attempt, mount(2)) and stop (umount2); and mount(2) + umount2(2) alone.</li>
  * </ul>
@@ -117,8 +117,7 @@ public final class ResourceTiming {
             n.address(a, "eth0", "192.0.2.1/24");
             n.address(b, "eth0", "192.0.2.2/24");
             final ClusterConfig.FloatingIp ip = new ClusterConfig.FloatingIp("vip", v4("192.0.2.100"), 24, "eth0",
-                5, 30_000, false, new ClusterConfig.Arp(ArpProbe.DEFAULT_PROBES, ArpProbe.DEFAULT_SPACING_MS,
-                ArpProbe.DEFAULT_WAIT_MS, ArpProbe.DEFAULT_ANNOUNCE_COUNT, ArpProbe.DEFAULT_ANNOUNCE_SPACING_MS));
+                5, 30_000, false, ClusterConfig.Arp.DEFAULT);
             final long[] start = new long[runs];
             final long[] stop = new long[runs];
             try (ResourceLauncher l = new ResourceLauncher(config(ip), NO_SCRIPT, quiet, FAIL_LOUDLY,
@@ -138,7 +137,8 @@ public final class ResourceTiming {
                 try (ArpProbe p = ArpProbe.open("eth0"); Rtnetlink rt = Rtnetlink.open()) {
                     for (int i = 0; i < runs; i++) {
                         long t0 = System.nanoTime();
-                        if (p.probe(ip.addressBits()).outcome() != ProbeOutcome.HEALTHY) {
+                        if (p.probe(ip.addressBits(), ip.arp().probes(), ip.arp().probeSpacingMs(),
+                            ip.arp().probeWaitMs()).outcome() != ProbeOutcome.HEALTHY) {
                             throw new IllegalStateException("probe");
                         }
                         probe[i] = System.nanoTime() - t0;
@@ -150,7 +150,7 @@ public final class ResourceTiming {
                             throw new IllegalStateException(r1 + " " + r2);
                         }
                         t0 = System.nanoTime();
-                        p.announce(ip.addressBits());
+                        p.announce(ip.addressBits(), ip.arp().announcements(), ip.arp().announceSpacingMs());
                         announce[i] = System.nanoTime() - t0;
                     }
                 }

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import armd.cli.Exit;
+import armd.base.Exit;
 import armd.cli.IpCommand;
-import armd.cli.OperatorException;
+import armd.base.OperatorException;
 import armd.it.Cli;
 import armd.it.Netns;
 import armd.sys.NetNamespace;

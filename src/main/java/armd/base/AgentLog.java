@@ -1,4 +1,4 @@
-package armd.agent;
+package armd.base;
 
 import java.io.PrintStream;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package armd.cli;
+package armd.base;
 
 /** The documented exit codes of every {@code armd} subcommand (README: "Exit codes"). */
 public final class Exit {

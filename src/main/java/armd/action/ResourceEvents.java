@@ -1,4 +1,4 @@
-package armd.agent;
+package armd.action;
 
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;

@@ -1,4 +1,4 @@
-package armd.cli;
+package armd.base;
 
 /** A minimal JSON object writer for {@code --json} output: one object per line, keys in call order. */
 public final class Json {

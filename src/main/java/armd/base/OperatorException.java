@@ -1,4 +1,4 @@
-package armd.cli;
+package armd.base;
 
 /** An operator-facing failure: a one-line message (no stack trace) and the exit code to leave with. */
 public class OperatorException extends RuntimeException {
