@@ -10,6 +10,7 @@ import armd.cluster.FailureAction;
 import armd.cluster.GroupExec;
 import armd.cluster.GroupRecord;
 import armd.cluster.NodeEffects;
+import armd.cluster.NodeMemory;
 import armd.cluster.Op;
 import armd.cluster.OpResult;
 import armd.cluster.PeerSnapshot;
@@ -51,7 +52,6 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
     private final MemoryStore store;
     private final AgentLog log;
     private final ClusterNode node;
-    private final long incarnation;
     private final EventFd wakeup = new EventFd();
     private final Poller poller;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -71,6 +71,11 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
         public void onRefused(final int sender, final long nowNs) {
             node.onRefused(sender, nowNs);
         }
+
+        @Override
+        public void onGone(final int sender, final long inc, final long rxNs) {
+            node.onGone(sender, inc, rxNs);
+        }
     };
     private volatile boolean running = true;
 
@@ -78,14 +83,15 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
     }
 
     /**
-     * An agent for server {@code self}; {@code incarnation} must grow across restarts (e.g. the boot
-     * realtime in ns). Nothing runs until {@link #run()}.
+     * An agent for server {@code self}, starting from {@code memory} (loaded from {@code store}, its incarnation
+     * already advanced and saved for this start: the link's heartbeats carry it). Nothing runs until
+     * {@link #run()}.
      */
-    public ClusterAgent(final ClusterConfig config, final int self, final long incarnation, final HeartbeatLink link,
-                        final ScriptLauncher scripts, final MemoryStore store, final AgentLog log) {
+    public ClusterAgent(final ClusterConfig config, final int self, final HeartbeatLink link,
+                        final ScriptLauncher scripts, final MemoryStore store, final NodeMemory memory,
+                        final AgentLog log) {
         this.config = config;
         this.self = self;
-        this.incarnation = incarnation;
         this.link = link;
         this.scripts = scripts;
         this.store = store;
@@ -95,7 +101,7 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
         all[0] = wakeup.fd();
         System.arraycopy(linkFds, 0, all, 1, linkFds.length);
         this.poller = new Poller(all);
-        this.node = new ClusterNode(config.topology(), self, store.load(), this, System.nanoTime());
+        this.node = new ClusterNode(config.topology(), self, memory, this, System.nanoTime());
     }
 
     /** The agent thread's loop; returns after {@link #stop()}. */
@@ -127,7 +133,7 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
 
     /** Encodes the node's state; hands it to the link only when it changed (the link repeats it). */
     private void publish() {
-        node.snapshot(outbound, incarnation);
+        node.snapshot(outbound);
         payload.clear();
         StatePayload.encode(outbound, payload);
         payload.flip();
@@ -297,9 +303,9 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
         for (int g = 0; g < node.groups(); g++) {
             final GroupRecord r = node.record(g);
             final int at = node.onlineAt(g);
-            sb.append(String.format("  %-16s %-8s %s%n", node.groupName(g), groupState(g),
+            sb.append(String.format("  %-16s %-8s %s%s%n", node.groupName(g), groupState(g),
                 at >= 0 ? "on " + node.serverName(at) : r.mode() == armd.cluster.GroupMode.RUN && r.owner() >= 0
-                    ? "to " + node.serverName(r.owner()) : "-"));
+                    ? "to " + node.serverName(r.owner()) : "-", groupNote(g)));
         }
         final List<String> counted = new ArrayList<>();
         for (int g = 0; g < node.groups(); g++) {
@@ -313,6 +319,16 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
                 .append(String.join(", ", counted)).append('\n');
         }
         return sb.toString();
+    }
+
+    /** Why a group is not where its record says, seen from here: waiting for a holder, or a failed start. */
+    private String groupNote(final int g) {
+        final String waiting = node.waitingFor(g);
+        if (waiting != null) {
+            return " (takeover waits: " + waiting + ")";
+        }
+        final String failure = node.failure(g);
+        return failure == null ? "" : " (" + node.serverName(self) + ": " + failure + ")";
     }
 
     private String groupState(final int g) {
@@ -345,7 +361,8 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
             final GroupRecord r = node.record(g);
             groups.add(new Json().put("name", node.groupName(g)).put("state", groupState(g))
                 .put("server", at >= 0 ? node.serverName(at) : null)
-                .put("owner", r.owner() >= 0 ? node.serverName(r.owner()) : null).toString());
+                .put("owner", r.owner() >= 0 ? node.serverName(r.owner()) : null)
+                .put("waiting", node.waitingFor(g)).put("failure", node.failure(g)).toString());
         }
         return new Json().put("cluster", config.name()).put("server", node.serverName(self))
             .put("state", node.state().name().toLowerCase()).putRaw("servers", Json.array(servers))
@@ -361,7 +378,24 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
 
     @Override
     public void runScript(final ScriptRun run) {
-        scripts.launch(run, ok -> execute(() -> node.onScriptDone(run.group(), ok, System.nanoTime())));
+        scripts.launch(run, (outcome, reason) -> execute(() -> node.onScriptDone(run.group(), outcome, reason,
+            System.nanoTime())));
+    }
+
+    @Override
+    public void probeHolder(final int g) {
+        scripts.probeHolders(g, (free, detail) -> execute(() -> node.onHolderProbe(g, free, detail,
+            System.nanoTime())));
+    }
+
+    @Override
+    public void reassert(final int g) {
+        scripts.reassert(g);
+    }
+
+    @Override
+    public void newIncarnation(final long incarnation) {
+        link.incarnation(incarnation);
     }
 
     @Override

@@ -10,6 +10,9 @@ public interface HeartbeatLink extends AutoCloseable {
     /** Delivers every authenticated payload received since the last call; non-blocking; returns the count. */
     int drain(PayloadSink sink);
 
+    /** Heartbeats from now on carry {@code incarnation} (higher than the current one), sequences from 1. */
+    void incarnation(long incarnation);
+
     /** Descriptors that become readable when {@link #drain} has work (for the agent's poll). */
     int[] fds();
 
@@ -26,6 +29,13 @@ public interface HeartbeatLink extends AutoCloseable {
 
         /** Server {@code sender}'s heartbeat port was refused (ICMP port unreachable) at {@code nowNs}. */
         default void onRefused(final int sender, final long nowNs) {
+        }
+
+        /**
+         * Server {@code sender}'s guardian says its agent (boot {@code incarnation}) died and released what it
+         * held (an authenticated "gone" frame), received at {@code rxNs}.
+         */
+        default void onGone(final int sender, final long incarnation, final long rxNs) {
         }
     }
 }

@@ -2,15 +2,14 @@ package armd.agent;
 
 import armd.base.AgentLog;
 import armd.action.ScriptLauncher;
-
 import armd.action.ScriptResult;
 import armd.action.ScriptRunner;
+import armd.cluster.RunOutcome;
 import armd.cluster.ScriptRun;
 import armd.config.ClusterConfig;
 
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /** Runs group scripts with {@link ScriptRunner}: the ARMS_* environment, timeout, output to the agent log. */
 public final class ScriptRunnerLauncher implements ScriptLauncher {
@@ -26,7 +25,7 @@ public final class ScriptRunnerLauncher implements ScriptLauncher {
     }
 
     @Override
-    public void launch(final ScriptRun run, final Consumer<Boolean> done) {
+    public void launch(final ScriptRun run, final Done done) {
         final ClusterConfig.Group g = config.groups().get(run.group());
         final Path script = run.stop() ? g.stopScript() : g.startScript();
         final Map<String, String> env = ScriptRunner.armsEnvironment(run.event().name(),
@@ -43,7 +42,9 @@ public final class ScriptRunnerLauncher implements ScriptLauncher {
                     + (res.status() == ScriptResult.ExecStatus.DONE ? " with exit code " + res.exitCode() : "")
                     + (res.reason() == null ? "" : ": " + res.reason()));
             }
-            done.accept(res.succeeded());
+            done.done(res.succeeded() ? RunOutcome.OK : RunOutcome.FAILED, res.succeeded() ? null
+                : run.script() + " script " + res.status().name().toLowerCase().replace('_', ' ')
+                + (res.status() == ScriptResult.ExecStatus.DONE ? " with exit code " + res.exitCode() : ""));
         });
     }
 }

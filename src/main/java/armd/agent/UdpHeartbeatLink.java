@@ -12,6 +12,7 @@ import armd.wire.HeartbeatFrame;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,12 +25,18 @@ import java.util.List;
 public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
     /** Frame type of a cluster-state heartbeat. */
     static final int TYPE_STATE = 1;
+    /**
+     * Frame type of a guardian's "gone": the agent of this incarnation died and what it held is released. Signed
+     * by the agent in advance (the guardian holds no key), with the incarnation's last sequence number.
+     */
+    static final int TYPE_GONE = 2;
     /** SCHED_FIFO priority of the sender thread (when permitted). */
     static final int SENDER_PRIORITY = 50;
 
     private final UdpHeartbeatTransport transport;
     private final HeartbeatSender sender;
     private final HeartbeatReceiver receiver;
+    private final List<InetSocketAddress> goneDestinations = new ArrayList<>();
     private final byte[] out = new byte[HeartbeatFrame.MAX_PAYLOAD_LENGTH];
     private byte[] wrapped;
     private ByteBuffer view;
@@ -48,6 +55,7 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
                 if (s.id() != self && p < s.addresses().size()) {
                     final InetAddress a = s.addresses().get(p);
                     peers.add(new UdpHeartbeatTransport.Peer(s.id(), (Inet4Address) a));
+                    goneDestinations.add(new InetSocketAddress(a, hb.port()));
                 }
             }
             if (hb.multicastGroup() != null) {
@@ -74,6 +82,25 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
     }
 
     @Override
+    public void incarnation(final long incarnation) {
+        sender.incarnation(incarnation);
+    }
+
+    /**
+     * The datagrams the guardian sends when this agent dies: the pre-signed "gone" frame of the current
+     * incarnation to every peer's address on every heartbeat network (unicast: a multicast path receives it on
+     * its crash-probe socket). Call again after {@link #incarnation(long)}.
+     */
+    public List<Datagram> lastWords() {
+        final byte[] frame = sender.lastWords(TYPE_GONE);
+        return goneDestinations.stream().map(d -> new Datagram(d, frame)).toList();
+    }
+
+    /** A datagram to send: where, and the bytes. */
+    public record Datagram(InetSocketAddress destination, byte[] payload) {
+    }
+
+    @Override
     public int drain(final PayloadSink s) {
         sink = s;
         try {
@@ -85,6 +112,10 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
 
     @Override
     public void onHeartbeat(final int pathIndex, final HeartbeatFrame frame, final boolean fresh, final long rxNs) {
+        if (frame.type() == TYPE_GONE) {
+            sink.onGone(frame.senderId(), frame.incarnation(), rxNs);
+            return;
+        }
         if (frame.type() != TYPE_STATE) {
             return;
         }

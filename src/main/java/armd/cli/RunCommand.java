@@ -13,6 +13,7 @@ import armd.agent.StateFileMemory;
 import armd.agent.UdpHeartbeatLink;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
+import armd.cluster.NodeMemory;
 import armd.cluster.Op;
 import armd.config.ClusterConfig;
 import armd.config.ClusterKey;
@@ -27,7 +28,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -71,8 +71,10 @@ public final class RunCommand implements Command {
         final AgentLog log = new AgentLog(name, System.out);
         final String[] groupNames = config.groups().stream().map(ClusterConfig.Group::name).toArray(String[]::new);
         final StateFileMemory memory = new StateFileMemory(stateDir, groupNames, log);
-        final Instant now = Instant.now();
-        final long incarnation = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        // the incarnation is a counter in the state, advanced and saved before the first heartbeat carries it
+        final NodeMemory saved = memory.load();
+        final long incarnation = saved.nextIncarnation();
+        memory.save(saved);
 
         final UdpHeartbeatLink link;
         try {
@@ -106,10 +108,10 @@ public final class RunCommand implements Command {
             }
         };
         final ResourceLauncher resources = new ResourceLauncher(config,
-            new ScriptRunnerLauncher(config, runner, log), log, events);
+            new ScriptRunnerLauncher(config, runner, log), log);
         final MonitoredLauncher monitored = new MonitoredLauncher(config, resources,
             new MonitorEngine(config, me.id(), log, events));
-        final ClusterAgent agent = new ClusterAgent(config, me.id(), incarnation, link, monitored, memory, log);
+        final ClusterAgent agent = new ClusterAgent(config, me.id(), link, monitored, memory, saved, log);
         agentRef.set(agent);
         final ControlBridge control = ControlBridge.start(config, agent, me.id(), socket, log);
 

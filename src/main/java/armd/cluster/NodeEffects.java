@@ -6,7 +6,10 @@ package armd.cluster;
  * methods; implementations must not call back into the node synchronously.
  */
 public interface NodeEffects {
-    /** Run a script; report its end with {@link ClusterNode#onScriptDone}. At most one per group at a time. */
+    /**
+     * Run a script (for a start: after activating the group's resources, unless RECOVER); report its end with
+     * {@link ClusterNode#onScriptDone}. At most one per group at a time.
+     */
     void runScript(ScriptRun run);
 
     /** The persisted part of the node changed: save {@link ClusterNode#memory()} atomically before acting on. */
@@ -17,4 +20,21 @@ public interface NodeEffects {
 
     /** An operation this server issued is complete (or failed) with {@code result}. */
     void operationDone(int seq, OpResult result);
+
+    /**
+     * Ask the data plane whether group {@code g}'s floating addresses still answer from any host (an ARP probe
+     * of each); report with {@link ClusterNode#onHolderProbe}. Asked before taking a group over from a server
+     * that went silent: its kernel answers for the addresses as long as they are up there.
+     */
+    void probeHolder(int g);
+
+    /**
+     * Group {@code g} runs here and another server that also ran it has let go (a partition healed): make sure
+     * its floating addresses are up here and announce them again, so neighbours that learned the other server's
+     * hardware address come back.
+     */
+    void reassert(int g);
+
+    /** Heartbeats from now on carry {@code incarnation} (already persisted). */
+    void newIncarnation(long incarnation);
 }

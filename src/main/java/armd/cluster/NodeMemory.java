@@ -22,6 +22,11 @@ public final class NodeMemory {
     final int[] monitorFailovers;
     /** The kernel's boot id when last saved ("" unknown): a new one means the server itself restarted. */
     String bootId = "";
+    /**
+     * The agent's incarnation: a counter advanced (and saved) at every start before the first heartbeat, never
+     * the clock, so a clock stepped back cannot make peers take new heartbeats for replays.
+     */
+    long incarnation;
 
     /** Empty memory for {@code groups} groups: a first start. */
     public NodeMemory(final int groups) {
@@ -33,6 +38,16 @@ public final class NodeMemory {
         for (int g = 0; g < groups; g++) {
             records[g] = new GroupRecord();
         }
+    }
+
+    /** Advances the incarnation for a new start of the agent; the caller saves the memory before using it. */
+    public long nextIncarnation() {
+        return ++incarnation;
+    }
+
+    /** The incarnation of this start (or of the last, before {@link #nextIncarnation}). */
+    public long incarnation() {
+        return incarnation;
     }
 
     /** Whether it was a member when last saved. */
@@ -83,6 +98,7 @@ public final class NodeMemory {
         m.put("member", Boolean.toString(member));
         m.put("isolated", Boolean.toString(isolated));
         m.put("boot-id", bootId);
+        m.put("incarnation", Long.toUnsignedString(incarnation));
         for (int g = 0; g < records.length; g++) {
             final GroupRecord r = records[g];
             m.put("group." + groupNames[g], r.counter + " " + r.writer + " " + r.owner + " " + r.mode + " "
@@ -103,6 +119,11 @@ public final class NodeMemory {
         mem.member = Boolean.parseBoolean(m.getOrDefault("member", "false"));
         mem.isolated = Boolean.parseBoolean(m.getOrDefault("isolated", "false"));
         mem.bootId = m.getOrDefault("boot-id", "").trim();
+        try {
+            mem.incarnation = Long.parseUnsignedLong(m.getOrDefault("incarnation", "0").trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("incarnation: " + e.getMessage(), e);
+        }
         for (int g = 0; g < groupNames.length; g++) {
             final String key = "group." + groupNames[g];
             final String v = m.get(key);

@@ -32,4 +32,14 @@ public enum Op {
     public boolean broadcast() {
         return this == CLUSTER_START || this == CLUSTER_SHUTDOWN;
     }
+
+    /** Whether it acts on one server, named by its executor. */
+    public boolean serverOp() {
+        return this == SERVER_SHUTDOWN || this == SERVER_LEAVE || this == SERVER_RETURN;
+    }
+
+    /** Whether it acts on one group. */
+    public boolean groupOp() {
+        return this == GROUP_START || this == GROUP_STOP || this == GROUP_MOVE || this == GROUP_FAILOVER;
+    }
 }

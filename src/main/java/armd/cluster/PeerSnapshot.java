@@ -16,6 +16,8 @@ public final class PeerSnapshot {
     final GroupExec[] exec = new GroupExec[ClusterNode.MAX_GROUPS];
     final int[] ackSeq = new int[16];
     final OpResult[] ackResult = new OpResult[16];
+    /** Per server: the incarnation the sender last heard from it (0: never), its own for itself. */
+    final long[] known = new long[16];
     int commands;
     final int[] cmdSeq = new int[ClusterNode.MAX_OUTSTANDING];
     final int[] cmdOp = new int[ClusterNode.MAX_OUTSTANDING];

@@ -10,17 +10,20 @@ import java.nio.ByteBuffer;
  *  0                   1                   2                   3
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  * +---------------+---------------+---------------+---------------+
- * |  version = 1  | server state  |   groups (G)  |  servers (S)  |
+ * |  version = 3  | server state  |   groups (G)  |  servers (S)  |
  * +---------------+---------------+---------------+---------------+
  * | G x group (12 + ceil(E/2) bytes):                             |
  * |   record counter (32)                                         |
  * |   writer (8) | owner (8, -1 none) | mode (8) | start event (8) |
  * |   last stop (8, -1 none) | flags (8, bit0 failed) | exec (8) |  |
+ * |   (exec: 0 offline, 1 starting, 2 online, 3 stopping,         |
+ * |    4 recovering, 5 fencing)                                   |
  * |   E = servers with a resource error (8), then E server ids,   |
  * |   4 bits each, oldest last error first, low nibble first      |
  * +---------------------------------------------------------------+
- * | S x ack (5 bytes): last executed op seq from that origin (32), |
- * |   its result (8)                                              |
+ * | S x server (13 bytes): last executed op seq from that origin   |
+ * |   (32), its result (8), the incarnation the sender last heard |
+ * |   from that server (64, 0 never; its own for itself)          |
  * +---------------+-----------------------------------------------+
  * | ops (N <= 8)  | N x op (8 bytes): seq (32), op (8), group (8), |
  * |               |   server (8), executor (8)                    |
@@ -28,10 +31,14 @@ import java.nio.ByteBuffer;
  * </pre>
  */
 public final class StatePayload {
-    /** The payload format version. */
-    public static final int VERSION = 2;
+    /**
+     * The payload format version: 3 adds each server's known incarnation (acks are about one incarnation; a
+     * server whose state directory was lost learns the incarnation to continue above) and the fencing state.
+     */
+    public static final int VERSION = 3;
+    private static final int PER_SERVER = 13;
     /** The largest payload: every group with 16 errors, 16 servers, 8 operations (fits one frame). */
-    public static final int MAX_SIZE = 4 + ClusterNode.MAX_GROUPS * (12 + 8) + 16 * 5 + 1
+    public static final int MAX_SIZE = 4 + ClusterNode.MAX_GROUPS * (12 + 8) + 16 * PER_SERVER + 1
         + ClusterNode.MAX_OUTSTANDING * 8;
 
     private StatePayload() {
@@ -51,7 +58,7 @@ public final class StatePayload {
             }
         }
         for (int o = 0; o < s.servers; o++) {
-            buf.putInt(s.ackSeq[o]).put((byte) s.ackResult[o].ordinal());
+            buf.putInt(s.ackSeq[o]).put((byte) s.ackResult[o].ordinal()).putLong(s.known[o]);
         }
         buf.put((byte) s.commands);
         for (int i = 0; i < s.commands; i++) {
@@ -77,7 +84,7 @@ public final class StatePayload {
         final int groups = Byte.toUnsignedInt(buf.get());
         final int servers = Byte.toUnsignedInt(buf.get());
         if (st == null || groups > ClusterNode.MAX_GROUPS || servers > 16
-            || len < 5 + groups * 12 + servers * 5) {
+            || len < 5 + groups * 12 + servers * PER_SERVER) {
             return false;
         }
         s.state = st;
@@ -93,7 +100,8 @@ public final class StatePayload {
             final boolean failed = (buf.get() & 1) != 0;
             final GroupExec ex = GroupExec.of(buf.get());
             final int errors = Byte.toUnsignedInt(buf.get());
-            if (mode == null || errors > 16 || buf.position() - start + (errors + 1) / 2 + servers * 5 + 1 > len) {
+            if (mode == null || errors > 16
+                || buf.position() - start + (errors + 1) / 2 + servers * PER_SERVER + 1 > len) {
                 return false;
             }
             long order = 0;
@@ -107,6 +115,7 @@ public final class StatePayload {
         for (int o = 0; o < servers; o++) {
             s.ackSeq[o] = buf.getInt();
             s.ackResult[o] = OpResult.of(buf.get());
+            s.known[o] = buf.getLong();
         }
         final int n = Byte.toUnsignedInt(buf.get());
         if (n > ClusterNode.MAX_OUTSTANDING || buf.position() - start + n * 8 > len) {

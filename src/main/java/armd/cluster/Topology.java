@@ -14,17 +14,20 @@ import java.util.List;
  * @param maxMonitorFailovers failovers caused by monitors per group and server before they stop
  * @param intervalMs          heartbeat interval
  * @param timeoutMs           silence on every path after which a server is down
+ * @param suspectMs           silence after which a server is suspect: its groups with floating addresses are
+ *                            taken over as soon as the addresses stop answering
  */
 public record Topology(List<String> servers, List<Group> groups, long startupWaitMs, boolean autoReturn,
-                       int maxMonitorFailovers, long intervalMs, long timeoutMs) {
+                       int maxMonitorFailovers, long intervalMs, long timeoutMs, long suspectMs) {
 
     /**
      * One failover group.
      *
      * @param name   the group's name
      * @param policy server positions that may run it, primary (priority 1) first
+     * @param fenced it has floating addresses: a takeover first checks that they no longer answer anywhere
      */
-    public record Group(String name, List<Integer> policy) {
+    public record Group(String name, List<Integer> policy, boolean fenced) {
         public Group {
             policy = List.copyOf(policy);
         }

@@ -46,8 +46,9 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
     /** What the decision core needs of this configuration. */
     public Topology topology() {
         return new Topology(servers.stream().map(Server::name).toList(),
-            groups.stream().map(g -> new Topology.Group(g.name(), g.policy())).toList(), startupWaitMs, autoReturn,
-            actions.maxFailovers(), heartbeat.intervalMs(), heartbeat.timeoutMs());
+            groups.stream().map(g -> new Topology.Group(g.name(), g.policy(),
+                g.resources().stream().anyMatch(r -> r instanceof FloatingIp))).toList(), startupWaitMs, autoReturn,
+            actions.maxFailovers(), heartbeat.intervalMs(), heartbeat.timeoutMs(), heartbeat.suspectMs());
     }
 
     /**
@@ -99,6 +100,14 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
      * @param timeoutMs      silence on every path after which a peer is declared down
      */
     public record Heartbeat(int port, InetAddress multicastGroup, int intervalMs, int timeoutMs) {
+        /**
+         * Silence after which a peer is suspect: two intervals (one heartbeat lost, or late by an interval), at
+         * most the timeout. A suspect peer's groups with floating addresses are taken over as soon as their
+         * addresses stop answering ARP; a false suspicion costs one probe.
+         */
+        public int suspectMs() {
+            return Math.min(2 * intervalMs, timeoutMs);
+        }
     }
 
     /**

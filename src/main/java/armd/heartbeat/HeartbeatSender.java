@@ -29,8 +29,10 @@ public final class HeartbeatSender implements AutoCloseable {
 
     private final HeartbeatTransport transport;
     private final HeartbeatFrame codec;
+    private final byte[] key;
+    private final int clusterId;
     private final int selfId;
-    private final long incarnation;
+    private volatile long incarnation;
     private final long intervalNs;
     private final int fifoPriority;
     private final Thread thread;
@@ -66,6 +68,8 @@ public final class HeartbeatSender implements AutoCloseable {
         }
         this.transport = transport;
         this.codec = new HeartbeatFrame(key, clusterId);
+        this.key = key.clone();
+        this.clusterId = clusterId;
         this.selfId = selfId;
         this.incarnation = incarnation;
         this.intervalNs = intervalNs;
@@ -152,17 +156,47 @@ public final class HeartbeatSender implements AutoCloseable {
     }
 
     private void sendOnce() {
-        final long seq = sequence + 1;
-        final int n = codec.encode(frame, 0, slotType[front], slotFlags[front], selfId, incarnation, seq,
+        final long inc;
+        final long seq;
+        synchronized (this) {
+            // uncontended but for an incarnation change: a lock the real-time thread takes alone costs nanoseconds
+            inc = incarnation;
+            seq = sequence + 1;
+            sequence = seq;
+        }
+        final int n = codec.encode(frame, 0, slotType[front], slotFlags[front], selfId, inc, seq,
             slots[front], 0, slotLength[front]);
         frameBuffer.limit(n).position(0);
         transport.send(frameBuffer);
-        sequence = seq;
     }
 
     /** The boot incarnation in every frame. */
     public long incarnation() {
         return incarnation;
+    }
+
+    /**
+     * From the next frame on, heartbeats carry {@code newIncarnation} (higher than the current one: peers take it
+     * as a restart), with sequences from 1 again. Any thread.
+     */
+    public void incarnation(final long newIncarnation) {
+        synchronized (this) {
+            incarnation = newIncarnation;
+            sequence = 0;
+        }
+        LockSupport.unpark(thread);
+    }
+
+    /**
+     * An authenticated frame of {@code type} with an empty payload and the highest sequence of the current
+     * incarnation, to be sent by someone else when this agent is dead (its guardian's "gone"): no frame of this
+     * incarnation can follow it, and it is accepted once. Not for the sending thread's hot path: allocates.
+     */
+    public byte[] lastWords(final int type) {
+        final HeartbeatFrame words = new HeartbeatFrame(key, clusterId);
+        final byte[] out = new byte[HeartbeatFrame.MAX_FRAME_LENGTH];
+        final int n = words.encode(out, 0, type, 0, selfId, incarnation, Long.MAX_VALUE, new byte[0], 0, 0);
+        return java.util.Arrays.copyOf(out, n);
     }
 
     /** The sequence of the last frame sent (0: none yet). */

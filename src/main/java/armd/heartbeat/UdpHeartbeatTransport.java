@@ -286,9 +286,16 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
                 n++;
             }
             if (sinks[p] != null) {
-                // crash probes from live peers: nothing to read in them
-                for (int i = 0; i < MAX_DRAIN_PER_PATH && sinks[p].receive() > 0; i++) {
+                // crash probes from live peers (one byte: nothing to read in them); anything longer is a frame
+                // sent by unicast, such as a guardian's "gone", and goes to the handler like any other
+                final UdpSocket sink = sinks[p];
+                for (int i = 0; i < MAX_DRAIN_PER_PATH && sink.receive() > 0; i++) {
                     n++;
+                    if (sink.rxLength() > 1) {
+                        final ByteBuffer buf = sink.rxBuffer();
+                        buf.limit(sink.rxLength()).position(0);
+                        handler.onDatagram(p, buf, System.nanoTime());
+                    }
                 }
             }
             final UdpSocket[] socks = connected[p];

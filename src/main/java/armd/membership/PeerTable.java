@@ -21,6 +21,7 @@ public final class PeerTable {
     private final long[] incarnation;
     private final long refusedTimeoutNs;
     private final long[] refusedAtNs;
+    private long suspectNs;
 
     /** A table for {@code servers} servers, this one being {@code self}; refusals do not shorten the timeout. */
     public PeerTable(final int servers, final int self, final long timeoutNs) {
@@ -41,6 +42,15 @@ public final class PeerTable {
         this.heard = new boolean[servers];
         this.alive = new boolean[servers];
         this.incarnation = new long[servers];
+        this.suspectNs = timeoutNs;
+    }
+
+    /**
+     * After how much silence an alive peer is suspect (see {@link #suspect}); at most the timeout. Suspicion
+     * declares nothing: it lets the caller look for evidence (the peer's addresses still answering) early.
+     */
+    public void suspectAfter(final long silenceNs) {
+        this.suspectNs = Math.min(silenceNs, timeoutNs);
     }
 
     /** What {@link #onHeartbeat} found. */
@@ -88,6 +98,25 @@ public final class PeerTable {
         }
     }
 
+    /**
+     * {@code peer}'s agent said, in an authenticated frame of incarnation {@code peerIncarnation}, that it is gone
+     * (its guardian sends that when the agent process dies, after releasing what it held): down now, without
+     * waiting for silence. Returns whether it was alive with that incarnation (a stale "gone" changes nothing).
+     */
+    public boolean onGone(final int peer, final long peerIncarnation) {
+        if (peer == self || peer < 0 || peer >= alive.length || !alive[peer] || incarnation[peer] != peerIncarnation) {
+            return false;
+        }
+        alive[peer] = false;
+        refusedAtNs[peer] = 0;
+        return true;
+    }
+
+    /** Whether {@code peer} is alive but silent on every path for longer than the suspicion threshold. */
+    public boolean suspect(final int peer, final long nowNs) {
+        return peer != self && alive[peer] && nowNs - newest(peer) > suspectNs;
+    }
+
     /** Whether {@code peer}'s port was refused since its last heartbeat. */
     public boolean refused(final int peer) {
         return refusedAtNs[peer] != 0;
@@ -123,12 +152,20 @@ public final class PeerTable {
         return best;
     }
 
-    /** The earliest instant at which some alive peer would expire, or {@code Long.MAX_VALUE}-like none. */
+    /**
+     * The earliest instant at which some alive peer would become suspect or expire (at most a timeout from
+     * {@code nowNs}).
+     */
     public long nextExpiryNs(final long nowNs) {
         long next = nowNs + timeoutNs;
         for (int peer = 0; peer < alive.length; peer++) {
             if (peer != self && alive[peer]) {
-                final long at = newest(peer) + (refusedAtNs[peer] != 0 ? refusedTimeoutNs : timeoutNs) + 1;
+                final long last = newest(peer);
+                long at = last + (refusedAtNs[peer] != 0 ? refusedTimeoutNs : timeoutNs) + 1;
+                final long suspectAt = last + suspectNs + 1;
+                if (nowNs - suspectAt < 0 && suspectAt - at < 0) {
+                    at = suspectAt;
+                }
                 if (at - next < 0) {
                     next = at;
                 }

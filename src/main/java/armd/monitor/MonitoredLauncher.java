@@ -2,12 +2,12 @@ package armd.monitor;
 
 import armd.action.ScriptLauncher;
 import armd.cluster.ArmsEvent;
+import armd.cluster.RunOutcome;
 import armd.cluster.ScriptRun;
 import armd.config.ClusterConfig;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Consumer;
 
 /**
  * Starts a group's monitors when it comes online here and stops them before it goes offline: a decorator of the
@@ -34,7 +34,7 @@ public final class MonitoredLauncher implements ScriptLauncher, AutoCloseable {
     }
 
     @Override
-    public void launch(final ScriptRun run, final Consumer<Boolean> done) {
+    public void launch(final ScriptRun run, final Done done) {
         final int g = run.group();
         if (config.monitorsOf(g).isEmpty()) {
             delegate.launch(run, done);
@@ -44,14 +44,24 @@ public final class MonitoredLauncher implements ScriptLauncher, AutoCloseable {
                 delegate.launch(run, done);
             });
         } else {
-            delegate.launch(run, ok -> {
+            delegate.launch(run, (outcome, reason) -> {
                 // the agent learns of the start first (its queue is in order), so a report finds the group online
-                done.accept(ok);
-                if (ok && run.event() != ArmsEvent.RECOVER) {
+                done.done(outcome, reason);
+                if (outcome == RunOutcome.OK && run.event() != ArmsEvent.RECOVER) {
                     lifecycle.execute(() -> engine.groupOnline(g));
                 }
             });
         }
+    }
+
+    @Override
+    public void probeHolders(final int group, final ProbeDone done) {
+        delegate.probeHolders(group, done);
+    }
+
+    @Override
+    public void reassert(final int group) {
+        delegate.reassert(group);
     }
 
     @Override

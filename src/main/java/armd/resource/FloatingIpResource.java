@@ -25,8 +25,13 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class FloatingIpResource implements GroupResource {
     private final ClusterConfig.FloatingIp ip;
+    /** An activation this soon after a holder probe found the address free does not probe it again. */
+    static final long FRESH_PROBE_NS = 500_000_000L;
+
     /** The address is ours (set once added, cleared at release): background announcements stop when it clears. */
     private volatile boolean active;
+    /** When {@link #holder()} last found the address free (0: never); worker thread only. */
+    private long freeAtNs;
 
     FloatingIpResource(final ClusterConfig.FloatingIp ip) {
         this.ip = ip;
@@ -56,10 +61,18 @@ final class FloatingIpResource implements GroupResource {
             final ArpProbe probe = ArpProbe.open(ip.interfaceName());
             boolean handedOver = false;
             try {
-                final String conflict = probeUntilFree(a, probe);
-                if (conflict != null) {
-                    return conflict;
+                final long sinceFreeNs = System.nanoTime() - freeAtNs;
+                if (freeAtNs != 0 && sinceFreeNs < FRESH_PROBE_NS) {
+                    // the takeover's holder probe was this activation's conflict check
+                    a.log(ip.name(), where + ": probed free " + sinceFreeNs / 1_000_000 + " ms ago by the takeover"
+                        + " check; not probed again");
+                } else {
+                    final String conflict = probeUntilFree(a, probe);
+                    if (conflict != null) {
+                        return conflict;
+                    }
                 }
+                freeAtNs = 0;
                 final AddressResult added = rt.addAddress(ifIndex, ip.address().getAddress(), ip.prefixLen());
                 switch (added) {
                     case DONE -> {
@@ -122,6 +135,66 @@ final class FloatingIpResource implements GroupResource {
                 probe.close();
             }
         });
+    }
+
+    /**
+     * One probe of the address (the configured schedule, no retries): null when nothing answered for it, else who
+     * did, e.g. "192.0.2.100 answered by 02:00:00:00:00:0a", or why the probe could not tell (then the caller
+     * must not take the address: the safe side). Asked before a takeover; worker thread only.
+     */
+    String holder() {
+        final String what = ip.address().getHostAddress();
+        try (ArpProbe probe = ArpProbe.open(ip.interfaceName())) {
+            final ArpProbe.Result r = probe.probe(ip.addressBits(), ip.arp().probes(), ip.arp().probeSpacingMs(),
+                ip.arp().probeWaitMs());
+            return switch (r.outcome()) {
+                case HEALTHY -> {
+                    freeAtNs = System.nanoTime();
+                    yield null;
+                }
+                case FAULT -> what + (ArpProbe.IN_USE.equals(r.reason()) ? " answered by " : " probed by ")
+                    + ArpPacket.macToString(r.conflictMac());
+                case ERROR -> what + ": ARP probe on " + ip.interfaceName() + " failed (" + r.reason()
+                    + (r.errno() != 0 ? ": " + Errno.describe(r.errno()) : "") + ")";
+            };
+        } catch (SysException | IllegalArgumentException e) {
+            return what + ": ARP probe on " + ip.interfaceName() + " failed (" + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * The group runs here and another server that ran it too has let go: the address is added again when it is
+     * missing (with the usual probe), and announced. Worker thread only.
+     */
+    void reassert(final GroupContext a) {
+        final int ifIndex = Rtnetlink.ifIndex(ip.interfaceName());
+        if (ifIndex < 0) {
+            a.log(ip.name(), "interface " + ip.interfaceName() + " is gone: cannot announce " + ip.cidr());
+            return;
+        }
+        boolean present = false;
+        try (Rtnetlink rt = Rtnetlink.open()) {
+            for (final InterfaceAddress ia : rt.listAddresses(Rtnl.AF_INET, ifIndex)) {
+                present |= ia.address().equals(ip.address());
+            }
+        } catch (SysException e) {
+            a.log(ip.name(), "cannot list the addresses of " + ip.interfaceName() + ": " + e.getMessage());
+            return;
+        }
+        if (!present) {
+            a.log(ip.name(), ip.cidr() + " is missing on " + ip.interfaceName() + ": adding it again");
+            final String failure = activate(a);
+            if (failure != null) {
+                a.log(ip.name(), failure);
+            }
+            return;
+        }
+        try (ArpProbe probe = ArpProbe.open(ip.interfaceName())) {
+            probe.announce(ip.addressBits(), ip.arp().announcements(), ip.arp().announceSpacingMs());
+            a.log(ip.name(), ip.cidr() + " announced again (" + ip.arp().announcements() + " gratuitous ARP)");
+        } catch (SysException e) {
+            a.log(ip.name(), "gratuitous ARP on " + ip.interfaceName() + " failed: " + e.getMessage());
+        }
     }
 
     /** Probes until the address is free; null when it is, else the failure line (after the last retry). */

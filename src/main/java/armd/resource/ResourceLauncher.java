@@ -1,11 +1,9 @@
 package armd.resource;
 
 import armd.base.AgentLog;
-import armd.action.ResourceEvents;
 import armd.action.ScriptLauncher;
 import armd.cluster.ArmsEvent;
-import armd.cluster.Destination;
-import armd.cluster.FailureAction;
+import armd.cluster.RunOutcome;
 import armd.cluster.ScriptRun;
 import armd.config.ClusterConfig;
 import armd.sys.NetNamespace;
@@ -18,7 +16,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.Consumer;
 
 /**
  * Activates and releases a group's resources around its scripts (SPEC.md sections 3 and 4), as a decorator of
@@ -26,8 +23,11 @@ import java.util.function.Consumer;
  *
  * <p>Start run: the group's resources are activated in file order, then the start script runs with ARMS_DISK
  * FAILURE when a disk or NFS resource failed to connect. A floating IP that fails (wrong network, address
- * conflict after its retries) is reported to {@link ResourceEvents#failed} with FAILOVER to the highest
- * priority server; the other resources and the start script still run, and the agent decides. A RECOVER start
+ * conflict after its retries) ends the activation: what was activated is released, the start script does not
+ * run, and the run ends as RESOURCE_FAILED, for the decision core to fail the group over or hold it (a group is
+ * never online without its addresses). Before a takeover, {@link #probeHolders} asks whether the group's
+ * addresses still answer elsewhere; an address found free that way is not probed again at activation, so the
+ * conflict check is done once and counts in the failover time. A RECOVER start
  * activates nothing: RECOVER runs on a server returning to the cluster while the group runs elsewhere (or
  * before the START of an in-place restart, which activates), so its resources are not this server's to take.
  *
@@ -75,7 +75,6 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
     private final ClusterConfig config;
     private final ScriptLauncher delegate;
     private final AgentLog log;
-    private final ResourceEvents events;
     private final List<List<GroupResource>> resources = new ArrayList<>();
     private final List<GroupContext> contexts = new ArrayList<>();
     private final ExecutorService[] workers;
@@ -84,18 +83,16 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
     private final CountDownLatch closing = new CountDownLatch(1);
 
     /** The agent's launcher: resources of {@code config} around {@code delegate}'s scripts. */
-    public ResourceLauncher(final ClusterConfig config, final ScriptLauncher delegate, final AgentLog log,
-                            final ResourceEvents events) {
-        this(config, delegate, log, events, Settings.defaults());
+    public ResourceLauncher(final ClusterConfig config, final ScriptLauncher delegate, final AgentLog log) {
+        this(config, delegate, log, Settings.defaults());
     }
 
     /** A launcher with {@code settings}. */
     public ResourceLauncher(final ClusterConfig config, final ScriptLauncher delegate, final AgentLog log,
-                            final ResourceEvents events, final Settings settings) {
+                            final Settings settings) {
         this.config = config;
         this.delegate = delegate;
         this.log = log;
-        this.events = events;
         this.workers = new ExecutorService[config.groups().size()];
         this.lastDisksOk = new boolean[config.groups().size()];
         Arrays.fill(lastDisksOk, true);
@@ -132,7 +129,7 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
     }
 
     @Override
-    public void launch(final ScriptRun run, final Consumer<Boolean> done) {
+    public void launch(final ScriptRun run, final Done done) {
         final int group = run.group();
         if (resources.get(group).isEmpty()) {
             delegate.launch(run, done);
@@ -141,14 +138,14 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
         final ExecutorService w = workers[group];
         try {
             if (run.stop()) {
-                w.execute(() -> delegate.launch(withDisk(run, lastDisksOk[group]), ok -> {
+                w.execute(() -> delegate.launch(withDisk(run, lastDisksOk[group]), (outcome, reason) -> {
                     try {
                         w.execute(() -> {
-                            release(group);
-                            done.accept(ok);
+                            release(group, resources.get(group).size());
+                            done.done(outcome, reason);
                         });
                     } catch (RejectedExecutionException e) {
-                        done.accept(ok);
+                        done.done(outcome, reason);
                     }
                 }));
             } else {
@@ -157,26 +154,38 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
         } catch (RejectedExecutionException e) {
             log.line("group " + config.groups().get(group).name() + ": " + run.script() + " script not run: the "
                 + "agent is stopping");
-            done.accept(false);
+            done.done(RunOutcome.FAILED, "the agent is stopping");
         }
     }
 
-    /** Worker thread: activates the group's resources (unless RECOVER), then launches the start script. */
-    private void start(final ScriptRun run, final Consumer<Boolean> done) {
+    /**
+     * Worker thread: activates the group's resources (unless RECOVER), then launches the start script; when a
+     * resource the group cannot run without fails, releases what was activated and reports RESOURCE_FAILED
+     * without running the start script (a group is never online without its addresses).
+     */
+    private void start(final ScriptRun run, final Done done) {
         final int group = run.group();
         final String name = config.groups().get(group).name();
-        boolean disksOk = true;
-        try {
-            if (run.event() == ArmsEvent.RECOVER) {
-                log.line("group " + name + ": RECOVER start: no resource is activated here (the group runs on "
-                    + "another server, or starts again right after)");
-            } else {
-                disksOk = activate(group);
-                lastDisksOk[group] = disksOk;
-            }
-        } finally {
-            delegate.launch(withDisk(run, disksOk), done);
+        if (run.event() == ArmsEvent.RECOVER) {
+            log.line("group " + name + ": RECOVER start: no resource is activated here (the group runs on "
+                + "another server, or starts again right after)");
+            delegate.launch(run, done);
+            return;
         }
+        final Activation a;
+        try {
+            a = activate(group);
+        } catch (RuntimeException e) {
+            release(group, resources.get(group).size());
+            done.done(RunOutcome.RESOURCE_FAILED, "group " + name + ": resource activation failed: " + e);
+            return;
+        }
+        if (a.failure() != null) {
+            done.done(RunOutcome.RESOURCE_FAILED, a.failure());
+            return;
+        }
+        lastDisksOk[group] = a.disksOk();
+        delegate.launch(withDisk(run, a.disksOk()), done);
     }
 
     /** {@code run} with ARMS_DISK FAILURE when {@code disksOk} is false (ScriptRun is a record: a copy). */
@@ -185,13 +194,27 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
             run.priority(), run.factor(), false);
     }
 
-    /** Activates every resource of {@code group} in order; false when a disk or NFS resource failed. */
-    private boolean activate(final int group) {
+    /**
+     * What an activation gave.
+     *
+     * @param disksOk every disk and NFS resource connected (else the start script gets ARMS_DISK=FAILURE)
+     * @param failure the resource the group cannot run without that failed, and why; null when none did
+     */
+    private record Activation(boolean disksOk, String failure) {
+    }
+
+    /**
+     * Activates every resource of {@code group} in order. A disk or NFS failure only clears ARMS_DISK (the start
+     * script decides, as the guide's samples do); a floating IP failure stops the activation and releases what was
+     * already up, in reverse order.
+     */
+    private Activation activate(final int group) {
         final GroupContext a = contexts.get(group);
         final List<GroupResource> rs = resources.get(group);
         boolean disksOk = true;
         final List<String> failed = new ArrayList<>();
-        for (final GroupResource r : rs) {
+        for (int i = 0; i < rs.size(); i++) {
+            final GroupResource r = rs.get(i);
             final String name = r.config().name();
             String failure;
             try {
@@ -204,23 +227,75 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
             }
             failed.add(name);
             log.line("group " + a.group() + ": resource " + name + " failed: " + failure);
-            if (r.config().countsInArmsDisk()) {
-                disksOk = false;
-            } else if (closing.getCount() > 0) {
-                events.failed(group, name, FailureAction.FAILOVER, Destination.PRIORITY, failure);
+            if (!r.config().countsInArmsDisk()) {
+                release(group, i);
+                log.line("group " + a.group() + ": not started here: " + name + " is needed; " + i
+                    + " resource(s) activated before it were released");
+                return new Activation(disksOk, name + ": " + failure);
             }
+            disksOk = false;
         }
         log.line("group " + a.group() + ": " + (rs.size() - failed.size()) + " of " + rs.size() + " resource(s) "
             + "up" + (failed.isEmpty() ? "" : ", failed: " + String.join(", ", failed))
             + (disksOk ? "" : "; the start script gets ARMS_DISK=FAILURE"));
-        return disksOk;
+        return new Activation(disksOk, null);
     }
 
-    /** Worker thread: releases every resource of {@code group} in reverse order. */
-    private void release(final int group) {
+    @Override
+    public void probeHolders(final int group, final ProbeDone done) {
+        final List<FloatingIpResource> ips = floatingIps(group);
+        if (ips.isEmpty()) {
+            done.done(true, null);
+            return;
+        }
+        try {
+            workers[group].execute(() -> {
+                for (final FloatingIpResource ip : ips) {
+                    final String holder = ip.holder();
+                    if (holder != null) {
+                        done.done(false, holder);
+                        return;
+                    }
+                }
+                done.done(true, null);
+            });
+        } catch (RejectedExecutionException e) {
+            done.done(false, "the agent is stopping");
+        }
+    }
+
+    @Override
+    public void reassert(final int group) {
+        final List<FloatingIpResource> ips = floatingIps(group);
+        if (ips.isEmpty()) {
+            return;
+        }
+        try {
+            workers[group].execute(() -> {
+                for (final FloatingIpResource ip : ips) {
+                    ip.reassert(contexts.get(group));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // the agent is stopping: nothing to announce
+        }
+    }
+
+    private List<FloatingIpResource> floatingIps(final int group) {
+        final List<FloatingIpResource> ips = new ArrayList<>();
+        for (final GroupResource r : resources.get(group)) {
+            if (r instanceof FloatingIpResource ip) {
+                ips.add(ip);
+            }
+        }
+        return ips;
+    }
+
+    /** Worker thread: releases the first {@code count} resources of {@code group} in reverse order. */
+    private void release(final int group, final int count) {
         final GroupContext a = contexts.get(group);
         final List<GroupResource> rs = resources.get(group);
-        for (int i = rs.size() - 1; i >= 0; i--) {
+        for (int i = count - 1; i >= 0; i--) {
             try {
                 rs.get(i).deactivate(a);
             } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import armd.action.ScriptLauncher;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import armd.cluster.NodeMemory;
+import armd.cluster.RunOutcome;
 import armd.cluster.StatePayload;
 import armd.config.ClusterConfig;
 import armd.sim.SimConfigs;
@@ -86,6 +87,10 @@ class AgentAllocationTest {
         }
 
         @Override
+        public void incarnation(final long incarnation) {
+        }
+
+        @Override
         public int[] fds() {
             return new int[] {ready.fd()};
         }
@@ -121,9 +126,11 @@ class AgentAllocationTest {
         final MemoryLink la = new MemoryLink(a, b, 1);
         final MemoryLink lb = new MemoryLink(b, a, 0);
         final PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        final ScriptLauncher instant = (run, done) -> done.accept(true);
-        try (ClusterAgent s1 = new ClusterAgent(config, 0, 1, la, instant, new Memory(3), new AgentLog("s1", quiet));
-             ClusterAgent s2 = new ClusterAgent(config, 1, 1, lb, instant, new Memory(3), new AgentLog("s2", quiet))) {
+        final ScriptLauncher instant = (run, done) -> done.done(RunOutcome.OK, null);
+        try (ClusterAgent s1 = new ClusterAgent(config, 0, la, instant, new Memory(3), new NodeMemory(3),
+            new AgentLog("s1", quiet));
+             ClusterAgent s2 = new ClusterAgent(config, 1, lb, instant, new Memory(3), new NodeMemory(3),
+                 new AgentLog("s2", quiet))) {
             final Thread t1 = Thread.ofPlatform().name("agent-s1").start(s1::run);
             final Thread t2 = Thread.ofPlatform().name("agent-s2").start(s2::run);
             try {

@@ -41,7 +41,7 @@ class StatePayloadTest {
         n.record(0).noteError(2);
         n.record(0).noteError(1);
         final PeerSnapshot out = new PeerSnapshot();
-        n.snapshot(out, 1);
+        n.snapshot(out);
         final ByteBuffer buf = ByteBuffer.allocate(StatePayload.MAX_SIZE);
         final int len = StatePayload.encode(out, buf);
         buf.flip();

@@ -55,8 +55,8 @@ class DiskResourceIT {
                 "noatime,nodev", true, false);
             final ClusterConfig c = config(d, disk);
             try (ResourceLauncher l = new ResourceLauncher(c, new ScriptRunnerLauncher(c, runner, log.log()),
-                log.log(), new Fixtures.RecordingEvents())) {
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)), log.dump());
+                log.log())) {
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)).ok(), log.dump());
                 assertEquals("START SUCCESS\n", Files.readString(d.path("env.txt")), log.dump());
                 assertTrue(d.mountedOn(mp), log.dump());
                 assertEquals("hello\n", Files.readString(mp.resolve("hello")));
@@ -69,14 +69,14 @@ class DiskResourceIT {
                 assertNotNull(log.await(x -> x.startsWith("group A: resource A-data: " + d.device() + " mounted on "
                     + mp + " (ext4, noatime,nodev) in "), 0), log.dump());
 
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)), log.dump());
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)).ok(), log.dump());
                 assertFalse(d.mountedOn(mp), log.dump());
                 assertFalse(Files.exists(mp.resolve("hello")), "the file was on the loop disk, now unmounted");
                 assertTrue(log.lines().contains("group A: resource A-data: " + mp + " unmounted"), log.dump());
                 // mounted again (a later start), the file is still there
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)), log.dump());
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)).ok(), log.dump());
                 assertTrue(Files.exists(mp.resolve("hello")));
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)), log.dump());
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)).ok(), log.dump());
                 assertFalse(d.mountedOn(mp));
             }
         }
@@ -91,13 +91,12 @@ class DiskResourceIT {
             final ClusterConfig.Disk disk = new ClusterConfig.Disk("A-data", Path.of(d.device()), mp, "ext4", "",
                 false, false);
             final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
-            try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(disk)), scripts, log.log(),
-                new Fixtures.RecordingEvents())) {
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
+            try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(disk)), scripts, log.log())) {
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)).ok());
                 assertTrue(scripts.runs().getFirst().diskOk(), log.dump());
                 try (FileChannel open = FileChannel.open(mp.resolve("busy"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE)) {
-                    assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)));
+                    assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)).ok());
                     assertFalse(d.mountedOn(mp), log.dump());
                     assertNotNull(log.await(x -> x.startsWith("group A: resource A-data: " + mp + " is still busy "
                         + "after 3 tries: detached lazily (MNT_DETACH)"), 0), log.dump());
@@ -114,15 +113,13 @@ class DiskResourceIT {
             final ClusterConfig.Disk disk = new ClusterConfig.Disk("A-data", Path.of("/dev/armd-it-no-such-disk"),
                 d.path("mnt"), "ext4", "", true, false);
             final ClusterConfig c = config(d, disk);
-            final Fixtures.RecordingEvents events = new Fixtures.RecordingEvents();
             try (ResourceLauncher l = new ResourceLauncher(c, new ScriptRunnerLauncher(c, runner, log.log()),
-                log.log(), events)) {
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.FAILOVER)), log.dump());
+                log.log())) {
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.FAILOVER)).ok(), log.dump());
                 assertEquals("FAILOVER FAILURE\n", Files.readString(d.path("env.txt")), log.dump());
                 assertTrue(log.lines().contains("group A: resource A-data failed: disk /dev/armd-it-no-such-disk "
                     + "(resource A-data) does not exist on this server: check that the shared disk is connected "
                     + "(lsblk) and the 'device' of [resource A-data]"), log.dump());
-                assertEquals(List.of(), events.failures());
             }
         }
     }
@@ -136,9 +133,8 @@ class DiskResourceIT {
             final ClusterConfig.Disk disk = new ClusterConfig.Disk("A-data", Path.of(d.device()), mp, "ext4", "",
                 false, true);
             final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
-            try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(disk)), scripts, log.log(),
-                new Fixtures.RecordingEvents())) {
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
+            try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(disk)), scripts, log.log())) {
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)).ok());
                 assertFalse(scripts.runs().getFirst().diskOk(), log.dump());
                 assertFalse(d.mountedOn(mp));
                 assertNotNull(log.await(x -> x.startsWith("group A: resource A-data failed: disk " + d.device()
@@ -158,9 +154,8 @@ class DiskResourceIT {
             final ClusterConfig.Disk disk = new ClusterConfig.Disk("A-data", Path.of(d.device()), mp, "xfs", "",
                 false, false);
             final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
-            try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(disk)), scripts, log.log(),
-                new Fixtures.RecordingEvents())) {
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
+            try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(disk)), scripts, log.log())) {
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)).ok());
                 assertFalse(scripts.runs().getFirst().diskOk(), log.dump());
                 assertNotNull(log.await(x -> x.startsWith("group A: resource A-data failed: disk " + d.device()
                     + " (resource A-data): mount on " + mp + " (xfs) failed: "), 0), log.dump());

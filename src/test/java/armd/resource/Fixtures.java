@@ -1,11 +1,9 @@
 package armd.resource;
 
 import armd.base.AgentLog;
-import armd.action.ResourceEvents;
 import armd.action.ScriptLauncher;
 import armd.cluster.ArmsEvent;
-import armd.cluster.Destination;
-import armd.cluster.FailureAction;
+import armd.cluster.RunOutcome;
 import armd.cluster.ScriptRun;
 import armd.cluster.StopFactor;
 import armd.config.ClusterConfig;
@@ -21,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /** Test doubles for the resource launcher: a config, a recording script launcher, events and a log. */
@@ -70,10 +67,17 @@ final class Fixtures {
         return new ScriptRun(group, true, ArmsEvent.START, true, 1, StopFactor.GROUPSTOP, true);
     }
 
-    /** Runs {@code run} through {@code launcher} and waits (bounded) for its done. */
-    static boolean launchAndWait(final ScriptLauncher launcher, final ScriptRun run) throws Exception {
-        final CompletableFuture<Boolean> done = new CompletableFuture<>();
-        launcher.launch(run, done::complete);
+    /** How a launched run ended. */
+    record Outcome(RunOutcome outcome, String reason) {
+        boolean ok() {
+            return outcome == RunOutcome.OK;
+        }
+    }
+
+    /** Runs {@code run} through {@code launcher} and waits (bounded) for its end. */
+    static Outcome launchAndWait(final ScriptLauncher launcher, final ScriptRun run) throws Exception {
+        final CompletableFuture<Outcome> done = new CompletableFuture<>();
+        launcher.launch(run, (outcome, reason) -> done.complete(new Outcome(outcome, reason)));
         return done.get(60, TimeUnit.SECONDS);
     }
 
@@ -87,37 +91,14 @@ final class Fixtures {
         }
 
         @Override
-        public synchronized void launch(final ScriptRun run, final Consumer<Boolean> done) {
+        public synchronized void launch(final ScriptRun run, final Done done) {
             runs.add(run);
             log.log().line("script " + run.script() + " ARMS_DISK=" + (run.diskOk() ? "SUCCESS" : "FAILURE"));
-            done.accept(true);
+            done.done(RunOutcome.OK, null);
         }
 
         synchronized List<ScriptRun> runs() {
             return List.copyOf(runs);
-        }
-    }
-
-    /** One reported failure. */
-    record Failure(int group, String name, FailureAction action, Destination destination, String reason) {
-    }
-
-    /** Records failures. */
-    static final class RecordingEvents implements ResourceEvents {
-        private final List<Failure> failures = new ArrayList<>();
-
-        @Override
-        public synchronized void failed(final int group, final String name, final FailureAction action,
-                                        final Destination destination, final String reason) {
-            failures.add(new Failure(group, name, action, destination, reason));
-        }
-
-        @Override
-        public void normalAgain(final int group, final String name) {
-        }
-
-        synchronized List<Failure> failures() {
-            return List.copyOf(failures);
         }
     }
 

@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import armd.cluster.ArmsEvent;
-import armd.cluster.Destination;
-import armd.cluster.FailureAction;
+import armd.cluster.RunOutcome;
 import armd.config.ClusterConfig;
 import armd.it.Netns;
 import armd.sys.NetNamespace;
@@ -41,9 +40,8 @@ class FloatingIpIT {
     }
 
     private static ResourceLauncher launcher(final String ns, final ClusterConfig.FloatingIp ip, final Fixtures.Log log,
-                                             final Fixtures.RecordingLauncher scripts,
-                                             final Fixtures.RecordingEvents events) {
-        return new ResourceLauncher(Fixtures.config(List.of(ip)), scripts, log.log(), events,
+                                             final Fixtures.RecordingLauncher scripts) {
+        return new ResourceLauncher(Fixtures.config(List.of(ip)), scripts, log.log(),
             ResourceLauncher.Settings.defaults().withNetns(ns));
     }
 
@@ -54,16 +52,14 @@ class FloatingIpIT {
             final String[] ns = pair(n);
             final Fixtures.Log log = new Fixtures.Log();
             final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
-            final Fixtures.RecordingEvents events = new Fixtures.RecordingEvents();
             final ClusterConfig.FloatingIp ip = Fixtures.ip("vip", "192.0.2.100", 24, "eth0", 2, 200, false);
             final long macA = Long.parseLong(n.exec(ns[0], "cat", "/sys/class/net/eth0/address").strip()
                 .replace(":", ""), 16);
             try (PacketSocket listener = NetNamespace.call(ns[1], () -> PacketSocket.open("eth0",
                 PacketSocket.ETH_P_ARP));
-                 ResourceLauncher l = launcher(ns[0], ip, log, scripts, events)) {
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
+                 ResourceLauncher l = launcher(ns[0], ip, log, scripts)) {
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)).ok());
                 assertTrue(has(n, ns[0], "192.0.2.100/24"), log.dump());
-                assertEquals(List.of(), events.failures());
                 assertTrue(scripts.runs().getFirst().diskOk());
                 assertNotNull(log.await(x -> x.startsWith("group A: resource vip: 192.0.2.100/24 on eth0 is up "
                     + "(probed free, added, gratuitous ARP sent, 2 more follow)"), 0), log.dump());
@@ -71,11 +67,11 @@ class FloatingIpIT {
                 // MAC: the first before the start script, the others from the background
                 assertTrue(announcementsSeen(listener, macA, 3), "fewer than 3 announcements seen in b");
 
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)));
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)).ok());
                 assertFalse(has(n, ns[0], "192.0.2.100/24"), log.dump());
                 assertTrue(log.lines().contains("group A: resource vip: 192.0.2.100/24 on eth0 removed"), log.dump());
                 // a second stop finds nothing to remove, and says so
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)));
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)).ok());
                 assertTrue(log.lines().contains("group A: resource vip: 192.0.2.100/24 on eth0 was not present: "
                     + "nothing to remove"), log.dump());
             }
@@ -107,10 +103,9 @@ class FloatingIpIT {
             n.address(ns[1], "eth0", "192.0.2.100/24");
             final Fixtures.Log log = new Fixtures.Log();
             final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
-            final Fixtures.RecordingEvents events = new Fixtures.RecordingEvents();
             final ClusterConfig.FloatingIp ip = Fixtures.ip("vip", "192.0.2.100", 24, "eth0", 2, 200, false);
-            try (ResourceLauncher l = launcher(ns[0], ip, log, scripts, events)) {
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
+            try (ResourceLauncher l = launcher(ns[0], ip, log, scripts)) {
+                final Fixtures.Outcome out = Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START));
                 final String macB = n.exec(ns[1], "cat", "/sys/class/net/eth0/address").strip();
                 for (int i = 1; i <= 3; i++) {
                     final String prefix = "group A: resource vip: address conflict, try " + i + " of 3: 192.0.2.100 "
@@ -119,17 +114,12 @@ class FloatingIpIT {
                         log.dump());
                 }
                 assertFalse(has(n, ns[0], "192.0.2.100/24"));
-                final List<Fixtures.Failure> f = events.failures();
-                assertEquals(1, f.size(), log.dump());
-                assertEquals(0, f.getFirst().group());
-                assertEquals("vip", f.getFirst().name());
-                assertEquals(FailureAction.FAILOVER, f.getFirst().action());
-                assertEquals(Destination.PRIORITY, f.getFirst().destination());
-                assertEquals("floating IP 192.0.2.100/24: address conflict: 192.0.2.100 is in use (" + macB + ") "
-                    + "after 3 tries: find the host holding it (its MAC is above) and free the address, or choose "
-                    + "another", f.getFirst().reason());
-                // the agent decides; the start script still ran
-                assertEquals(1, scripts.runs().size());
+                // never online without its address: the start script did not run, the decision core decides
+                assertEquals(RunOutcome.RESOURCE_FAILED, out.outcome(), log.dump());
+                assertEquals("vip: floating IP 192.0.2.100/24: address conflict: 192.0.2.100 is in use (" + macB + ")"
+                    + " after 3 tries: find the host holding it (its MAC is above) and free the address, or choose "
+                    + "another", out.reason());
+                assertEquals(List.of(), scripts.runs());
             }
         }
     }
@@ -142,20 +132,18 @@ class FloatingIpIT {
             n.address(ns[1], "eth0", "192.0.2.100/24");
             final Fixtures.Log log = new Fixtures.Log();
             final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
-            final Fixtures.RecordingEvents events = new Fixtures.RecordingEvents();
             // a long enough interval that the release surely lands between two probes
             final ClusterConfig.FloatingIp ip = Fixtures.ip("vip", "192.0.2.100", 24, "eth0", 5, 1500, false);
-            try (ResourceLauncher l = launcher(ns[0], ip, log, scripts, events)) {
-                final java.util.concurrent.CompletableFuture<Boolean> done = new java.util.concurrent
+            try (ResourceLauncher l = launcher(ns[0], ip, log, scripts)) {
+                final java.util.concurrent.CompletableFuture<RunOutcome> done = new java.util.concurrent
                     .CompletableFuture<>();
-                l.launch(Fixtures.start(0, ArmsEvent.START), done::complete);
+                l.launch(Fixtures.start(0, ArmsEvent.START), (outcome, reason) -> done.complete(outcome));
                 assertNotNull(log.await(x -> x.contains("address conflict, try 1 of 6"), 10_000), log.dump());
                 n.exec(ns[1], "ip", "addr", "del", "192.0.2.100/24", "dev", "eth0");
-                assertTrue(done.get(60, java.util.concurrent.TimeUnit.SECONDS));
+                assertEquals(RunOutcome.OK, done.get(60, java.util.concurrent.TimeUnit.SECONDS));
                 assertTrue(has(n, ns[0], "192.0.2.100/24"), log.dump());
-                assertEquals(List.of(), events.failures(), log.dump());
                 assertTrue(log.lines().stream().noneMatch(x -> x.contains("giving up")), log.dump());
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)));
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)).ok());
                 assertFalse(has(n, ns[0], "192.0.2.100/24"));
             }
         }
@@ -170,26 +158,24 @@ class FloatingIpIT {
             n.address(ns[1], "eth0", "192.0.2.100/24");
             final Fixtures.Log log = new Fixtures.Log();
             final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
-            final Fixtures.RecordingEvents events = new Fixtures.RecordingEvents();
             final ClusterConfig.FloatingIp ip = Fixtures.ip("vip", "192.0.2.100", 24, "eth0", 5, 3_600_000, false);
             final ClusterConfig.FloatingIp ipB = Fixtures.ip("vip-b", "192.0.2.101", 24, "eth0", 5, 3_600_000, false);
-            final java.util.concurrent.CompletableFuture<Boolean> doneA = new java.util.concurrent
+            final java.util.concurrent.CompletableFuture<RunOutcome> doneA = new java.util.concurrent
                 .CompletableFuture<>();
             final ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(ip), List.of(ipB)), scripts,
-                log.log(), events, ResourceLauncher.Settings.defaults().withNetns(ns[0]));
+                log.log(), ResourceLauncher.Settings.defaults().withNetns(ns[0]));
             try {
-                l.launch(Fixtures.start(0, ArmsEvent.START), doneA::complete);
+                l.launch(Fixtures.start(0, ArmsEvent.START), (outcome, reason) -> doneA.complete(outcome));
                 assertNotNull(log.await(x -> x.contains("address conflict, try 1 of 6"), 10_000), log.dump());
                 // B starts and finishes while A waits an hour for its next probe
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(1, ArmsEvent.START)));
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(1, ArmsEvent.START)).ok());
                 assertTrue(has(n, ns[0], "192.0.2.101/24"));
                 assertFalse(doneA.isDone());
             } finally {
                 l.close();
             }
-            // the agent stops: A's wait ends, nothing is reported as a failure, A's script is still answered
-            assertTrue(doneA.get(30, java.util.concurrent.TimeUnit.SECONDS));
-            assertEquals(List.of(), events.failures(), log.dump());
+            // the agent stops: A's wait ends and its run is still answered (not started: it has no address)
+            assertEquals(RunOutcome.RESOURCE_FAILED, doneA.get(30, java.util.concurrent.TimeUnit.SECONDS));
             assertNotNull(log.await(x -> x.endsWith("activation abandoned, the agent is stopping"), 0), log.dump());
         }
     }
@@ -201,21 +187,17 @@ class FloatingIpIT {
             final String[] ns = pair(n);
             final Fixtures.Log log = new Fixtures.Log();
             final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
-            final Fixtures.RecordingEvents events = new Fixtures.RecordingEvents();
             final ClusterConfig.FloatingIp wrong = Fixtures.ip("vip", "203.0.113.100", 24, "eth0", 2, 200, false);
-            try (ResourceLauncher l = launcher(ns[0], wrong, log, scripts, events)) {
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
-                assertEquals(List.of(new Fixtures.Failure(0, "vip", FailureAction.FAILOVER, Destination.PRIORITY,
-                    "floating IP 203.0.113.100/24: wrong network address: eth0 has no address in its subnet (it has "
-                    + "192.0.2.1/24): fix 'address' or 'interface' of [resource vip], or set any-subnet = yes")),
-                    events.failures());
+            try (ResourceLauncher l = launcher(ns[0], wrong, log, scripts)) {
+                assertEquals(new Fixtures.Outcome(RunOutcome.RESOURCE_FAILED, "vip: floating IP 203.0.113.100/24: "
+                    + "wrong network address: eth0 has no address in its subnet (it has 192.0.2.1/24): fix 'address' or "
+                    + "'interface' of [resource vip], or set any-subnet = yes"),
+                    Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
                 assertFalse(has(n, ns[0], "203.0.113.100/24"));
             }
-            final Fixtures.RecordingEvents events2 = new Fixtures.RecordingEvents();
             final ClusterConfig.FloatingIp any = Fixtures.ip("vip", "203.0.113.100", 24, "eth0", 2, 200, true);
-            try (ResourceLauncher l = launcher(ns[0], any, log, scripts, events2)) {
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
-                assertEquals(List.of(), events2.failures(), log.dump());
+            try (ResourceLauncher l = launcher(ns[0], any, log, scripts)) {
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)).ok());
                 assertTrue(has(n, ns[0], "203.0.113.100/24"));
             }
         }
@@ -228,23 +210,51 @@ class FloatingIpIT {
             final String[] ns = pair(n);
             final Fixtures.Log log = new Fixtures.Log();
             final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
-            final Fixtures.RecordingEvents events = new Fixtures.RecordingEvents();
             final ClusterConfig.FloatingIp noIf = Fixtures.ip("vip", "192.0.2.100", 24, "eth9", 2, 200, false);
-            try (ResourceLauncher l = launcher(ns[0], noIf, log, scripts, events)) {
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
-                assertEquals(1, events.failures().size());
-                assertEquals("floating IP 192.0.2.100/24 on eth9: interface eth9 does not exist on this server (No "
-                    + "such device): fix 'interface' of [resource vip]", events.failures().getFirst().reason());
+            try (ResourceLauncher l = launcher(ns[0], noIf, log, scripts)) {
+                assertEquals(new Fixtures.Outcome(RunOutcome.RESOURCE_FAILED, "vip: floating IP 192.0.2.100/24 on "
+                    + "eth9: interface eth9 does not exist on this server (No such device): fix 'interface' of "
+                    + "[resource vip]"), Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
             }
             n.address(ns[0], "eth0", "192.0.2.100/24");
             final ClusterConfig.FloatingIp ip = Fixtures.ip("vip", "192.0.2.100", 24, "eth0", 2, 200, false);
-            final Fixtures.RecordingEvents events2 = new Fixtures.RecordingEvents();
-            try (ResourceLauncher l = launcher(ns[0], ip, log, scripts, events2)) {
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
-                assertEquals(List.of(), events2.failures(), log.dump());
+            try (ResourceLauncher l = launcher(ns[0], ip, log, scripts)) {
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)).ok());
                 assertTrue(log.lines().contains("group A: resource vip: 192.0.2.100/24 on eth0 is already present "
                     + "(left from an earlier run, or added by hand): keeping it"), log.dump());
             }
         }
+    }
+
+    /**
+     * Before a takeover the holder probe says who still answers for the address; once it is free, the activation
+     * right after takes that probe as its conflict check and adds the address at once.
+     */
+    @Test
+    void theHolderProbeNamesTheHolderAndAFreeAnswerIsTheActivationsCheck() throws Exception {
+        Netns.assumeRoot();
+        try (Netns n = new Netns("fiph")) {
+            final String[] ns = pair(n);
+            n.address(ns[1], "eth0", "192.0.2.100/24");
+            final String macB = n.exec(ns[1], "cat", "/sys/class/net/eth0/address").strip();
+            final Fixtures.Log log = new Fixtures.Log();
+            final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
+            final ClusterConfig.FloatingIp ip = Fixtures.ip("vip", "192.0.2.100", 24, "eth0", 2, 200, false);
+            try (ResourceLauncher l = launcher(ns[0], ip, log, scripts)) {
+                assertEquals("192.0.2.100 answered by " + macB, probe(l));
+                n.exec(ns[1], "ip", "addr", "del", "192.0.2.100/24", "dev", "eth0");
+                assertEquals(null, probe(l));
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.FAILOVER)).ok());
+                assertTrue(has(n, ns[0], "192.0.2.100/24"), log.dump());
+                assertNotNull(log.await(x -> x.contains("by the takeover check; not probed again"), 0), log.dump());
+            }
+        }
+    }
+
+    /** The holder probe's answer: null when free, else who answers. */
+    private static String probe(final ResourceLauncher l) throws Exception {
+        final java.util.concurrent.CompletableFuture<String> r = new java.util.concurrent.CompletableFuture<>();
+        l.probeHolders(0, (free, detail) -> r.complete(free ? null : detail));
+        return r.get(30, java.util.concurrent.TimeUnit.SECONDS);
     }
 }

@@ -24,10 +24,9 @@ class ResourceLauncherTest {
     void aGroupWithoutResourcesGoesStraightToTheScript() throws Exception {
         final Fixtures.Log log = new Fixtures.Log();
         final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
-        try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(MISSING)), scripts, log.log(),
-            new Fixtures.RecordingEvents())) {
+        try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(MISSING)), scripts, log.log())) {
             final ScriptRun run = Fixtures.start(1, ArmsEvent.START);
-            assertTrue(Fixtures.launchAndWait(l, run));
+            assertTrue(Fixtures.launchAndWait(l, run).ok());
             assertSame(run, scripts.runs().getFirst());
             assertEquals(List.of("/nonexistent/armd-test/A"), l.mountPoints(0));
             assertEquals(List.of(), l.mountPoints(1));
@@ -38,10 +37,8 @@ class ResourceLauncherTest {
     void aMissingDiskGivesArmsDiskFailureAndALineNamingTheDevice() throws Exception {
         final Fixtures.Log log = new Fixtures.Log();
         final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
-        final Fixtures.RecordingEvents events = new Fixtures.RecordingEvents();
-        try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(MISSING)), scripts, log.log(),
-            events)) {
-            assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
+        try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(MISSING)), scripts, log.log())) {
+            assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)).ok());
             final ScriptRun seen = scripts.runs().getFirst();
             assertFalse(seen.diskOk(), log.dump());
             assertEquals(ArmsEvent.START, seen.event());
@@ -50,10 +47,8 @@ class ResourceLauncherTest {
                 + "and the 'device' of [resource A-data]"), log.dump());
             assertTrue(log.lines().contains("group A: 0 of 1 resource(s) up, failed: A-data; the start script gets "
                 + "ARMS_DISK=FAILURE"), log.dump());
-            // a disk failure is ARMS_DISK's business, not a failover
-            assertEquals(List.of(), events.failures());
             // the stop script after it sees the same ARMS_DISK
-            assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)));
+            assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)).ok());
             assertFalse(scripts.runs().get(1).diskOk(), log.dump());
             assertTrue(scripts.runs().get(1).stop());
         }
@@ -63,9 +58,8 @@ class ResourceLauncherTest {
     void aRecoverStartActivatesNothing() throws Exception {
         final Fixtures.Log log = new Fixtures.Log();
         final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
-        try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(MISSING)), scripts, log.log(),
-            new Fixtures.RecordingEvents())) {
-            assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.RECOVER)));
+        try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(MISSING)), scripts, log.log())) {
+            assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.RECOVER)).ok());
             assertTrue(scripts.runs().getFirst().diskOk(), log.dump());
             assertTrue(log.lines().stream().noneMatch(x -> x.contains("A-data")), log.dump());
             assertNotNull(log.await(x -> x.startsWith("group A: RECOVER start: no resource is activated here"), 0));
@@ -79,8 +73,8 @@ class ResourceLauncherTest {
         final ClusterConfig.Disk second = new ClusterConfig.Disk("A-logs", Path.of("/dev/armd-test-no-such-disk2"),
             Path.of("/nonexistent/armd-test/A-logs"), "ext4", "", false, false);
         try (ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(MISSING, second)), scripts,
-            log.log(), new Fixtures.RecordingEvents())) {
-            assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)));
+            log.log())) {
+            assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)).ok());
             final List<String> lines = log.lines();
             final int script = lines.indexOf("script stop ARMS_DISK=SUCCESS");
             final int logs = lines.indexOf("group A: resource A-logs: /nonexistent/armd-test/A-logs is not mounted: "
@@ -95,10 +89,9 @@ class ResourceLauncherTest {
     void afterCloseARunIsRefusedNotLost() throws Exception {
         final Fixtures.Log log = new Fixtures.Log();
         final Fixtures.RecordingLauncher scripts = new Fixtures.RecordingLauncher(log);
-        final ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(MISSING)), scripts, log.log(),
-            new Fixtures.RecordingEvents());
+        final ResourceLauncher l = new ResourceLauncher(Fixtures.config(List.of(MISSING)), scripts, log.log());
         l.close();
-        assertFalse(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)));
+        assertFalse(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)).ok());
         assertEquals(List.of(), scripts.runs());
     }
 }

@@ -1,11 +1,13 @@
 package armd.sim;
 
+import armd.cluster.ArmsEvent;
 import armd.cluster.ClusterNode;
 import armd.cluster.NodeEffects;
 import armd.cluster.NodeMemory;
 import armd.cluster.Op;
 import armd.cluster.OpResult;
 import armd.cluster.PeerSnapshot;
+import armd.cluster.RunOutcome;
 import armd.cluster.ScriptRun;
 import armd.cluster.StatePayload;
 import armd.config.ClusterConfig;
@@ -22,7 +24,13 @@ import java.util.Random;
  * A deterministic simulation of a cluster: N real {@link ClusterNode}s in one thread, a virtual clock, and
  * a simulated heartbeat network that can lose, delay, duplicate and partition. Scripts take a virtual
  * duration and succeed unless told otherwise. Crashes discard a node; a restart rebuilds it from its
- * persisted memory (through the state store's map form), with a new incarnation.
+ * persisted memory (through the state store's map form), with the next incarnation.
+ *
+ * <p>The data plane is modelled apart from the heartbeats: each group with a floating address has a set of
+ * servers whose interface holds it (added when a start activates it, removed after a stop script), and a probe
+ * from one server is answered when another holder is reachable on the data plane. Heartbeats and data can be
+ * cut separately (a heartbeat-only cut, or a whole isolation). A crash leaves the address held (the host's
+ * kernel still answers) unless the guardian is on, which releases it at once and tells the peers "gone".
  */
 public final class Sim {
     /** One script run as a test sees it. */
@@ -43,6 +51,9 @@ public final class Sim {
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
     private final Node[] nodes;
     private final boolean[][] cut;
+    private final boolean[][] dataCut;
+    /** Per group with a floating address: which servers' interfaces hold it; null for groups without one. */
+    private final boolean[][] holds;
     private final List<Run> runs = new ArrayList<>();
     private final List<String> log = new ArrayList<>();
     /** Probability that one heartbeat delivery is lost. */
@@ -53,8 +64,14 @@ public final class Sim {
     public long jitterNs;
     /** How long every script runs. */
     public long scriptNs = 50_000_000L;
+    /** How long a holder probe takes. */
+    public long probeNs = 8_000_000L;
+    /** A crashed agent's guardian releases its addresses and says "gone" (else the addresses stay). */
+    public boolean guardian;
     /** Scripts that fail: "server:script:group" keys. */
     public final java.util.Set<String> failingScripts = new java.util.HashSet<>();
+    /** Takeovers started while another server still held the address and the taker could reach it. */
+    private final List<String> blindTakeovers = new ArrayList<>();
     private final long intervalNs;
     private final long latencyNs = 200_000L;
 
@@ -69,7 +86,6 @@ public final class Sim {
         final int id;
         ClusterNode core;
         NodeMemory saved;
-        long incarnation;
         boolean up;
         int generation;
         final PeerSnapshot out = new PeerSnapshot();
@@ -80,16 +96,42 @@ public final class Sim {
             this.id = id;
         }
 
+        String name() {
+            return config.servers().get(id).name();
+        }
+
         @Override
         public void runScript(final ScriptRun run) {
-            final String server = config.servers().get(id).name();
+            final String server = name();
             final String group = config.groups().get(run.group()).name();
+            final int gen = generation;
+            final int g = run.group();
+            if (!run.stop() && run.event() != ArmsEvent.RECOVER && holds[g] != null) {
+                // the floating IP is activated before the start script; never online without it
+                final int other = reachableHolder(id, g);
+                if (run.event() == ArmsEvent.FAILOVER && other >= 0) {
+                    blindTakeovers.add(String.format("%.3f %s took %s over while %s still answered for its address",
+                        nowNs / 1e9, server, group, config.servers().get(other).name()));
+                }
+                if (other >= 0) {
+                    at(nowNs + probeNs, () -> {
+                        if (up && generation == gen) {
+                            core.onScriptDone(g, RunOutcome.RESOURCE_FAILED, group + "-ip answered by "
+                                + config.servers().get(other).name(), nowNs);
+                        }
+                    });
+                    return;
+                }
+                holds[g][id] = true;
+            }
             runs.add(new Run(nowNs, server, run, group));
             final boolean ok = !failingScripts.contains(server + ":" + run.script() + ":" + group);
-            final int gen = generation;
             at(nowNs + scriptNs, () -> {
                 if (up && generation == gen) {
-                    core.onScriptDone(run.group(), ok, nowNs);
+                    if (run.stop() && holds[g] != null) {
+                        holds[g][id] = false;
+                    }
+                    core.onScriptDone(g, ok ? RunOutcome.OK : RunOutcome.FAILED, ok ? null : "script failed", nowNs);
                 }
             });
         }
@@ -102,7 +144,7 @@ public final class Sim {
 
         @Override
         public void log(final String line) {
-            log.add(String.format("%8.3f %s: %s", nowNs / 1e9, config.servers().get(id).name(), line));
+            log.add(String.format("%8.3f %s: %s", nowNs / 1e9, name(), line));
         }
 
         @Override
@@ -110,12 +152,43 @@ public final class Sim {
             results.put(seq, result);
         }
 
+        @Override
+        public void probeHolder(final int g) {
+            final int gen = generation;
+            at(nowNs + probeNs, () -> {
+                if (up && generation == gen) {
+                    final int other = holds[g] == null ? -1 : reachableHolder(id, g);
+                    core.onHolderProbe(g, other < 0, other < 0 ? null
+                        : config.groups().get(g).name() + "-ip answered by " + config.servers().get(other).name(), nowNs);
+                }
+            });
+        }
+
+        @Override
+        public void reassert(final int g) {
+            if (holds[g] != null) {
+                holds[g][id] = true;
+            }
+        }
+
+        @Override
+        public void newIncarnation(final long incarnation) {
+            // the simulated sender reads the node's incarnation at every beat
+        }
+
         void boot() {
             up = true;
             generation++;
-            incarnation = nowNs + 1;
+            // a starting agent first removes stale addresses of its own (what a crash left on its interfaces)
+            for (final boolean[] h : holds) {
+                if (h != null) {
+                    h[id] = false;
+                }
+            }
             final NodeMemory mem = saved == null ? new NodeMemory(config.groups().size()) : copy(saved);
+            mem.nextIncarnation();
             core = new ClusterNode(config.topology(), id, mem, this, nowNs);
+            persist();
             final int gen = generation;
             at(nowNs, () -> beat(gen));
         }
@@ -125,7 +198,7 @@ public final class Sim {
                 return;
             }
             core.tick(nowNs);
-            core.snapshot(out, incarnation);
+            core.snapshot(out);
             buf.clear();
             final int len = StatePayload.encode(out, buf);
             final byte[] bytes = new byte[len];
@@ -133,7 +206,7 @@ public final class Sim {
             buf.get(bytes);
             for (int peer = 0; peer < n; peer++) {
                 if (peer != id) {
-                    send(id, peer, bytes, incarnation);
+                    send(id, peer, bytes, core.incarnation());
                 }
             }
             at(nowNs + intervalNs, () -> beat(gen));
@@ -147,8 +220,15 @@ public final class Sim {
         this.random = new Random(seed);
         this.nodes = new Node[n];
         this.cut = new boolean[n][n];
+        this.dataCut = new boolean[n][n];
         for (int i = 0; i < n; i++) {
             nodes[i] = new Node(i);
+        }
+        this.holds = new boolean[config.groups().size()][];
+        for (int g = 0; g < holds.length; g++) {
+            if (config.groups().get(g).resources().stream().anyMatch(r -> r instanceof ClusterConfig.FloatingIp)) {
+                holds[g] = new boolean[n];
+            }
         }
         this.intervalNs = config.heartbeat().intervalMs() * 1_000_000L;
     }
@@ -164,6 +244,16 @@ public final class Sim {
 
     private void at(final long atNs, final Runnable action) {
         queue.add(new Event(atNs, seqNo++, action));
+    }
+
+    /** A server other than {@code from} that holds group g's address and that {@code from} reaches, or -1. */
+    private int reachableHolder(final int from, final int g) {
+        for (int s = 0; s < n; s++) {
+            if (s != from && holds[g][s] && !dataCut[from][s] && !dataCut[s][from]) {
+                return s;
+            }
+        }
+        return -1;
     }
 
     private void send(final int from, final int to, final byte[] payload, final long incarnation) {
@@ -209,11 +299,47 @@ public final class Sim {
         }
     }
 
-    /** kill -9 of server {@code name}'s agent: scripts in flight are lost with it. */
+    /**
+     * kill -9 of server {@code name}'s agent: scripts in flight are lost with it. With the guardian on, its
+     * addresses are released at once and every peer it can reach hears "gone"; without, they stay.
+     */
     public void crash(final String name) {
         final Node node = nodes[id(name)];
         node.up = false;
         node.generation++;
+        if (guardian) {
+            for (final boolean[] h : holds) {
+                if (h != null) {
+                    h[node.id] = false;
+                }
+            }
+            final long inc = node.core.incarnation();
+            for (int peer = 0; peer < n; peer++) {
+                final int to = peer;
+                if (to != node.id && !cut[node.id][to]) {
+                    at(nowNs + latencyNs, () -> {
+                        if (nodes[to].up) {
+                            nodes[to].core.onGone(node.id, inc, nowNs);
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /** The host of server {@code name} restarts (a reboot): its addresses are gone, its agent starts. */
+    public void reboot(final String name) {
+        final Node node = nodes[id(name)];
+        if (node.up) {
+            node.up = false;
+            node.generation++;
+        }
+        for (final boolean[] h : holds) {
+            if (h != null) {
+                h[node.id] = false;
+            }
+        }
+        node.boot();
     }
 
     /** Whether server {@code name}'s agent is running. */
@@ -221,22 +347,50 @@ public final class Sim {
         return nodes[id(name)].up;
     }
 
-    /** Cuts (or heals) the network between two servers, both directions. */
+    /** Cuts (or heals) the heartbeats between two servers, both directions; their data plane stays. */
     public void partition(final String a, final String b, final boolean cutLink) {
         cut[id(a)][id(b)] = cutLink;
         cut[id(b)][id(a)] = cutLink;
     }
 
+    /** Cuts (or heals) everything between two servers, heartbeats and data, both directions. */
+    public void isolate(final String a, final String b, final boolean cutLink) {
+        partition(a, b, cutLink);
+        dataCut[id(a)][id(b)] = cutLink;
+        dataCut[id(b)][id(a)] = cutLink;
+    }
+
+    /** Cuts (or heals) heartbeats from {@code a} to {@code b} only. */
+    public void oneWay(final String a, final String b, final boolean cutLink) {
+        cut[id(a)][id(b)] = cutLink;
+    }
+
     /** Heals every partition. */
     public void healAll() {
-        for (final boolean[] row : cut) {
-            java.util.Arrays.fill(row, false);
+        for (int i = 0; i < n; i++) {
+            java.util.Arrays.fill(cut[i], false);
+            java.util.Arrays.fill(dataCut[i], false);
         }
     }
 
     /** Whether servers i and j can hear each other (both up, not cut). */
     public boolean connected(final int i, final int j) {
         return nodes[i].up && nodes[j].up && !cut[i][j] && !cut[j][i];
+    }
+
+    /** Whether servers i and j reach each other's addresses (data plane, either direction). */
+    public boolean dataConnected(final int i, final int j) {
+        return !dataCut[i][j] && !dataCut[j][i];
+    }
+
+    /** Which servers' interfaces hold group g's floating address (null: the group has none). */
+    public boolean[] holders(final int g) {
+        return holds[g] == null ? null : holds[g].clone();
+    }
+
+    /** Takeovers that started while another holder of the address still answered the taker (must stay empty). */
+    public List<String> blindTakeovers() {
+        return blindTakeovers;
     }
 
     /** Issues {@code op} at server {@code at}; returns its sequence number there. */

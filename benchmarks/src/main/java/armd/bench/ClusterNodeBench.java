@@ -56,7 +56,7 @@ public class ClusterNodeBench {
     @Benchmark
     public int heartbeatThroughTheStateMachine() {
         nowNs += 1_000_000L;
-        sender.snapshot(out, 1);
+        sender.snapshot(out);
         buf.clear();
         final int len = StatePayload.encode(out, buf);
         buf.flip();

@@ -1,9 +1,9 @@
 package armd.bench;
 
 import armd.base.AgentLog;
-import armd.action.ResourceEvents;
 import armd.action.ScriptLauncher;
 import armd.cluster.ArmsEvent;
+import armd.cluster.RunOutcome;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
 import armd.cluster.ScriptRun;
@@ -30,7 +30,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * Wall-clock time of resource activation and release, median of N runs (a harness, not JMH: each run takes a
@@ -57,19 +56,8 @@ public final class ResourceTiming {
     }
 
     /** A launcher stand-in: the scripts are not what is measured. */
-    private static final ScriptLauncher NO_SCRIPT = (run, done) -> done.accept(true);
+    private static final ScriptLauncher NO_SCRIPT = (run, done) -> done.done(RunOutcome.OK, null);
 
-    private static final ResourceEvents FAIL_LOUDLY = new ResourceEvents() {
-        @Override
-        public void failed(final int group, final String name, final FailureAction action,
-                           final Destination destination, final String reason) {
-            throw new IllegalStateException(name + ": " + reason);
-        }
-
-        @Override
-        public void normalAgain(final int group, final String name) {
-        }
-    };
 
     public static void main(final String[] args) throws Exception {
         final int runs = args.length > 0 ? Integer.parseInt(args[0]) : 20;
@@ -96,11 +84,10 @@ public final class ResourceTiming {
 
     /** Launches {@code run} and returns the time to done, in ns (fails on a false result or after 60 s). */
     private static long timed(final ScriptLauncher l, final ScriptRun run) throws Exception {
-        final CompletableFuture<Boolean> done = new CompletableFuture<>();
-        final Consumer<Boolean> then = done::complete;
+        final CompletableFuture<RunOutcome> done = new CompletableFuture<>();
         final long t0 = System.nanoTime();
-        l.launch(run, then);
-        if (!done.get(60, TimeUnit.SECONDS)) {
+        l.launch(run, (outcome, reason) -> done.complete(outcome));
+        if (done.get(60, TimeUnit.SECONDS) != RunOutcome.OK) {
             throw new IllegalStateException(run.script() + " failed");
         }
         return System.nanoTime() - t0;
@@ -120,7 +107,7 @@ public final class ResourceTiming {
                 5, 30_000, false, ClusterConfig.Arp.DEFAULT);
             final long[] start = new long[runs];
             final long[] stop = new long[runs];
-            try (ResourceLauncher l = new ResourceLauncher(config(ip), NO_SCRIPT, quiet, FAIL_LOUDLY,
+            try (ResourceLauncher l = new ResourceLauncher(config(ip), NO_SCRIPT, quiet,
                 ResourceLauncher.Settings.defaults().withNetns(a))) {
                 for (int i = 0; i < runs; i++) {
                     start[i] = timed(l, START);
@@ -177,7 +164,7 @@ public final class ResourceTiming {
                 false);
             final long[] start = new long[runs];
             final long[] stop = new long[runs];
-            try (ResourceLauncher l = new ResourceLauncher(config(disk), NO_SCRIPT, quiet, FAIL_LOUDLY)) {
+            try (ResourceLauncher l = new ResourceLauncher(config(disk), NO_SCRIPT, quiet)) {
                 for (int i = 0; i < runs; i++) {
                     start[i] = timed(l, START);
                     stop[i] = timed(l, STOP);
