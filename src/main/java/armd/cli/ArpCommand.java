@@ -28,8 +28,8 @@ public final class ArpCommand implements Command {
           Is the IPv4 ADDRESS in use on the LAN of IF? Sends RFC 5227 ARP probes (sender 0.0.0.0) and reports
           any host that answers for the address, or probes for it, with its MAC. Needs root (packet socket).
           --probes N     ARP probes to send (default 3)
-          --spacing MS   time between probes (default 20; with --announce, between announcements: 100)
-          --wait MS      listen this long after the last probe (default 100)
+          --spacing MS   time between probes (default 2; with --announce, between announcements: 100)
+          --wait MS      listen this long after the last probe (default 6)
           --announce     send gratuitous ARP announcements of ADDRESS instead (sender = target = ADDRESS)
           --count N      announcements to send (default 3)
           --json         one JSON object on standard output

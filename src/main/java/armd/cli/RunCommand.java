@@ -76,20 +76,6 @@ public final class RunCommand implements Command {
         final long incarnation = saved.nextIncarnation();
         memory.save(saved);
 
-        final UdpHeartbeatLink link;
-        try {
-            link = new UdpHeartbeatLink(config, me.id(), key, incarnation, log);
-        } catch (SysException e) {
-            throw OperatorException.system("heartbeat on " + me.addresses() + " port " + config.heartbeat().port()
-                + ": " + e.getMessage() + " (is each address of [server " + name + "] configured on this host?)");
-        }
-        for (int i = 0; i < 50 && link.schedulerResult() == armd.heartbeat.HeartbeatSender.NOT_STARTED; i++) {
-            Thread.sleep(2);
-        }
-        if (link.schedulerResult() != 0) {
-            log.line("heartbeat sender runs at normal priority (SCHED_FIFO refused: " + link.schedulerResult()
-                + "); heartbeats may be late on a loaded machine");
-        }
         final String bin = System.getProperty("armd.bin");
         final ScriptRunner runner = new ScriptRunner(ScriptRunner.Settings.of(bin == null ? null : Path.of(bin),
             socket), (group, script, text) -> log.line("group " + group + " " + script + ": " + text));
@@ -109,6 +95,22 @@ public final class RunCommand implements Command {
         };
         final ResourceLauncher resources = new ResourceLauncher(config,
             new ScriptRunnerLauncher(config, runner, log), log);
+        // before anything else: nothing runs here yet, so an address or a mount still up is a crashed run's
+        resources.releaseStale();
+        final UdpHeartbeatLink link;
+        try {
+            link = new UdpHeartbeatLink(config, me.id(), key, incarnation, log);
+        } catch (SysException e) {
+            throw OperatorException.system("heartbeat on " + me.addresses() + " port " + config.heartbeat().port()
+                + ": " + e.getMessage() + " (is each address of [server " + name + "] configured on this host?)");
+        }
+        for (int i = 0; i < 50 && link.schedulerResult() == armd.heartbeat.HeartbeatSender.NOT_STARTED; i++) {
+            Thread.sleep(2);
+        }
+        if (link.schedulerResult() != 0) {
+            log.line("heartbeat sender runs at normal priority (SCHED_FIFO refused: " + link.schedulerResult()
+                + "); heartbeats may be late on a loaded machine");
+        }
         final MonitoredLauncher monitored = new MonitoredLauncher(config, resources,
             new MonitorEngine(config, me.id(), log, events));
         final ClusterAgent agent = new ClusterAgent(config, me.id(), link, monitored, memory, saved, log);

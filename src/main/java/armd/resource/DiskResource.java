@@ -154,4 +154,9 @@ final class DiskResource implements GroupResource {
     public void deactivate(final GroupContext a) {
         Unmount.unmount(a, disk.name(), disk.mountPoint());
     }
+
+    @Override
+    public boolean held() {
+        return Unmount.mounted(disk.mountPoint());
+    }
 }

@@ -162,26 +162,30 @@ final class FloatingIpResource implements GroupResource {
         }
     }
 
+    @Override
+    public boolean held() {
+        final int ifIndex = Rtnetlink.ifIndex(ip.interfaceName());
+        if (ifIndex < 0) {
+            return false;
+        }
+        try (Rtnetlink rt = Rtnetlink.open()) {
+            for (final InterfaceAddress ia : rt.listAddresses(Rtnl.AF_INET, ifIndex)) {
+                if (ia.address().equals(ip.address())) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (SysException e) {
+            return false;
+        }
+    }
+
     /**
      * The group runs here and another server that ran it too has let go: the address is added again when it is
      * missing (with the usual probe), and announced. Worker thread only.
      */
     void reassert(final GroupContext a) {
-        final int ifIndex = Rtnetlink.ifIndex(ip.interfaceName());
-        if (ifIndex < 0) {
-            a.log(ip.name(), "interface " + ip.interfaceName() + " is gone: cannot announce " + ip.cidr());
-            return;
-        }
-        boolean present = false;
-        try (Rtnetlink rt = Rtnetlink.open()) {
-            for (final InterfaceAddress ia : rt.listAddresses(Rtnl.AF_INET, ifIndex)) {
-                present |= ia.address().equals(ip.address());
-            }
-        } catch (SysException e) {
-            a.log(ip.name(), "cannot list the addresses of " + ip.interfaceName() + ": " + e.getMessage());
-            return;
-        }
-        if (!present) {
+        if (!held()) {
             a.log(ip.name(), ip.cidr() + " is missing on " + ip.interfaceName() + ": adding it again");
             final String failure = activate(a);
             if (failure != null) {

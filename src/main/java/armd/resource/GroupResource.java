@@ -15,4 +15,7 @@ sealed interface GroupResource permits FloatingIpResource, DiskResource, NfsReso
 
     /** Releases it; something already absent is fine. Logs what it did; never throws for an expected failure. */
     void deactivate(GroupContext a);
+
+    /** Whether it is up on this host now (the address on its interface, the file system mounted). */
+    boolean held();
 }

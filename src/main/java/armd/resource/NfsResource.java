@@ -103,4 +103,9 @@ final class NfsResource implements GroupResource {
     public void deactivate(final GroupContext a) {
         Unmount.unmount(a, nfs.name(), nfs.mountPoint());
     }
+
+    @Override
+    public boolean held() {
+        return Unmount.mounted(nfs.mountPoint());
+    }
 }

@@ -241,6 +241,43 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
         return new Activation(disksOk, null);
     }
 
+    /**
+     * Before the agent does anything else at start: releases whatever a crashed earlier run of it left up on
+     * this host (floating addresses on their interfaces, mounted file systems), in reverse order per group, each
+     * logged. Nothing runs here yet, so none of it is this run's. Waits for the workers (bounded); returns the
+     * number of resources found up.
+     */
+    public int releaseStale() throws InterruptedException {
+        final java.util.concurrent.atomic.AtomicInteger found = new java.util.concurrent.atomic.AtomicInteger();
+        final List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (int g = 0; g < resources.size(); g++) {
+            final int group = g;
+            if (workers[g] == null) {
+                continue;
+            }
+            done.add(workers[g].submit(() -> {
+                final List<GroupResource> rs = resources.get(group);
+                final GroupContext a = contexts.get(group);
+                for (int i = rs.size() - 1; i >= 0; i--) {
+                    if (rs.get(i).held()) {
+                        found.incrementAndGet();
+                        a.log(rs.get(i).config().name(), "still up from an earlier run of this agent (it did not "
+                            + "stop cleanly): releasing it before anything else");
+                        rs.get(i).deactivate(a);
+                    }
+                }
+            }));
+        }
+        for (final java.util.concurrent.Future<?> f : done) {
+            try {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                log.line("releasing stale resources: " + e);
+            }
+        }
+        return found.get();
+    }
+
     @Override
     public void probeHolders(final int group, final ProbeDone done) {
         final List<FloatingIpResource> ips = floatingIps(group);

@@ -24,6 +24,12 @@ final class Unmount {
         }
     }
 
+    /** Whether something is mounted on {@code mountPoint} (unknown when the table cannot be read: false). */
+    static boolean mounted(final Path mountPoint) {
+        final MountTable t = table();
+        return t != null && t.at(mountPoint.toString()) != null;
+    }
+
     /** Unmounts {@code mountPoint}; not mounted is fine. Logs every step; never throws for an expected errno. */
     static void unmount(final GroupContext a, final String resource, final Path mountPoint) {
         final String mp = mountPoint.toString();

@@ -107,7 +107,7 @@ class ResourceConfigTest {
         assertEquals(2, ip.conflictRetries());
         assertEquals(200, ip.conflictRetryIntervalMs());
         assertTrue(ip.anySubnet());
-        assertEquals(new ClusterConfig.Arp(2, 20, 100, 3, 100), ip.arp());
+        assertEquals(new ClusterConfig.Arp(2, 2, 6, 3, 100), ip.arp());
         assertEquals(new ClusterConfig.Nfs("A-nfs", (java.net.Inet4Address) InetAddress.getByName("192.0.2.50"),
             "/export/A", Path.of("/srv/A-nfs"), ""), a.resources().get(2));
         assertEquals("192.0.2.50:/export/A", ((ClusterConfig.Nfs) a.resources().get(2)).source());
@@ -127,7 +127,8 @@ class ResourceConfigTest {
         assertEquals(5, ip.conflictRetries());
         assertEquals(30_000, ip.conflictRetryIntervalMs());
         assertEquals(false, ip.anySubnet());
-        assertEquals(new ClusterConfig.Arp(3, 20, 100, 3, 100), ip.arp());
+        assertEquals(ClusterConfig.Arp.DEFAULT, ip.arp());
+        assertEquals(new ClusterConfig.Arp(3, 2, 6, 3, 100), ip.arp());
     }
 
     // a row ending in \ goes on in the next line (a text-block line continuation)
