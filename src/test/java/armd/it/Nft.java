@@ -1,0 +1,63 @@
+package armd.it;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Test fixture: network faults made with nftables inside a test's namespaces (no netem here). Each namespace gets
+ * one table of its own, {@link #TABLE}; {@link #heal} deletes it. The namespaces go with the test's fixture, so a
+ * failed test leaves nothing behind.
+ */
+public final class Nft {
+    /** The table name used in every namespace. */
+    public static final String TABLE = "armd_it";
+
+    private Nft() {
+    }
+
+    /** Drops packets arriving in {@code ns} that match {@code rule} (nft syntax, e.g. "udp dport 7405 counter drop"). */
+    public static void dropIn(final Netns net, final String ns, final String rule) throws IOException {
+        chain(net, ns, "inet", "in", "type filter hook input priority 0 ; policy accept ;", rule);
+    }
+
+    /** Drops packets leaving {@code ns} that match {@code rule}. */
+    public static void dropOut(final Netns net, final String ns, final String rule) throws IOException {
+        chain(net, ns, "inet", "out", "type filter hook output priority 0 ; policy accept ;", rule);
+    }
+
+    /**
+     * Cuts bridge port {@code port} off at the bridge in namespace {@code hub}: every frame to or from it is
+     * dropped (ARP included) while the port's carrier stays up, as a failed switch port or a cut uplink would.
+     */
+    public static void isolatePort(final Netns net, final String hub, final String port) throws IOException {
+        chain(net, hub, "bridge", "fwd", "type filter hook forward priority 0 ; policy accept ;",
+            "iifname " + port + " counter drop");
+        net.exec(hub, "nft", "add", "rule", "bridge", TABLE, "fwd", "oifname", port, "counter", "drop");
+    }
+
+    private static void chain(final Netns net, final String ns, final String family, final String chain,
+                              final String spec, final String rule) throws IOException {
+        net.exec(ns, "nft", "add", "table", family, TABLE);
+        net.exec(ns, "nft", "add", "chain", family, TABLE, chain, "{ " + spec + " }");
+        final List<String> cmd = new ArrayList<>(List.of("nft", "add", "rule", family, TABLE, chain));
+        cmd.addAll(List.of(rule.split(" ")));
+        net.exec(ns, cmd.toArray(String[]::new));
+    }
+
+    /** Removes every rule this fixture added in {@code ns} (both families); nothing there is fine. */
+    public static void heal(final Netns net, final String ns) throws IOException {
+        for (final String family : List.of("inet", "bridge")) {
+            Netns.tryRun("ip", "netns", "exec", ns, "nft", "delete", "table", family, TABLE);
+        }
+    }
+
+    /** Packets dropped so far by the rules of {@code family} in {@code ns} (the first counter). */
+    public static long dropped(final Netns net, final String ns, final String family) throws IOException {
+        final Matcher m = Pattern.compile("counter packets (\\d+)")
+            .matcher(net.exec(ns, "nft", "list", "table", family, TABLE));
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+}
