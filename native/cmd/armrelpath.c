@@ -24,7 +24,7 @@
 #define EXIT_NONE 0   /* no process used the paths */
 #define EXIT_KILLED 1 /* some were killed */
 #define EXIT_USAGE 2
-#define EXIT_ERROR 3  /* a path is missing, /proc unreadable, or a process survived SIGKILL */
+#define EXIT_ERROR 3 /* a path is missing, /proc unreadable, or a process survived SIGKILL */
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
