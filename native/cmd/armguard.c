@@ -927,6 +927,9 @@ int main(int argc, char **argv)
     }
     close(pipefd[0]);
 
+    if (malformed_hidden > 0) {
+        say("%ld more malformed lines were ignored without a message", malformed_hidden);
+    }
     char how[128];
     describe_status(how, sizeof how, child_status);
     if (!armed) {

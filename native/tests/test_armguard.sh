@@ -43,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-failed() { echo "FAIL test_armguard ($scenario): $*" >&2; fail=1; }
+failed() { printf 'FAIL test_armguard (%s): %s\n' "$scenario" "$*" >&2; fail=1; }
 check() { # check WHAT EXPECTED ACTUAL
   [ "$2" = "$3" ] || failed "$1: expected '$2', got '$3'"
 }
@@ -211,6 +211,30 @@ start term
 kill -TERM "$guard"
 await_exit "$guard"; check "exit code (the agent exits 0 on SIGTERM)" 0 $rc
 assert_kept
+
+scenario="protocol: split lines, malformed lines (escaped, at most 10 shown), an overlong line"
+cat > "$tmp/protocol.sh" <<'AGENT'
+say() { printf "$1" >&"$ARMD_GUARD_FD"; }
+say 'armguard 1\n'
+say "release-mount $1/sp"; sleep 0.1; say 'lit\n'
+say 'bell\007 and backslash \\\n'
+head -c 5000 /dev/zero | tr '\0' x >&"$ARMD_GUARD_FD"; say '\n'
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do say "nonsense $i\n"; done
+say 'release-ip va 192.0.2.300/24\n'
+say 'armed\n'
+AGENT
+"$bin/armguard" -- sh "$tmp/protocol.sh" "$tmp" 2> "$tmp/err"; check "exit code" 0 $?
+logged "$tmp/split was not mounted"
+logged 'ignored a malformed line (a control character): bell\x07 and backslash \\'
+logged "ignored a malformed line (longer than 4096 bytes): xxxxxxxx"
+check "malformed lines shown" 10 "$(grep -c 'ignored a malformed line' "$tmp/err")"
+# nonsense 9 to 12 and the bad address
+logged "5 more malformed lines were ignored without a message"
+logged "exited with 0 while armed: releasing 0 addresses, 1 mount points, 0 gone datagrams"
+printf 'printf "armguard 2\\narmed\\n" >&"$ARMD_GUARD_FD"\n' > "$tmp/version.sh"
+"$bin/armguard" -- sh "$tmp/version.sh" 2> "$tmp/err"; check "exit code" 0 $?
+logged "ignored a malformed line (protocol version not supported (this armguard speaks 1): every further line"
+logged "it never armed: nothing to release"
 
 scenario="usage"
 "$bin/armguard" > /dev/null 2>&1; check "exit code without COMMAND" 125 $?
