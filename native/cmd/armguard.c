@@ -515,13 +515,14 @@ static int read_pipe(int fd)
     }
 }
 
-static void reap(void)
+/* reaps every child that has ended; how many */
+static int reap(void)
 {
-    for (;;) {
+    for (int n = 0;; n++) {
         int status;
         const pid_t p = waitpid(-1, &status, WNOHANG);
         if (p <= 0) {
-            return;
+            return n;
         }
         if (p == child) {
             child_status = status;
@@ -584,24 +585,25 @@ static int kill_children(void)
 static void kill_descendants(void)
 {
     const long long deadline = now_ms() + KILL_DEADLINE_MS;
-    int total = 0;
-    int last = 0;
+    int ended = 0;
     for (;;) {
-        reap();
-        if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD) {
+        ended += reap();
+        int status;
+        const pid_t p = waitpid(-1, &status, WNOHANG);
+        if (p < 0 && errno == ECHILD) {
             break;
         }
-        last = kill_children();
-        total += last;
+        ended += p > 0;
+        const int left_alive = kill_children();
         const long long left = deadline - now_ms();
         if (left <= 0) {
-            say("%d processes of the agent still run after SIGKILL for %d ms (blocked in the kernel?)", last,
-                KILL_DEADLINE_MS);
+            say("killed %d processes the agent left; %d still run after SIGKILL for %d ms (blocked in the kernel?)",
+                ended, left_alive, KILL_DEADLINE_MS);
             return;
         }
         await_signal(left < 20 ? (int)left : 20);
     }
-    say("killed %d processes the agent left", total);
+    say("killed %d processes the agent left", ended);
 }
 
 static void unmount_all(void)

@@ -47,18 +47,19 @@ failed() { printf 'FAIL test_armguard (%s): %s\n' "$scenario" "$*" >&2; fail=1; 
 check() { # check WHAT EXPECTED ACTUAL
   [ "$2" = "$3" ] || failed "$1: expected '$2', got '$3'"
 }
-# bounded waits (10 s): a file with content, a process that has exited (a zombie of ours, or gone)
+# bounded waits (30 s: they only run out when something is broken): a file with content, a process that has
+# exited (a zombie of ours, or gone)
 await_file() {
   i=0
   while [ ! -s "$1" ]; do
-    i=$((i + 1)); [ $i -gt 200 ] && { failed "$1 stayed empty"; return 1; }
+    i=$((i + 1)); [ $i -gt 600 ] && { failed "$1 stayed empty"; return 1; }
     sleep 0.05
   done
 }
 await_exit() { # await_exit PID: sets rc to its exit code
   i=0
   while [ -e "/proc/$1" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; do
-    i=$((i + 1)); [ $i -gt 200 ] && { failed "pid $1 did not exit within 10 s"; kill -9 "$1"; break; }
+    i=$((i + 1)); [ $i -gt 600 ] && { failed "pid $1 did not exit within 30 s"; kill -9 "$1"; break; }
     sleep 0.05
   done
   wait "$1"; rc=$?
@@ -115,8 +116,8 @@ AGENT
 # start_sinks: one UDP sink on each address of the other namespace, expecting 3 datagrams each
 start_sinks() {
   : > "$tmp/sink4"; : > "$tmp/sink6"
-  nsenter --net="/run/netns/$nsb" "$obj/udp_sink" 192.0.2.2 $port 3 10000 > "$tmp/sink4" & sink4=$!
-  nsenter --net="/run/netns/$nsb" "$obj/udp_sink" 2001:db8::2 $port 3 10000 > "$tmp/sink6" & sink6=$!
+  nsenter --net="/run/netns/$nsb" "$obj/udp_sink" 192.0.2.2 $port 3 30000 > "$tmp/sink4" & sink4=$!
+  nsenter --net="/run/netns/$nsb" "$obj/udp_sink" 2001:db8::2 $port 3 30000 > "$tmp/sink6" & sink6=$!
   pids="$pids $sink4 $sink6"
   await_file "$tmp/sink4"; await_file "$tmp/sink6"
 }
