@@ -1,16 +1,20 @@
 /*
  * armload: starts an application from a start script and has the agent watch it. The child starts a
- * session of its own (setsid) and execs COMMAND; armload registers the child's pid with the agent
+ * session of its own (setsid), with default signal actions, no blocked signals and no descriptor beyond
+ * stdin (/dev/null), stdout and stderr, and execs COMMAND; armload registers the child's pid with the agent
  * (LOAD) and exits. The agent watches that process through a pidfd and acts when it disappears.
  * Until armload exits the child stays armload's child, so its pid cannot be reused before the agent
  * holds a pidfd on it, even when it dies at once.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +23,13 @@
 #include "arm_cmd.h"
 #include "arm_codec.h"
 #include "arm_protocol.h"
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 static const char usage_text[] =
     "usage: armload [-g GROUP] [-i NAME] [-r N] [-w SEC] [-a failover|restart] COMMAND [ARGS...]\n"
@@ -49,6 +60,42 @@ static void describe(int argc, char **argv)
     if (len >= sizeof command_line) {
         command_line[sizeof command_line - 1] = '\0';
     }
+}
+
+/*
+ * In the child before exec: what the start script ignored, blocked or had open is not the application's.
+ * Every signal back to its default action (exec keeps SIG_IGN) and unblocked (exec keeps the mask), and
+ * every descriptor beyond 0, 1, 2 closed at exec (the failure report pipe stays open until then).
+ */
+static void reset_for_exec(void)
+{
+    /* the kernel's struct sigaction, all zero: SIG_DFL, no flags, empty mask. Through the system call, since
+       the C library refuses its own reserved real-time signals (32, 33), which a caller may have ignored. */
+    const unsigned long dfl[8] = {0};
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) {
+            syscall(SYS_rt_sigaction, sig, dfl, NULL, (NSIG - 1) / 8);
+        }
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
+        return;
+    }
+    /* kernels before 5.11: one descriptor at a time */
+    DIR *fds = opendir("/proc/self/fd");
+    if (fds == NULL) {
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(fds)) != NULL) {
+        const int fd = atoi(e->d_name);
+        if (fd > 2 && fd != dirfd(fds)) {
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
+        }
+    }
+    closedir(fds);
 }
 
 static void reap(pid_t pid)
@@ -138,9 +185,7 @@ int armload_main(int argc, char **argv)
         if (null >= 0) {
             dup2(null, 0); /* dup2 clears CLOEXEC on fd 0 */
         }
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        reset_for_exec();
         execvp(command[0], command);
         int err = errno;
         ssize_t w = write(report[1], &err, sizeof err);

@@ -4,6 +4,10 @@
  * no agent needed. Never kills itself, its parent (the calling script) or init. Each victim gets
  * SIGTERM, and SIGKILL when it has not exited after the grace period; exits are awaited through
  * pidfds (poll(2)), so nothing sleeps in a loop. Exit codes as the guide's stop script expects.
+ *
+ * A pid can be reused at any time, so each process is pinned by a pidfd before /proc/PID is read, and
+ * taken only when, after the reads, the pidfd's process still exists (so /proc/PID was that process
+ * all along) with the start time read first. Signals then go through the pidfd.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,16 +19,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "arm_cmd.h"
+#include "arm_proc.h"
 
 #define EXIT_NONE 0   /* no process used the paths */
 #define EXIT_KILLED 1 /* some were killed */
 #define EXIT_USAGE 2
-#define EXIT_ERROR 3  /* a path is missing, /proc unreadable, or a process survived SIGKILL */
+#define EXIT_ERROR 3 /* a path is missing, /proc unreadable, or a process survived SIGKILL */
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -51,7 +57,8 @@ static int npaths;
 
 struct victim {
     pid_t pid;
-    int pidfd; /* -1 when pidfd_open is unavailable: then kill(2) */
+    int pidfd; /* -1 when pidfd_open is unavailable: then kill(2) after a check of the start time */
+    unsigned long long start_time;
     int gone;
     char comm[32];
     const char *path;
@@ -155,8 +162,19 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* whether pid is still the process that started at start_time (without a pidfd, the best there is) */
+static int same_start(pid_t pid, unsigned long long start_time)
+{
+    struct arm_proc_stat st;
+    return arm_proc_stat(pid, &st) == 0 && st.start_time == start_time;
+}
+
 static void send_signal(struct victim *v, int sig)
 {
+    if (v->pidfd < 0 && !same_start(v->pid, v->start_time)) {
+        v->gone = 1;
+        return;
+    }
     int rc = v->pidfd >= 0 ? (int)syscall(SYS_pidfd_send_signal, v->pidfd, sig, NULL, 0) : kill(v->pid, sig);
     if (rc != 0 && errno == ESRCH) {
         v->gone = 1;
@@ -176,7 +194,7 @@ static int await_exits(long long deadline_ms)
             }
             if (v->pidfd < 0) {
                 /* no pidfd: kill(pid, 0) tells whether it is still there */
-                if (kill(v->pid, 0) != 0 && errno == ESRCH) {
+                if (!same_start(v->pid, v->start_time) || (kill(v->pid, 0) != 0 && errno == ESRCH)) {
                     v->gone = 1;
                     continue;
                 }
@@ -256,6 +274,12 @@ int armrelpath_main(int argc, char **argv)
         npaths++;
     }
 
+    /* one pidfd per victim: as many descriptors as the hard limit allows */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &nofile);
+    }
     pid_t self = getpid();
     pid_t parent = getppid();
     DIR *proc = opendir("/proc");
@@ -271,25 +295,38 @@ int armrelpath_main(int argc, char **argv)
         if (*end != '\0' || pid <= 1 || pid == self || pid == parent) {
             continue;
         }
-        const char *m = uses((pid_t)pid);
-        if (m == NULL) {
-            continue;
-        }
         if (nvictims == MAX_VICTIMS) {
             overflow = 1;
             break;
         }
-        struct victim *v = &victims[nvictims++];
+        struct victim *v = &victims[nvictims];
         v->pid = (pid_t)pid;
-        v->path = m;
         v->gone = 0;
-        /* the pidfd pins this very process: a pid reused between the scan and the signal is not hit */
+        /* first the pidfd: it pins this very process, then what /proc/PID shows is checked against it */
         v->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
         if (v->pidfd < 0 && errno == ESRCH) {
-            nvictims--;
             continue;
         }
-        read_comm(v->pid, v->comm, sizeof v->comm);
+        struct arm_proc_stat st;
+        const char *m = arm_proc_stat(v->pid, &st) == 0 ? uses(v->pid) : NULL;
+        if (m != NULL) {
+            v->start_time = st.start_time;
+            read_comm(v->pid, v->comm, sizeof v->comm);
+        }
+        /* still the same process after the reads: the pinned one has not been reaped (its pid was never free
+           for another) and the start time is the one read before them */
+        int same = m != NULL && same_start(v->pid, v->start_time);
+        if (same && v->pidfd >= 0) {
+            same = syscall(SYS_pidfd_send_signal, v->pidfd, 0, NULL, 0) == 0;
+        }
+        if (!same) {
+            if (v->pidfd >= 0) {
+                close(v->pidfd);
+            }
+            continue;
+        }
+        v->path = m;
+        nvictims++;
     }
     closedir(proc);
     if (nvictims == 0) {

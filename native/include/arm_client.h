@@ -20,8 +20,8 @@
 #define ARM_CLIENT_EUSAGE (-4)   /* the request is too large or malformed */
 
 struct arm_reply {
-    unsigned type;   /* ARM_RES_RESULT or ARM_RES_PROTOCOL_ERROR */
-    unsigned status; /* enum arm_status */
+    unsigned type;    /* ARM_RES_RESULT or ARM_RES_PROTOCOL_ERROR */
+    unsigned status;  /* enum arm_status */
     const char *text; /* NUL-terminated; valid until the next call */
     size_t len;
 };

@@ -35,16 +35,15 @@ int arm_status_exit(unsigned status);
  * Encodes a message of `type` with `n` NUL-terminated fields into buf (capacity cap).
  * Returns the encoded length, or -1 when it does not fit or n is not the type's field count.
  */
-long arm_encode(uint8_t *buf, size_t cap, unsigned type, unsigned flags, unsigned status,
-                const char *const *fields, size_t n);
+long arm_encode(uint8_t *buf, size_t cap, unsigned type, unsigned flags, unsigned status, const char *const *fields,
+                size_t n);
 
 /*
  * Decodes one whole message of exactly `len` bytes whose payload is at most max_payload bytes:
  * checks magic, version, type, flags (and status 0 for requests), field count, field bounds, no
  * NUL and valid UTF-8. Returns 0, or -1 with a one-line reason in err.
  */
-int arm_decode(const uint8_t *buf, size_t len, size_t max_payload, struct arm_msg *m, char *err,
-               size_t errlen);
+int arm_decode(const uint8_t *buf, size_t len, size_t max_payload, struct arm_msg *m, char *err, size_t errlen);
 
 /* reads the payload length from a header of ARM_HEADER_SIZE bytes (no checks) */
 uint32_t arm_header_payload_length(const uint8_t *header);

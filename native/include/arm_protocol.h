@@ -102,14 +102,14 @@ enum arm_type {
 
 /* response status; the commands exit with arm_status_exit() of it */
 enum arm_status {
-    ARM_ST_OK = 0,       /* done: exit 0 */
-    ARM_ST_REFUSED = 1,  /* not allowed now or not allowed for this caller: exit 1 */
-    ARM_ST_FAULT = 2,    /* tried and failed (a script failed, a resource fault): exit 1 */
-    ARM_ST_USAGE = 3,    /* bad arguments (a bad pid, an empty group name): exit 2 */
-    ARM_ST_UNKNOWN = 4,  /* no such group or server: exit 2 */
-    ARM_ST_SYSTEM = 5,   /* a system error in the agent: exit 3 */
-    ARM_ST_TIMEOUT = 6,  /* the agent did not finish in its deadline: exit 1 */
-    ARM_ST_PROTOCOL = 7  /* malformed request or other protocol version: exit 3 */
+    ARM_ST_OK = 0,      /* done: exit 0 */
+    ARM_ST_REFUSED = 1, /* not allowed now or not allowed for this caller: exit 1 */
+    ARM_ST_FAULT = 2,   /* tried and failed (a script failed, a resource fault): exit 1 */
+    ARM_ST_USAGE = 3,   /* bad arguments (a bad pid, an empty group name): exit 2 */
+    ARM_ST_UNKNOWN = 4, /* no such group or server: exit 2 */
+    ARM_ST_SYSTEM = 5,  /* a system error in the agent: exit 3 */
+    ARM_ST_TIMEOUT = 6, /* the agent did not finish in its deadline: exit 1 */
+    ARM_ST_PROTOCOL = 7 /* malformed request or other protocol version: exit 3 */
 };
 
 /* exit codes of every arm* command */

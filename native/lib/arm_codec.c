@@ -7,24 +7,42 @@
 int arm_nfields(unsigned type)
 {
     switch (type) {
-    case ARM_REQ_CLUSTER_START: return ARM_NFIELDS_CLUSTER_START;
-    case ARM_REQ_CLUSTER_SHUTDOWN: return ARM_NFIELDS_CLUSTER_SHUTDOWN;
-    case ARM_REQ_SERVER_SHUTDOWN: return ARM_NFIELDS_SERVER_SHUTDOWN;
-    case ARM_REQ_SERVER_LEAVE: return ARM_NFIELDS_SERVER_LEAVE;
-    case ARM_REQ_SERVER_RETURN: return ARM_NFIELDS_SERVER_RETURN;
-    case ARM_REQ_GROUP_START: return ARM_NFIELDS_GROUP_START;
-    case ARM_REQ_GROUP_STOP: return ARM_NFIELDS_GROUP_STOP;
-    case ARM_REQ_GROUP_MOVE: return ARM_NFIELDS_GROUP_MOVE;
-    case ARM_REQ_GROUP_FAILOVER: return ARM_NFIELDS_GROUP_FAILOVER;
-    case ARM_REQ_STATUS: return ARM_NFIELDS_STATUS;
-    case ARM_REQ_LOG: return ARM_NFIELDS_LOG;
-    case ARM_REQ_LOAD: return ARM_NFIELDS_LOAD;
-    case ARM_REQ_KILL: return ARM_NFIELDS_KILL;
-    case ARM_REQ_DOWN: return ARM_NFIELDS_DOWN;
-    case ARM_REQ_LSMNT: return ARM_NFIELDS_LSMNT;
-    case ARM_RES_RESULT: return ARM_NFIELDS_RESULT;
-    case ARM_RES_PROTOCOL_ERROR: return ARM_NFIELDS_PROTOCOL_ERROR;
-    default: return -1;
+    case ARM_REQ_CLUSTER_START:
+        return ARM_NFIELDS_CLUSTER_START;
+    case ARM_REQ_CLUSTER_SHUTDOWN:
+        return ARM_NFIELDS_CLUSTER_SHUTDOWN;
+    case ARM_REQ_SERVER_SHUTDOWN:
+        return ARM_NFIELDS_SERVER_SHUTDOWN;
+    case ARM_REQ_SERVER_LEAVE:
+        return ARM_NFIELDS_SERVER_LEAVE;
+    case ARM_REQ_SERVER_RETURN:
+        return ARM_NFIELDS_SERVER_RETURN;
+    case ARM_REQ_GROUP_START:
+        return ARM_NFIELDS_GROUP_START;
+    case ARM_REQ_GROUP_STOP:
+        return ARM_NFIELDS_GROUP_STOP;
+    case ARM_REQ_GROUP_MOVE:
+        return ARM_NFIELDS_GROUP_MOVE;
+    case ARM_REQ_GROUP_FAILOVER:
+        return ARM_NFIELDS_GROUP_FAILOVER;
+    case ARM_REQ_STATUS:
+        return ARM_NFIELDS_STATUS;
+    case ARM_REQ_LOG:
+        return ARM_NFIELDS_LOG;
+    case ARM_REQ_LOAD:
+        return ARM_NFIELDS_LOAD;
+    case ARM_REQ_KILL:
+        return ARM_NFIELDS_KILL;
+    case ARM_REQ_DOWN:
+        return ARM_NFIELDS_DOWN;
+    case ARM_REQ_LSMNT:
+        return ARM_NFIELDS_LSMNT;
+    case ARM_RES_RESULT:
+        return ARM_NFIELDS_RESULT;
+    case ARM_RES_PROTOCOL_ERROR:
+        return ARM_NFIELDS_PROTOCOL_ERROR;
+    default:
+        return -1;
     }
 }
 
@@ -36,12 +54,16 @@ unsigned arm_allowed_flags(unsigned type)
 int arm_status_exit(unsigned status)
 {
     switch (status) {
-    case ARM_ST_OK: return ARM_EXIT_OK;
+    case ARM_ST_OK:
+        return ARM_EXIT_OK;
     case ARM_ST_USAGE:
-    case ARM_ST_UNKNOWN: return ARM_EXIT_USAGE;
+    case ARM_ST_UNKNOWN:
+        return ARM_EXIT_USAGE;
     case ARM_ST_SYSTEM:
-    case ARM_ST_PROTOCOL: return ARM_EXIT_SYSTEM;
-    default: return ARM_EXIT_FAULT;
+    case ARM_ST_PROTOCOL:
+        return ARM_EXIT_SYSTEM;
+    default:
+        return ARM_EXIT_FAULT;
     }
 }
 
@@ -74,8 +96,8 @@ uint32_t arm_header_payload_length(const uint8_t *header)
     return get32(header + 12);
 }
 
-long arm_encode(uint8_t *buf, size_t cap, unsigned type, unsigned flags, unsigned status,
-                const char *const *fields, size_t n)
+long arm_encode(uint8_t *buf, size_t cap, unsigned type, unsigned flags, unsigned status, const char *const *fields,
+                size_t n)
 {
     if (arm_nfields(type) != (int)n || cap < ARM_HEADER_SIZE) {
         return -1;
@@ -139,8 +161,7 @@ static int valid_utf8(const uint8_t *s, size_t len)
     return 1;
 }
 
-int arm_decode(const uint8_t *buf, size_t len, size_t max_payload, struct arm_msg *m, char *err,
-               size_t errlen)
+int arm_decode(const uint8_t *buf, size_t len, size_t max_payload, struct arm_msg *m, char *err, size_t errlen)
 {
     if (len < ARM_HEADER_SIZE) {
         snprintf(err, errlen, "truncated header: %zu of %d bytes", len, ARM_HEADER_SIZE);

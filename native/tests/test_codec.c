@@ -13,26 +13,35 @@ static const struct {
     const char *name;
     unsigned value;
 } types[] = {
-    {"REQ_CLUSTER_START", ARM_REQ_CLUSTER_START}, {"REQ_CLUSTER_SHUTDOWN", ARM_REQ_CLUSTER_SHUTDOWN},
-    {"REQ_SERVER_SHUTDOWN", ARM_REQ_SERVER_SHUTDOWN}, {"REQ_SERVER_LEAVE", ARM_REQ_SERVER_LEAVE},
-    {"REQ_SERVER_RETURN", ARM_REQ_SERVER_RETURN}, {"REQ_GROUP_START", ARM_REQ_GROUP_START},
-    {"REQ_GROUP_STOP", ARM_REQ_GROUP_STOP}, {"REQ_GROUP_MOVE", ARM_REQ_GROUP_MOVE},
-    {"REQ_GROUP_FAILOVER", ARM_REQ_GROUP_FAILOVER}, {"REQ_STATUS", ARM_REQ_STATUS},
-    {"REQ_LOG", ARM_REQ_LOG}, {"REQ_LOAD", ARM_REQ_LOAD}, {"REQ_KILL", ARM_REQ_KILL},
-    {"REQ_DOWN", ARM_REQ_DOWN}, {"REQ_LSMNT", ARM_REQ_LSMNT}, {"RES_RESULT", ARM_RES_RESULT},
+    {"REQ_CLUSTER_START", ARM_REQ_CLUSTER_START},
+    {"REQ_CLUSTER_SHUTDOWN", ARM_REQ_CLUSTER_SHUTDOWN},
+    {"REQ_SERVER_SHUTDOWN", ARM_REQ_SERVER_SHUTDOWN},
+    {"REQ_SERVER_LEAVE", ARM_REQ_SERVER_LEAVE},
+    {"REQ_SERVER_RETURN", ARM_REQ_SERVER_RETURN},
+    {"REQ_GROUP_START", ARM_REQ_GROUP_START},
+    {"REQ_GROUP_STOP", ARM_REQ_GROUP_STOP},
+    {"REQ_GROUP_MOVE", ARM_REQ_GROUP_MOVE},
+    {"REQ_GROUP_FAILOVER", ARM_REQ_GROUP_FAILOVER},
+    {"REQ_STATUS", ARM_REQ_STATUS},
+    {"REQ_LOG", ARM_REQ_LOG},
+    {"REQ_LOAD", ARM_REQ_LOAD},
+    {"REQ_KILL", ARM_REQ_KILL},
+    {"REQ_DOWN", ARM_REQ_DOWN},
+    {"REQ_LSMNT", ARM_REQ_LSMNT},
+    {"RES_RESULT", ARM_RES_RESULT},
     {"RES_PROTOCOL_ERROR", ARM_RES_PROTOCOL_ERROR},
 };
 
 static int failures;
 
-#define CHECK(cond, ...)                                                                                              \
-    do {                                                                                                            \
-        if (!(cond)) {                                                                                              \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                    \
-            fprintf(stderr, __VA_ARGS__);                                                                           \
-            fputc('\n', stderr);                                                                                    \
-            failures++;                                                                                             \
-        }                                                                                                           \
+#define CHECK(cond, ...)                                         \
+    do {                                                         \
+        if (!(cond)) {                                           \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+            fprintf(stderr, __VA_ARGS__);                        \
+            fputc('\n', stderr);                                 \
+            failures++;                                          \
+        }                                                        \
     } while (0)
 
 static uint8_t file_buf[ARM_MAX_REQUEST * 2];

@@ -131,7 +131,8 @@ class OwnershipIT {
                 "A on server1 with its address");
             // the fixture runs the JVM without the guardian: the address outlives it, and still answers
             c.kill9(0);
-            c.await(() -> statusHas(c, 1, "takeover waits: 192.0.2.100 answered by " + mac(c, 0)), T,
+            final String waits = "takeover waits: 192.0.2.100 answered by " + mac(c, 0);
+            c.await(() -> statusHas(c, 1, waits), T,
                 "server2 waiting for the dead agent's address");
             assertEquals(List.of("server1"), w.holders(A_IP), evidence(c, w));
             // the restarted agent removes it before anything else; server2 takes A over at its next check

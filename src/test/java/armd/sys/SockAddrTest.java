@@ -124,4 +124,27 @@ class SockAddrTest {
         SockAddr.write(s, InetAddress.getByName(a), 0);
         return s;
     }
+
+    @Test
+    void theModelsMatchTheCHeaders() {
+        for (final String f : new String[] {"sll_family", "sll_protocol", "sll_ifindex", "sll_hatype", "sll_pkttype",
+            "sll_halen", "sll_addr"}) {
+            assertEquals(SysLayoutFixture.value("sockaddr_ll." + f), offset(SOCKADDR_LL, f), f);
+        }
+        for (final String f : new String[] {"sin_port", "sin_addr"}) {
+            assertEquals(SysLayoutFixture.value("sockaddr_in." + f), offset(SOCKADDR_IN, f), f);
+        }
+        for (final String f : new String[] {"sin6_port", "sin6_flowinfo", "sin6_addr", "sin6_scope_id"}) {
+            assertEquals(SysLayoutFixture.value("sockaddr_in6." + f), offset(SOCKADDR_IN6, f), f);
+        }
+        assertEquals(SysLayoutFixture.value("sockaddr_ll.size"), SockAddr.SOCKADDR_LL_SIZE);
+        assertEquals(SysLayoutFixture.value("sockaddr_in.size"), SockAddr.SOCKADDR_IN_SIZE);
+        assertEquals(SysLayoutFixture.value("sockaddr_in6.size"), SockAddr.SOCKADDR_IN6_SIZE);
+        assertEquals(SysLayoutFixture.value("sockaddr_storage.size"), SockAddr.SOCKADDR_STORAGE_SIZE);
+        assertEquals(SysLayoutFixture.value("AF_UNIX"), SockAddr.AF_UNIX);
+        assertEquals(SysLayoutFixture.value("AF_INET"), SockAddr.AF_INET);
+        assertEquals(SysLayoutFixture.value("AF_INET6"), SockAddr.AF_INET6);
+        assertEquals(SysLayoutFixture.value("AF_NETLINK"), SockAddr.AF_NETLINK);
+        assertEquals(SysLayoutFixture.value("AF_PACKET"), SockAddr.AF_PACKET);
+    }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import armd.sys.Errno;
+import armd.sys.SysLayoutFixture;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
@@ -72,5 +73,29 @@ class PacketSocketLayoutTest {
         assertEquals(-Errno.ENODEV, PacketSocket.interfaceIndex("a-name-longer-than-15"));
         assertEquals(-Errno.ENODEV, PacketSocket.interfaceIndex(""));
         assertTrue(PacketSocket.interfaceIndex("lo") > 0);
+    }
+
+    @Test
+    void theModelsAndConstantsMatchTheCHeaders() {
+        assertEquals(SysLayoutFixture.value("ifreq.size"), IFREQ.byteSize());
+        assertEquals(SysLayoutFixture.value("ifreq.size"), PacketSocket.IFREQ_SIZE);
+        assertEquals(SysLayoutFixture.value("ifreq.ifr_hwaddr"), PacketSocket.IFREQ_HWADDR_OFFSET);
+        assertEquals(SysLayoutFixture.value("IFNAMSIZ"), PacketSocket.IFNAMSIZ);
+        assertEquals(SysLayoutFixture.value("pollfd.size"), PacketSocket.POLLFD_SIZE);
+        assertEquals(SysLayoutFixture.value("pollfd.events"), PacketSocket.POLLFD_EVENTS_OFFSET);
+        assertEquals(SysLayoutFixture.value("pollfd.revents"), PacketSocket.POLLFD_REVENTS_OFFSET);
+        assertEquals(SysLayoutFixture.value("POLLIN"), PacketSocket.POLLIN);
+        assertEquals(SysLayoutFixture.value("sockaddr_ll.sll_pkttype"), PacketSocket.SLL_PKTTYPE_OFFSET);
+        assertEquals(SysLayoutFixture.value("sockaddr_ll.sll_halen"), PacketSocket.SLL_HALEN_OFFSET);
+        assertEquals(SysLayoutFixture.value("sockaddr_ll.sll_addr"), PacketSocket.SLL_ADDR_OFFSET);
+        assertEquals(SysLayoutFixture.value("SIOCGIFHWADDR"), PacketSocket.SIOCGIFHWADDR);
+        assertEquals(SysLayoutFixture.value("ETH_P_ARP"), PacketSocket.ETH_P_ARP);
+        assertEquals(SysLayoutFixture.value("SOL_PACKET"), PacketSocket.SOL_PACKET);
+        assertEquals(SysLayoutFixture.value("PACKET_IGNORE_OUTGOING"), PacketSocket.PACKET_IGNORE_OUTGOING);
+        assertEquals(SysLayoutFixture.value("PACKET_OUTGOING"), PacketSocket.PACKET_OUTGOING);
+        assertEquals(SysLayoutFixture.value("ARPHRD_ETHER"), PacketSocket.ARPHRD_ETHER);
+        assertEquals(SysLayoutFixture.value("SOCK_DGRAM"), PacketSocket.SOCK_DGRAM);
+        assertEquals(SysLayoutFixture.value("SOCK_NONBLOCK"), PacketSocket.SOCK_NONBLOCK);
+        assertEquals(SysLayoutFixture.value("SOCK_CLOEXEC"), PacketSocket.SOCK_CLOEXEC);
     }
 }

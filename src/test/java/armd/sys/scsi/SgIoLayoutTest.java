@@ -2,6 +2,8 @@ package armd.sys.scsi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import armd.sys.SysLayoutFixture;
+
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.StructLayout;
@@ -9,7 +11,10 @@ import java.lang.foreign.ValueLayout;
 
 import org.junit.jupiter.api.Test;
 
-/** Pins sg_io_hdr_t (scsi/sg.h) against the LP64 ABI that x86_64 and aarch64 share. */
+/**
+ * Pins sg_io_hdr_t (scsi/sg.h) against the LP64 ABI that x86_64 and aarch64 share, and against what the C
+ * compiler makes of the header (the sys-layout.tsv fixture).
+ */
 class SgIoLayoutTest {
     /** The C declaration, field by field, with the padding the C compiler inserts. */
     static final StructLayout SG_IO_HDR = MemoryLayout.structLayout(
@@ -37,6 +42,12 @@ class SgIoLayoutTest {
         ValueLayout.JAVA_INT.withName("duration"),
         ValueLayout.JAVA_INT.withName("info"),
         MemoryLayout.paddingLayout(4));
+
+    /** Every field SgIo reads or writes. */
+    static final String[] FIELDS = {
+        "interface_id", "dxfer_direction", "cmd_len", "mx_sb_len", "iovec_count", "dxfer_len", "dxferp", "cmdp",
+        "sbp", "timeout", "flags", "pack_id", "usr_ptr", "status", "masked_status", "msg_status", "sb_len_wr",
+        "host_status", "driver_status", "resid", "duration", "info"};
 
     static long off(final String field) {
         return SG_IO_HDR.byteOffset(PathElement.groupElement(field));
@@ -83,5 +94,18 @@ class SgIoLayoutTest {
         assertEquals(80, SgIo.OFF_INFO);
         assertEquals(0x2285, SgIo.SG_IO);
         assertEquals(-1, SgIo.SG_DXFER_NONE);
+    }
+
+    @Test
+    void theModelMatchesTheCHeader() {
+        assertEquals(SysLayoutFixture.value("sg_io_hdr.size"), SG_IO_HDR.byteSize());
+        for (final String field : FIELDS) {
+            assertEquals(SysLayoutFixture.value("sg_io_hdr." + field), off(field), field);
+        }
+        assertEquals(SysLayoutFixture.value("SG_IO"), SgIo.SG_IO);
+        assertEquals(SysLayoutFixture.value("SG_DXFER_NONE"), SgIo.SG_DXFER_NONE);
+        assertEquals(SysLayoutFixture.value("O_RDONLY"), SgIo.O_RDONLY);
+        assertEquals(SysLayoutFixture.value("O_NONBLOCK"), SgIo.O_NONBLOCK);
+        assertEquals(SysLayoutFixture.value("O_CLOEXEC"), SgIo.O_CLOEXEC);
     }
 }
