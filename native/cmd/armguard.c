@@ -66,6 +66,7 @@ static const char usage_text[] =
     "    release-ip IFNAME ADDRESS/PREFIX  an IPv4 or IPv6 address to remove from IFNAME\n"
     "    release-mount PATH                a mount point to unmount (PATH: the rest of the line)\n"
     "    gone ADDRESS PORT HEX             a UDP datagram (payload in hex) to send to ADDRESS PORT, 3 times\n"
+    "    action release|reboot|panic       what to do after releasing (overrides --action)\n"
     "    reset                             the lines so far are replaced by the ones up to the next 'armed'\n"
     "                                      (should COMMAND die before it, both the old and the new are done)\n"
     "    armed                             from now on COMMAND's death releases what the lines list\n"
@@ -78,6 +79,9 @@ static const char usage_text[] =
     "      126 COMMAND cannot run, 127 COMMAND not found\n";
 
 enum action { ACTION_RELEASE, ACTION_REBOOT, ACTION_PANIC };
+
+/* the agent's configured action ('action ...' line, its [cluster] crash-action), over --action; -1: none sent */
+static int protocol_action = -1;
 
 struct ip_entry {
     char ifname[IF_NAMESIZE];
@@ -445,6 +449,16 @@ static void handle_line(char *text, size_t len)
         error = rest == NULL ? "expected release-mount PATH" : add_mount(rest);
     } else if (strcmp(keyword, "gone") == 0) {
         error = add_gone(rest);
+    } else if (strcmp(keyword, "action") == 0) {
+        if (rest != NULL && strcmp(rest, "release") == 0) {
+            protocol_action = ACTION_RELEASE;
+        } else if (rest != NULL && strcmp(rest, "reboot") == 0) {
+            protocol_action = ACTION_REBOOT;
+        } else if (rest != NULL && strcmp(rest, "panic") == 0) {
+            protocol_action = ACTION_PANIC;
+        } else {
+            error = "expected action release, reboot or panic";
+        }
     } else if (rest != NULL) {
         error = "unknown line";
     } else if (strcmp(keyword, "reset") == 0) {
@@ -946,6 +960,6 @@ int main(int argc, char **argv)
     unmount_all();
     remove_addresses();
     send_gone();
-    finish(action, dry_run);
+    finish(protocol_action >= 0 ? (enum action)protocol_action : action, dry_run);
     return exit_code(child_status);
 }

@@ -237,6 +237,15 @@ printf 'printf "armguard 2\\narmed\\n" >&"$ARMD_GUARD_FD"\n' > "$tmp/version.sh"
 logged "ignored a malformed line (protocol version not supported (this armguard speaks 1): every further line"
 logged "it never armed: nothing to release"
 
+scenario="the agent's own action line, over --action"
+printf 'printf "armguard 1\\naction reboot\\narmed\\n" >&"$ARMD_GUARD_FD"\n' > "$tmp/action.sh"
+"$bin/armguard" --dry-run -- sh "$tmp/action.sh" 2> "$tmp/err"; check "exit code" 0 $?
+logged "would reboot now (--dry-run)"
+printf 'printf "armguard 1\\naction halt\\narmed\\n" >&"$ARMD_GUARD_FD"\n' > "$tmp/action.sh"
+"$bin/armguard" --dry-run -- sh "$tmp/action.sh" 2> "$tmp/err"; check "exit code" 0 $?
+logged "expected action release, reboot or panic"
+grep -q "would reboot" "$tmp/err" && failed "a bad action line changed the action"
+
 scenario="usage"
 "$bin/armguard" > /dev/null 2>&1; check "exit code without COMMAND" 125 $?
 "$bin/armguard" --action halt -- true > /dev/null 2>&1; check "exit code of a bad --action" 125 $?

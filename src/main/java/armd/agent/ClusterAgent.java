@@ -369,6 +369,19 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
             .putRaw("groups", Json.array(groups)).toString();
     }
 
+    /**
+     * Whether no group is active here (every one offline): after {@link #run()} returned, whether the agent
+     * stopped cleanly and its guardian has nothing to release. Call on the thread that ran the loop.
+     */
+    public boolean holdsNothing() {
+        for (int g = 0; g < node.groups(); g++) {
+            if (node.exec(self, g) != GroupExec.OFFLINE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The decision core (agent thread only: tests and the status path). */
     ClusterNode node() {
         return node;

@@ -41,6 +41,7 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
     private byte[] wrapped;
     private ByteBuffer view;
     private PayloadSink sink;
+    private volatile Runnable incarnationListener;
 
     /** Opens the sockets (in the calling thread's network namespace) and starts the sender thread. */
     public UdpHeartbeatLink(final ClusterConfig config, final int self, final byte[] key, final long incarnation,
@@ -84,6 +85,15 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
     @Override
     public void incarnation(final long incarnation) {
         sender.incarnation(incarnation);
+        final Runnable r = incarnationListener;
+        if (r != null) {
+            r.run();
+        }
+    }
+
+    /** {@code listener} runs after every change of incarnation (the "gone" frames are then signed anew). */
+    public void onIncarnation(final Runnable listener) {
+        this.incarnationListener = listener;
     }
 
     /**

@@ -7,6 +7,7 @@ import armd.action.ScriptRunner;
 import armd.base.AgentLog;
 import armd.agent.ClusterAgent;
 import armd.agent.ControlBridge;
+import armd.agent.Guardian;
 import armd.action.ResourceEvents;
 import armd.agent.ScriptRunnerLauncher;
 import armd.agent.StateFileMemory;
@@ -111,6 +112,12 @@ public final class RunCommand implements Command {
             log.line("heartbeat sender runs at normal priority (SCHED_FIFO refused: " + link.schedulerResult()
                 + "); heartbeats may be late on a loaded machine");
         }
+        // the guardian learns what to release and how to say "gone" before the agent can hold anything
+        final Guardian guardian = Guardian.fromEnvironment(config, log);
+        if (guardian != null) {
+            guardian.arm(link.lastWords(), true);
+            link.onIncarnation(() -> guardian.arm(link.lastWords(), false));
+        }
         final MonitoredLauncher monitored = new MonitoredLauncher(config, resources,
             new MonitorEngine(config, me.id(), log, events));
         final ClusterAgent agent = new ClusterAgent(config, me.id(), link, monitored, memory, saved, log);
@@ -143,6 +150,9 @@ public final class RunCommand implements Command {
             + config.heartbeat().timeoutMs() + " ms, control socket " + socket);
         try {
             agent.run();
+            if (guardian != null && agent.holdsNothing()) {
+                guardian.disarm();
+            }
         } finally {
             control.close();
             link.close();

@@ -275,9 +275,18 @@ public final class ClusterNode {
      * that its agent died and what it held is released: it is down now.
      */
     public void onGone(final int peer, final long incarnation, final long nowNs) {
-        if (peer >= 0 && peer < servers && peers.onGone(peer, incarnation)) {
+        if (peer < 0 || peer >= servers) {
+            return;
+        }
+        if (peers.onGone(peer, incarnation)) {
             fx.log("server " + serverNames[peer] + " is down: its agent died and its guardian released what it held");
             decide(nowNs);
+        } else if (peers.alive(peer)) {
+            fx.log("server " + serverNames[peer] + ": a 'gone' of incarnation " + incarnation + " ignored (it runs as "
+                + "incarnation " + peers.incarnation(peer) + ")");
+        } else if (peers.incarnation(peer) == incarnation) {
+            fx.log("server " + serverNames[peer] + " (down): its guardian confirms its agent died and released what it"
+                + " held");
         }
     }
 

@@ -57,10 +57,24 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
      * @param maxFailovers failovers caused by monitors (and failed floating IPs) per group and server before
      *                     monitors stop failing it over (SPEC.md section 3)
      * @param downAction   what {@code armdown} does to the machine once the server left as a member
+     * @param crashAction  what the guardian does once it released what a dead agent held
      */
-    public record Actions(int maxFailovers, DownAction downAction) {
-        /** Eight failovers; armdown leaves the machine running. */
-        public static final Actions DEFAULTS = new Actions(8, DownAction.NONE);
+    public record Actions(int maxFailovers, DownAction downAction, CrashAction crashAction) {
+        /** Eight failovers; armdown leaves the machine running; a dead agent's resources are released. */
+        public static final Actions DEFAULTS = new Actions(8, DownAction.NONE, CrashAction.RELEASE);
+    }
+
+    /**
+     * What the agent's guardian (armguard) does when the agent dies without stopping cleanly, after it killed the
+     * agent's processes, unmounted its file systems, removed its floating addresses and told the peers.
+     */
+    public enum CrashAction {
+        /** Nothing more: the server stays up, isolated once its agent restarts (the default). */
+        RELEASE,
+        /** Reboot the machine: for appliances that want a hard fence even when releasing fails. */
+        REBOOT,
+        /** Crash the kernel (sysrq c): a fence that cannot hang in shutdown scripts. */
+        PANIC
     }
 
     /** What the machine does after {@code armdown} has shut its server down as a cluster member. */

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * <pre>
  * # a comment (a '#' after whitespace also starts one)
  * [cluster]              name, key-file, auto-return, startup-wait, state-dir, socket, max-failovers,
- *                        down-action
+ *                        down-action, crash-action
  * [heartbeat]            port, multicast-group, interval, timeout
  * [server NAME]          address          (one section per server, 1 to 16, in a fixed order)
  * [group NAME]           policy, start, stop, script-timeout
@@ -81,7 +81,7 @@ public final class ConfigParser {
 
     private static final List<String> CLUSTER_KEYS =
         List.of("name", "key-file", "auto-return", "startup-wait", "state-dir", "socket", "max-failovers",
-            "down-action");
+            "down-action", "crash-action");
     private static final List<String> HEARTBEAT_KEYS = List.of("port", "multicast-group", "interval", "timeout");
     private static final List<String> SERVER_KEYS = List.of("address");
     private static final List<String> GROUP_KEYS = List.of("policy", "start", "stop", "script-timeout");
@@ -828,13 +828,22 @@ public final class ConfigParser {
                     problem(da.line(), "down-action '" + da.value() + "' is not one of none, poweroff, reboot");
                 }
             }
+            ClusterConfig.CrashAction crash = ClusterConfig.Actions.DEFAULTS.crashAction();
+            final Entry ca = e.get("crash-action");
+            if (ca != null) {
+                try {
+                    crash = ClusterConfig.CrashAction.valueOf(ca.value().toUpperCase(java.util.Locale.ROOT));
+                } catch (IllegalArgumentException ex) {
+                    problem(ca.line(), "crash-action '" + ca.value() + "' is not one of release, reboot, panic");
+                }
+            }
             if (groups.size() > armd.cluster.ClusterNode.MAX_GROUPS) {
                 problem(0, groups.size() + " groups: at most " + armd.cluster.ClusterNode.MAX_GROUPS
                     + " fit in one heartbeat; merge some");
             }
             return new ClusterConfig(file, name == null ? null : name.value(), keyFile, hb, autoReturn,
                 startupWaitMs, stateDir, socket, servers, groups, List.of(),
-                new ClusterConfig.Actions(maxFailovers, down));
+                new ClusterConfig.Actions(maxFailovers, down, crash));
         }
 
         private Path path(final String value) {

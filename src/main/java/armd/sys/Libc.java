@@ -57,6 +57,9 @@ public final class Libc {
     private static final MethodHandle PWRITE =
         errnoCall("pwrite", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG));
     private static final MethodHandle FSYNC = errnoCall("fsync", FunctionDescriptor.of(INT, INT));
+    /** fcntl(int, int, ...): variadic, the third argument an int. */
+    private static final MethodHandle FCNTL_INT =
+        errnoCall("fcntl", FunctionDescriptor.of(INT, INT, INT, INT), Linker.Option.firstVariadicArg(2));
     /** ioctl(int, unsigned long, ...): variadic, the third argument a pointer. */
     private static final MethodHandle IOCTL_PTR =
         errnoCall("ioctl", FunctionDescriptor.of(INT, INT, LONG, PTR), Linker.Option.firstVariadicArg(2));
@@ -268,6 +271,16 @@ public final class Libc {
         final MemorySegment c = CAPTURE.get();
         try {
             return result((long) WRITE.invokeExact(c, fd, buf, len), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** fcntl(2) with an int argument: the result or -errno. */
+    public static int fcntl(final int fd, final int cmd, final int arg) {
+        final MemorySegment c = CAPTURE.get();
+        try {
+            return result((int) FCNTL_INT.invokeExact(c, fd, cmd, arg), c);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -39,6 +39,15 @@ abstract class HeartbeatTransportContract {
         /** Sends raw bytes on {@code path} to every node but {@code fromNode}, not through its transport. */
         void inject(int fromNode, int path, byte[] datagram) throws Exception;
 
+        /**
+         * Sends raw bytes by unicast from an unbound socket in {@code fromNode}'s namespace to {@code toNode}'s
+         * heartbeat address on {@code path}: what a dead agent's guardian does with its "gone" frame.
+         */
+        default void injectUnicast(final int fromNode, final int toNode, final int path, final byte[] datagram)
+            throws Exception {
+            inject(fromNode, path, datagram);
+        }
+
         @Override
         void close();
     }
@@ -196,6 +205,19 @@ abstract class HeartbeatTransportContract {
                 assertTrue(g.payload.equals("genuine") || g.payload.equals("last"), g.toString());
             }
         }
+    }
+
+    /**
+     * A frame sent by unicast to a node's heartbeat address, from outside the transport (a dead agent's guardian
+     * sending its pre-signed "gone"), is received and authenticated on a multicast path too.
+     */
+    @Test
+    void aUnicastFrameFromOutsideTheTransportIsReceived() throws Exception {
+        world.injectUnicast(0, 1, 0, encode(0, 4, Long.MAX_VALUE, "gone"));
+        pollUntil("node 1 got the frame", () -> nodes[1].got.stream().anyMatch(g -> g.payload.equals("gone")));
+        final Got g = nodes[1].got.stream().filter(x -> x.payload.equals("gone")).findFirst().orElseThrow();
+        assertEquals(Long.MAX_VALUE, g.sequence);
+        assertEquals(0, g.sender);
     }
 
     @Test

@@ -136,6 +136,18 @@ final class UdpWorld implements HeartbeatTransportContract.World {
     }
 
     @Override
+    public void injectUnicast(final int fromNode, final int toNode, final int path, final byte[] datagram) {
+        try (NetNamespace.Scope s = NetNamespace.enter(ns[fromNode]);
+             UdpSocket sock = UdpSocket.open("unicast injector")) {
+            sock.addDestination(address(toNode, path), PORT);
+            final int rc = sock.sendTo(0, ByteBuffer.wrap(datagram), 0, datagram.length);
+            if (rc != datagram.length) {
+                throw new IllegalStateException("injectUnicast: sendto returned " + rc);
+            }
+        }
+    }
+
+    @Override
     public void close() {
         for (final HeartbeatTransport t : transports) {
             t.close();

@@ -279,10 +279,27 @@ public final class AgentCluster implements AutoCloseable {
         return launch(i, ProcessBuilder.Redirect.to(out.toFile()));
     }
 
+    /**
+     * From now on agents start under their guardian (target/bin/armguard, as the launcher starts them): when an
+     * agent's JVM dies, the guardian releases what it held and tells the peers; {@link #kill9} then kills the JVM.
+     */
+    public void guarded() {
+        this.guarded = true;
+    }
+
+    private boolean guarded;
+
     private Process launch(final int i, final ProcessBuilder.Redirect out) throws IOException {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespaces[i], java,
-            "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"));
+        final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespaces[i]));
+        if (guarded) {
+            final Path guard = Path.of("target", "bin", "armguard").toAbsolutePath();
+            if (!Files.isExecutable(guard)) {
+                throw new IOException(guard + " is missing: run scripts/build first");
+            }
+            cmd.addAll(List.of(guard.toString(), "--"));
+        }
+        cmd.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"));
         if (commandDir != null) {
             cmd.add("-Darmd.bin=" + commandDir);
         }
@@ -311,14 +328,32 @@ public final class AgentCluster implements AutoCloseable {
         }
     }
 
-    /** The PID of server i's agent. */
+    /** The PID of server i's agent JVM (under a guardian: the guardian's child). */
     public long pid(final int i) {
-        return agents[i].pid();
+        if (!guarded) {
+            return agents[i].pid();
+        }
+        final long guard = agents[i].pid();
+        try {
+            final String children = Files.readString(Path.of("/proc", Long.toString(guard), "task",
+                Long.toString(guard), "children")).trim();
+            return Long.parseLong(children.split(" ")[0]);
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("server" + (i + 1) + "'s guardian (pid " + guard + ") has no agent child");
+        }
     }
 
-    /** kill -9 of server i's agent (the process this fixture started), and waits for it to be gone. */
+    /**
+     * kill -9 of server i's agent JVM (the process this fixture started, or under a guardian the guardian's child),
+     * and waits for the started process to be gone (a guardian exits once it released everything).
+     */
     public void kill9(final int i) throws InterruptedException {
         final Process p = agents[i];
+        if (guarded) {
+            ProcessHandle.of(pid(i)).ifPresent(ProcessHandle::destroyForcibly);
+            p.waitFor(30, TimeUnit.SECONDS);
+            return;
+        }
         p.destroyForcibly();
         p.waitFor(10, TimeUnit.SECONDS);
     }

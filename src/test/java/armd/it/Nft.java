@@ -33,9 +33,9 @@ public final class Nft {
      * dropped (ARP included) while the port's carrier stays up, as a failed switch port or a cut uplink would.
      */
     public static void isolatePort(final Netns net, final String hub, final String port) throws IOException {
-        chain(net, hub, "bridge", "fwd", "type filter hook forward priority 0 ; policy accept ;",
+        chain(net, hub, "bridge", "forward_drop", "type filter hook forward priority 0 ; policy accept ;",
             "iifname " + port + " counter drop");
-        net.exec(hub, "nft", "add", "rule", "bridge", TABLE, "fwd", "oifname", port, "counter", "drop");
+        net.exec(hub, "nft", "add", "rule", "bridge", TABLE, "forward_drop", "oifname", port, "counter", "drop");
     }
 
     private static void chain(final Netns net, final String ns, final String family, final String chain,

@@ -144,6 +144,40 @@ class OwnershipIT {
         }
     }
 
+    @Test
+    void aKilledAgentsGuardianEndsItsProcessesReleasesItsAddressAndSaysGone() throws Exception {
+        Netns.assumeRoot();
+        try (AgentCluster c = cluster("okg", 2); AddressWatch w = watch(c, 2)) {
+            final java.nio.file.Path app = c.dir().resolve("app.pid");
+            final java.nio.file.Path start = c.dir().resolve("A-app-start.sh");
+            java.nio.file.Files.writeString(start, "#!/bin/sh\n[ \"$ARMS_EVENT\" = RECOVER ] && exit 0\n"
+                + "sleep 3000 </dev/null >/dev/null 2>&1 &\necho $! > " + app + "\n");
+            final java.nio.file.Path stop = c.dir().resolve("A-app-stop.sh");
+            java.nio.file.Files.writeString(stop, "#!/bin/sh\nexit 0\n");
+            for (final java.nio.file.Path p : List.of(start, stop)) {
+                java.nio.file.Files.setPosixFilePermissions(p,
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            c.chain("A", start, stop);
+            c.guarded();
+            c.startAll();
+            c.await(() -> allName(c, 2, "A", "server1") && w.holders(A_IP).equals(List.of("server1"))
+                && java.nio.file.Files.exists(app), T, "A on server1 with its address and its application");
+            final long appPid = Long.parseLong(java.nio.file.Files.readString(app).trim());
+            java.nio.file.Files.delete(app);
+            c.kill9(0);
+            // the guardian ended the application, removed the address and said "gone": server2 takes over at once
+            c.await(() -> w.holders(A_IP).equals(List.of("server2")) && c.onlineOn(1, "A").equals("server2"), T,
+                "A and its address on server2");
+            // (a loaded machine may see the refused port first: then the gone confirms it)
+            c.await(() -> c.logHas(1, "its guardian released what it held")
+                || c.logHas(1, "its guardian confirms its agent died"), T, "server2 heard the guardian's gone");
+            assertFalse(ProcessHandle.of(appPid).map(ProcessHandle::isAlive).orElse(false),
+                "the application server1's start script left running is gone");
+            assertTrue(c.logHas(0, "armguard: "), "the guardian logged what it did: " + evidence(c, w));
+        }
+    }
+
     /**
      * Random single faults on three servers (kill -9 and restart, heartbeat cut, isolation at the bridge, the
      * holder's link down for 2-5 s), each healed before the next: after each, every address is on exactly one
@@ -156,6 +190,7 @@ class OwnershipIT {
         final int rounds = Integer.getInteger("armd.it.rounds", 6);
         final Random random = new Random(seed);
         try (AgentCluster c = cluster("orf", 3); AddressWatch w = watch(c, 3)) {
+            c.guarded();
             c.startAll();
             c.await(() -> settled(c, w), T, "settled at start");
             final List<String> done = new ArrayList<>();
