@@ -102,6 +102,16 @@ public final class ClusterNode {
     private final GroupRecord[] records;
     private final GroupRun[] runs;
 
+    private final boolean diskPath;
+    private final boolean tiebreak;
+    private final long tiebreakRetryNs;
+    /** This server's own disk heartbeat path works (writes and reads succeed); false: peers' silence there is moot. */
+    private boolean diskWorking;
+    private boolean tiebreakAsked;
+    private long tiebreakNextNs;
+    /** This server released its groups because it was cut off (no peer, no tiebreak target). */
+    private boolean cutOff;
+
     private ServerState state = ServerState.STARTING;
     private ServerState leavingTo;
     private Sequence leaving;
@@ -151,6 +161,11 @@ public final class ClusterNode {
         this.peers = new PeerTable(servers, self, topology.timeoutMs() * 1_000_000L,
             3L * topology.intervalMs() * 1_000_000L);
         peers.suspectAfter(topology.suspectMs() * 1_000_000L);
+        this.diskPath = topology.diskTimeoutMs() > 0;
+        this.diskWorking = diskPath;
+        peers.diskPath(topology.diskTimeoutMs() * 1_000_000L);
+        this.tiebreak = topology.tiebreak();
+        this.tiebreakRetryNs = topology.timeoutMs() * 1_000_000L;
         this.mem = memory;
         this.records = memory.records;
         this.runs = new GroupRun[groups];
@@ -198,7 +213,15 @@ public final class ClusterNode {
                     + (wasAlive ? " before it was seen down" : ""));
                 forgetOperations(from);
             }
-            case BACK -> fx.log("server " + serverNames[from] + " is heard (" + hb.state + ")");
+            case BACK -> {
+                fx.log("server " + serverNames[from] + " is heard (" + hb.state + ")");
+                if (cutOff && autoReturn && state == ServerState.ISOLATED) {
+                    cutOff = false;
+                    fx.log("server " + serverNames[self] + " hears the cluster again after it was cut off; returning by"
+                        + " itself (auto-return)");
+                    doReturn(rxNs);
+                }
+            }
             case SAME -> {
                 if (peerState[from] != hb.state) {
                     fx.log("server " + serverNames[from] + " is " + hb.state);
@@ -290,6 +313,83 @@ public final class ClusterNode {
         }
     }
 
+    /**
+     * A newer beat of {@code peer} on the disk heartbeat path: it runs as {@code state} and holds the groups whose
+     * bits are set in {@code heldGroups}. A peer silent on every network but beating on the disk is partitioned,
+     * not dead: the groups it holds are not taken over.
+     */
+    public void onDiskBeat(final int peer, final long incarnation, final ServerState peerState, final long heldGroups,
+                           final long nowNs) {
+        if (!diskWorking || peer < 0 || peer >= servers || peer == self) {
+            return;
+        }
+        final boolean was = peers.diskAlive(peer);
+        peers.onDiskBeat(peer, incarnation, peerState.ordinal(), heldGroups, nowNs);
+        if (!was && !peers.alive(peer) && peers.heard(peer)) {
+            fx.log("server " + serverNames[peer] + " is silent on every network but alive on the disk heartbeat path "
+                + "(" + peerState + "): a network partition; the groups it holds stay there");
+        }
+    }
+
+    /**
+     * This server's own disk heartbeat path started or stopped working (I/O errors, a stuck device). While it does
+     * not work, peers' silence on it proves nothing, so only the networks decide, as without a disk path.
+     */
+    public void onDiskPath(final boolean working, final String reason, final long nowNs) {
+        if (!diskPath || working == diskWorking) {
+            return;
+        }
+        diskWorking = working;
+        if (!working) {
+            peers.diskBlind();
+        }
+        fx.log("disk heartbeat path " + (working ? "works again" : "does not work (" + reason + "): peers are judged "
+            + "by the networks alone until it works again; no failover because of it"));
+        decide(nowNs);
+    }
+
+    /**
+     * What the tiebreak said, asked because this server hears no peer on any network: {@code reachable} when it
+     * still reaches the outside. When it does not, this server is the one cut off: it releases its groups (stop
+     * scripts with CLUSTERLEAVE, then resources) and isolates itself, so the others can take over safely.
+     */
+    public void onTiebreak(final boolean reachable, final String detail, final long nowNs) {
+        tiebreakAsked = false;
+        tiebreakNextNs = nowNs + tiebreakRetryNs;
+        if (state != ServerState.NORMAL || heardAnyPeer() || reachable) {
+            return;
+        }
+        cutOff = true;
+        fx.log("server " + serverNames[self] + " is cut off: no peer on any network, and the tiebreak failed ("
+            + detail + "): releasing its groups so the others can take them over");
+        startLeaving(Sequence.LEAVE, ServerState.ISOLATED);
+    }
+
+    /** Whether some peer is heard on a network now. */
+    private boolean heardAnyPeer() {
+        for (int s = 0; s < servers; s++) {
+            if (s != self && peers.alive(s)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The groups this server holds (any script running or online: not offline, not fencing), as the bits of a
+     * long: what its disk beats say.
+     */
+    public long heldGroups() {
+        long bits = 0;
+        for (int g = 0; g < groups; g++) {
+            final GroupExec e = runs[g].exec();
+            if (e != GroupExec.OFFLINE && e != GroupExec.FENCING) {
+                bits |= 1L << g;
+            }
+        }
+        return bits;
+    }
+
     /** Advances time: peers silent past the timeout go down, the start-up wait ends, groups are decided. */
     public void tick(final long nowNs) {
         int down;
@@ -302,7 +402,17 @@ public final class ClusterNode {
         }
         retire(nowNs);
         checkLeaving();
+        askTiebreak(nowNs);
         decide(nowNs);
+    }
+
+    /** A member that hears no peer asks the tiebreak (again every timeout while that lasts). */
+    private void askTiebreak(final long nowNs) {
+        if (tiebreak && servers > 1 && state == ServerState.NORMAL && !tiebreakAsked && !heardAnyPeer()
+            && nowNs - tiebreakNextNs >= 0) {
+            tiebreakAsked = true;
+            fx.checkTiebreak();
+        }
     }
 
     // ---------------------------------------------------------------- inputs: scripts and resources
@@ -515,7 +625,7 @@ public final class ClusterNode {
             return;
         }
         r.fenceNextNs = nowNs + fenceRetryNs;
-        if (!ownerGone(owner)) {
+        if (!ownerGone(owner, g)) {
             // only late: its kernel answers for the addresses, so it is alive; suspicion costs nothing more
             r.fencing = false;
             return;
@@ -879,14 +989,14 @@ public final class ClusterNode {
                 if (r.owner == self) {
                     begin(g, Sequence.START, -1);
                 } else if (r.owner >= 0 && fenced[g]) {
-                    if ((ownerGone(r.owner) || peers.suspect(r.owner, nowNs)) && firstMember(g, r.owner) == self
+                    if (mayTakeOver(r.owner, g, nowNs) && firstMember(g, r.owner) == self
                         && nowNs - runs[g].fenceNextNs >= 0) {
                         final GroupRun run = runs[g];
                         run.fencing = true;
                         run.fencedOwner = r.owner;
                         fence(g, nowNs);
                     }
-                } else if (ownerGone(r.owner) && firstMember(g, r.owner) == self) {
+                } else if (ownerGone(r.owner, g) && firstMember(g, r.owner) == self) {
                     takeOver(g, nowNs);
                 }
             }
@@ -922,7 +1032,7 @@ public final class ClusterNode {
         final GroupRecord rec = records[g];
         final int owner = r.fencedOwner;
         if (state == ServerState.NORMAL && rec.mode == GroupMode.RUN && rec.owner == owner
-            && firstMember(g, owner) == self && (ownerGone(owner) || peers.suspect(owner, nowNs))) {
+            && firstMember(g, owner) == self && mayTakeOver(owner, g, nowNs)) {
             return true;
         }
         r.fencing = false;
@@ -940,7 +1050,7 @@ public final class ClusterNode {
         final ArmsEvent ev = r.owner >= 0 ? ArmsEvent.FAILOVER : eventFor(g, self);
         if (r.owner < 0) {
             fx.log("group " + groupNames[g] + ": taken by " + serverNames[self]);
-        } else if (ownerGone(r.owner)) {
+        } else if (ownerGone(r.owner, g)) {
             fx.log("group " + groupNames[g] + ": its server " + serverNames[r.owner] + " is " + status(r.owner)
                 + "; failing over to " + serverNames[self]);
         } else {
@@ -1004,13 +1114,28 @@ public final class ClusterNode {
         }
     }
 
-    /** Whether a group's owner can no longer run it: gone, or in a state that runs no group. */
-    private boolean ownerGone(final int owner) {
+    /**
+     * Whether group {@code g}'s owner can no longer run it: gone, or in a state that runs no group. A partitioned
+     * owner (silent on the networks, alive on the disk path) is gone for a group only once its disk beats say it
+     * no longer holds it.
+     */
+    private boolean ownerGone(final int owner, final int g) {
         if (owner < 0 || owner >= servers) {
             return true;
         }
         final PeerStatus st = status(owner);
+        if (st == PeerStatus.PARTITIONED) {
+            return !peers.diskHolds(owner, g);
+        }
         return st != PeerStatus.NORMAL && st != PeerStatus.STOPPING;
+    }
+
+    /**
+     * Whether a takeover of group {@code g} from {@code owner} may start: the owner is gone for it, or is silent
+     * long enough to be suspect while the disk path (if any) does not say it holds the group.
+     */
+    private boolean mayTakeOver(final int owner, final int g, final long nowNs) {
+        return ownerGone(owner, g) || peers.suspect(owner, nowNs) && !peers.diskHolds(owner, g);
     }
 
     /**
@@ -1201,7 +1326,7 @@ public final class ClusterNode {
             return PeerStatus.UNKNOWN;
         }
         if (!peers.alive(s)) {
-            return PeerStatus.DOWN;
+            return peers.diskAlive(s) ? PeerStatus.PARTITIONED : PeerStatus.DOWN;
         }
         return PeerStatus.of(peerState[s]);
     }
@@ -1286,9 +1411,13 @@ public final class ClusterNode {
         }
         for (int g = 0; g < groups; g++) {
             final GroupRun r = runs[g];
-            if (r.fencing && !r.probing && r.fenceNextNs - next < 0) {
+            if (r.fencing && !r.probing && r.fenceNextNs - nowNs > 0 && r.fenceNextNs - next < 0) {
                 next = r.fenceNextNs;
             }
+        }
+        if (tiebreak && state == ServerState.NORMAL && !tiebreakAsked && tiebreakNextNs - nowNs > 0
+            && tiebreakNextNs - next < 0) {
+            next = tiebreakNextNs;
         }
         return next;
     }

@@ -37,4 +37,11 @@ public interface NodeEffects {
 
     /** Heartbeats from now on carry {@code incarnation} (already persisted). */
     void newIncarnation(long incarnation);
+
+    /**
+     * This server hears no peer on any network: ask the tiebreak whether it still reaches the outside; report with
+     * {@link ClusterNode#onTiebreak}. Only asked when a tiebreak is configured.
+     */
+    default void checkTiebreak() {
+    }
 }

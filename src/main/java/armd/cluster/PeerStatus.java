@@ -6,6 +6,11 @@ public enum PeerStatus {
     UNKNOWN,
     /** Heard, then silent on every path past the timeout. */
     DOWN,
+    /**
+     * Silent on every network, but alive on the disk heartbeat path: a network partition, not a death. Its groups
+     * are not taken over while it says it holds them.
+     */
+    PARTITIONED,
     /** Heard: see {@link ServerState#STARTING}. */
     STARTING,
     /** Heard: a member. */
@@ -28,8 +33,8 @@ public enum PeerStatus {
         };
     }
 
-    /** Heard recently (anything but UNKNOWN and DOWN). */
+    /** Heard recently on a network (anything but UNKNOWN, DOWN and PARTITIONED). */
     public boolean alive() {
-        return this != UNKNOWN && this != DOWN;
+        return this != UNKNOWN && this != DOWN && this != PARTITIONED;
     }
 }

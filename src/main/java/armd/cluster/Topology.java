@@ -16,9 +16,21 @@ import java.util.List;
  * @param timeoutMs           silence on every path after which a server is down
  * @param suspectMs           silence after which a server is suspect: its groups with floating addresses are
  *                            taken over as soon as the addresses stop answering
+ * @param diskTimeoutMs       the disk heartbeat path's timeout, or 0 when there is none
+ * @param tiebreak            a ping tiebreak is configured: a server that hears no peer on any network asks it
+ *                            whether it still reaches the outside, and releases its groups when it does not
  */
 public record Topology(List<String> servers, List<Group> groups, long startupWaitMs, boolean autoReturn,
-                       int maxMonitorFailovers, long intervalMs, long timeoutMs, long suspectMs) {
+                       int maxMonitorFailovers, long intervalMs, long timeoutMs, long suspectMs, long diskTimeoutMs,
+                       boolean tiebreak) {
+
+    /** A topology without a disk heartbeat path or a tiebreak. */
+    public Topology(final List<String> servers, final List<Group> groups, final long startupWaitMs,
+                    final boolean autoReturn, final int maxMonitorFailovers, final long intervalMs,
+                    final long timeoutMs, final long suspectMs) {
+        this(servers, groups, startupWaitMs, autoReturn, maxMonitorFailovers, intervalMs, timeoutMs, suspectMs, 0,
+            false);
+    }
 
     /**
      * One failover group.
@@ -35,6 +47,9 @@ public record Topology(List<String> servers, List<Group> groups, long startupWai
 
     public Topology {
         servers = List.copyOf(servers);
+        if (groups.size() > 64) {
+            throw new IllegalArgumentException("at most 64 groups fit a disk beat's bitmap");
+        }
         groups = List.copyOf(groups);
         if (groups.size() > ClusterNode.MAX_GROUPS) {
             throw new IllegalArgumentException("at most " + ClusterNode.MAX_GROUPS + " groups");

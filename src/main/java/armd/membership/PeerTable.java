@@ -22,6 +22,15 @@ public final class PeerTable {
     private final long refusedTimeoutNs;
     private final long[] refusedAtNs;
     private long suspectNs;
+    /** The disk heartbeat path (0: none): a peer whose disk beats advanced this recently is alive on it. */
+    private long diskTimeoutNs;
+    private final long[] diskSeenNs;
+    private final boolean[] diskAlive;
+    private final long[] diskIncarnation;
+    private final long[] diskHeld;
+    private final int[] diskState;
+    /** Said "gone" (its guardian released what it held) for its current incarnation: alive nowhere. */
+    private final boolean[] gone;
 
     /** A table for {@code servers} servers, this one being {@code self}; refusals do not shorten the timeout. */
     public PeerTable(final int servers, final int self, final long timeoutNs) {
@@ -43,6 +52,57 @@ public final class PeerTable {
         this.alive = new boolean[servers];
         this.incarnation = new long[servers];
         this.suspectNs = timeoutNs;
+        this.diskSeenNs = new long[servers];
+        this.diskAlive = new boolean[servers];
+        this.diskIncarnation = new long[servers];
+        this.diskHeld = new long[servers];
+        this.diskState = new int[servers];
+        this.gone = new boolean[servers];
+    }
+
+    /** Peers are watched on a disk heartbeat path too; one silent on it for {@code timeoutNs} is not alive there. */
+    public void diskPath(final long timeoutNs) {
+        this.diskTimeoutNs = timeoutNs;
+    }
+
+    /**
+     * A newer beat of {@code peer} (boot {@code peerIncarnation}) on the disk path, read at {@code nowNs}: it
+     * runs in server state {@code state} and holds the groups whose bits are set in {@code held}.
+     */
+    public void onDiskBeat(final int peer, final long peerIncarnation, final int state, final long held,
+                           final long nowNs) {
+        if (peer == self || peer < 0 || peer >= alive.length || diskTimeoutNs == 0) {
+            return;
+        }
+        if (gone[peer] && peerIncarnation == incarnation[peer]) {
+            // a beat the dead agent wrote before its guardian said gone
+            return;
+        }
+        diskSeenNs[peer] = nowNs == 0 ? 1 : nowNs;
+        diskAlive[peer] = true;
+        diskIncarnation[peer] = peerIncarnation;
+        diskHeld[peer] = held;
+        diskState[peer] = state;
+    }
+
+    /** Whether {@code peer}'s disk beats advanced within the disk timeout (false without a disk path). */
+    public boolean diskAlive(final int peer) {
+        return peer != self && diskAlive[peer];
+    }
+
+    /** Whether {@code peer} is alive on the disk path and its last beat there says it holds group {@code g}. */
+    public boolean diskHolds(final int peer, final int g) {
+        return diskAlive(peer) && (diskHeld[peer] & (1L << g)) != 0;
+    }
+
+    /** The server state of {@code peer}'s last disk beat (its ServerState ordinal). */
+    public int diskState(final int peer) {
+        return diskState[peer];
+    }
+
+    /** Forgets every disk beat: this server's own disk path stopped working, so silence there proves nothing. */
+    public void diskBlind() {
+        java.util.Arrays.fill(diskAlive, false);
     }
 
     /**
@@ -80,6 +140,9 @@ public final class PeerTable {
         } else {
             a = Arrival.SAME;
         }
+        if (peerIncarnation != incarnation[peer]) {
+            gone[peer] = false;
+        }
         incarnation[peer] = peerIncarnation;
         heard[peer] = true;
         refusedAtNs[peer] = 0;
@@ -109,6 +172,8 @@ public final class PeerTable {
         }
         alive[peer] = false;
         refusedAtNs[peer] = 0;
+        gone[peer] = true;
+        diskAlive[peer] = false;
         return true;
     }
 
@@ -127,6 +192,11 @@ public final class PeerTable {
      * returns the first peer found down, or -1 (call again until -1 to collect all).
      */
     public int expire(final long nowNs) {
+        for (int peer = 0; peer < alive.length; peer++) {
+            if (diskAlive[peer] && nowNs - diskSeenNs[peer] > diskTimeoutNs) {
+                diskAlive[peer] = false;
+            }
+        }
         for (int peer = 0; peer < alive.length; peer++) {
             if (peer == self || !alive[peer]) {
                 continue;
@@ -162,6 +232,9 @@ public final class PeerTable {
             if (peer != self && alive[peer]) {
                 final long last = newest(peer);
                 long at = last + (refusedAtNs[peer] != 0 ? refusedTimeoutNs : timeoutNs) + 1;
+                if (diskAlive[peer] && diskSeenNs[peer] + diskTimeoutNs + 1 - at < 0) {
+                    at = diskSeenNs[peer] + diskTimeoutNs + 1;
+                }
                 final long suspectAt = last + suspectNs + 1;
                 if (nowNs - suspectAt < 0 && suspectAt - at < 0) {
                     at = suspectAt;

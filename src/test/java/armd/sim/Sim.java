@@ -52,6 +52,10 @@ public final class Sim {
     private final Node[] nodes;
     private final boolean[][] cut;
     private final boolean[][] dataCut;
+    /** Per server: it can read and write the shared disk (the disk heartbeat path works there). */
+    private final boolean[] disk;
+    /** Per server: it reaches the tiebreak's targets (the outside). */
+    private final boolean[] outside;
     /** Per group with a floating address: which servers' interfaces hold it; null for groups without one. */
     private final boolean[][] holds;
     private final List<Run> runs = new ArrayList<>();
@@ -68,6 +72,10 @@ public final class Sim {
     public long probeNs = 8_000_000L;
     /** A crashed agent's guardian releases its addresses and says "gone" (else the addresses stay). */
     public boolean guardian;
+    /** The disk heartbeat path's timeout (0: no disk path); set before booting. */
+    public long diskTimeoutMs;
+    /** A ping tiebreak is configured; set before booting. */
+    public boolean tiebreak;
     /** Scripts that fail: "server:script:group" keys. */
     public final java.util.Set<String> failingScripts = new java.util.HashSet<>();
     /** Takeovers started while another server still held the address and the taker could reach it. */
@@ -172,6 +180,19 @@ public final class Sim {
         }
 
         @Override
+        public void checkTiebreak() {
+            final int gen = generation;
+            at(nowNs + 50_000_000L, () -> {
+                if (up && generation == gen) {
+                    core.onTiebreak(outside[id], outside[id] ? "a target answered" : "no target answered", nowNs);
+                }
+            });
+        }
+
+        /** Whether this node's disk path was working at its last beat (to report changes once). */
+        boolean diskSeen;
+
+        @Override
         public void newIncarnation(final long incarnation) {
             // the simulated sender reads the node's incarnation at every beat
         }
@@ -187,7 +208,11 @@ public final class Sim {
             }
             final NodeMemory mem = saved == null ? new NodeMemory(config.groups().size()) : copy(saved);
             mem.nextIncarnation();
-            core = new ClusterNode(config.topology(), id, mem, this, nowNs);
+            final armd.cluster.Topology t = config.topology();
+            core = new ClusterNode(new armd.cluster.Topology(t.servers(), t.groups(), t.startupWaitMs(), t.autoReturn(),
+                t.maxMonitorFailovers(), t.intervalMs(), t.timeoutMs(), t.suspectMs(), diskTimeoutMs, tiebreak), id, mem,
+                this, nowNs);
+            diskSeen = true;
             persist();
             final int gen = generation;
             at(nowNs, () -> beat(gen));
@@ -198,6 +223,23 @@ public final class Sim {
                 return;
             }
             core.tick(nowNs);
+            if (diskTimeoutMs > 0) {
+                if (disk[id] != diskSeen) {
+                    diskSeen = disk[id];
+                    core.onDiskPath(disk[id], disk[id] ? "" : "I/O error", nowNs);
+                }
+                if (disk[id]) {
+                    final long held = core.heldGroups();
+                    final armd.cluster.ServerState st = core.state();
+                    final long inc = core.incarnation();
+                    for (int peer = 0; peer < n; peer++) {
+                        final Node reader = nodes[peer];
+                        if (peer != id && reader.up && disk[peer]) {
+                            reader.core.onDiskBeat(id, inc, st, held, nowNs);
+                        }
+                    }
+                }
+            }
             core.snapshot(out);
             buf.clear();
             final int len = StatePayload.encode(out, buf);
@@ -221,6 +263,10 @@ public final class Sim {
         this.nodes = new Node[n];
         this.cut = new boolean[n][n];
         this.dataCut = new boolean[n][n];
+        this.disk = new boolean[n];
+        this.outside = new boolean[n];
+        java.util.Arrays.fill(disk, true);
+        java.util.Arrays.fill(outside, true);
         for (int i = 0; i < n; i++) {
             nodes[i] = new Node(i);
         }
@@ -365,12 +411,42 @@ public final class Sim {
         cut[id(a)][id(b)] = cutLink;
     }
 
-    /** Heals every partition. */
+    /** Heals every partition, the disk paths and the tiebreak. */
     public void healAll() {
         for (int i = 0; i < n; i++) {
             java.util.Arrays.fill(cut[i], false);
             java.util.Arrays.fill(dataCut[i], false);
         }
+        java.util.Arrays.fill(disk, true);
+        java.util.Arrays.fill(outside, true);
+    }
+
+    /** Server {@code name}'s disk heartbeat path fails ({@code false}) or works again. */
+    public void disk(final String name, final boolean works) {
+        disk[id(name)] = works;
+    }
+
+    /** Server {@code name} reaches the tiebreak's targets, or not. */
+    public void outside(final String name, final boolean reaches) {
+        outside[id(name)] = reaches;
+    }
+
+    /**
+     * Cuts server {@code name} off every network (heartbeats, data, the tiebreak's targets), or heals that; its
+     * disk path stays as it is.
+     */
+    public void cutOff(final String name, final boolean off) {
+        for (int s = 0; s < n; s++) {
+            if (s != id(name)) {
+                isolate(name, config.servers().get(s).name(), off);
+            }
+        }
+        outside[id(name)] = !off;
+    }
+
+    /** Whether server i reaches the shared disk. */
+    public boolean diskWorks(final int i) {
+        return disk[i];
     }
 
     /** Whether servers i and j can hear each other (both up, not cut). */
