@@ -71,6 +71,8 @@ public final class ClusterNode {
         Deferred deferred;
         /** Why the last start here failed (status), or null. */
         String failure;
+        /** After a conflict: no new start of the group here before this instant. */
+        long retryNs;
 
         GroupExec exec() {
             if (sequence != null) {
@@ -431,6 +433,7 @@ public final class ClusterNode {
                 case OK -> online(g);
                 case FAILED -> startFailed(g, "start script failed");
                 case RESOURCE_FAILED -> resourceStartFailed(g, reason);
+                case CONFLICT -> startConflicted(g, reason, nowNs);
             }
         } else {
             if (outcome != RunOutcome.OK) {
@@ -510,6 +513,22 @@ public final class ClusterNode {
         } else {
             startFailed(g, why + (target < 0 ? "" : "; " + mem.monitorFailovers[g] + " failovers by monitors already"));
         }
+    }
+
+    /**
+     * The group's floating address answers from another host: it was not started here (nothing is left active).
+     * Failing over would meet the same answer; the start is tried again here every timeout, while no server this
+     * one hears runs the group (one that does claims the record, and this server lets it).
+     */
+    private void startConflicted(final int g, final String reason, final long nowNs) {
+        final GroupRun r = runs[g];
+        r.deferred = null;
+        mem.onlineHere[g] = false;
+        r.failure = reason;
+        r.retryNs = nowNs + fenceRetryNs;
+        fx.log("group " + groupNames[g] + " is not started on " + serverNames[self] + ": " + reason + "; trying again "
+            + "every " + fenceRetryNs / 1_000_000 + " ms while it answers there");
+        fx.persist();
     }
 
     /**
@@ -981,13 +1000,31 @@ public final class ClusterNode {
         }
     }
 
-    /** Group {@code g} is offline here: start it if its record says so, or take it over from a gone owner. */
+    /** Whether a server this one hears is starting or running group {@code g}. */
+    private boolean heldElsewhere(final int g) {
+        for (int s = 0; s < servers; s++) {
+            if (s != self && peers.alive(s) && peerExec[s][g].holds()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Group {@code g} is offline here: start it if its record says so, or take it over from a gone owner; never
+     * while a server this one hears runs it (that server claims the record instead).
+     */
     private void pickUp(final int g, final long nowNs) {
         final GroupRecord r = records[g];
+        if (heldElsewhere(g)) {
+            return;
+        }
         switch (r.mode) {
             case RUN -> {
                 if (r.owner == self) {
-                    begin(g, Sequence.START, -1);
+                    if (nowNs - runs[g].retryNs >= 0) {
+                        begin(g, Sequence.START, -1);
+                    }
                 } else if (r.owner >= 0 && fenced[g]) {
                     if (mayTakeOver(r.owner, g, nowNs) && firstMember(g, r.owner) == self
                         && nowNs - runs[g].fenceNextNs >= 0) {
@@ -1031,7 +1068,7 @@ public final class ClusterNode {
         final GroupRun r = runs[g];
         final GroupRecord rec = records[g];
         final int owner = r.fencedOwner;
-        if (state == ServerState.NORMAL && rec.mode == GroupMode.RUN && rec.owner == owner
+        if (state == ServerState.NORMAL && rec.mode == GroupMode.RUN && rec.owner == owner && !heldElsewhere(g)
             && firstMember(g, owner) == self && mayTakeOver(owner, g, nowNs)) {
             return true;
         }
@@ -1098,10 +1135,15 @@ public final class ClusterNode {
             begin(g, Sequence.YIELD, -1);
             return;
         }
-        if (rec.owner != self) {
-            fx.log("group " + groupNames[g] + " runs here and comes first here in its policy; the record named "
-                + (rec.owner >= 0 ? serverNames[rec.owner] : "nobody") + ": claimed back" + (others ? " (split brain"
-                + " resolved: the other copy stops)" : ""));
+        // the record is claimed where the copies hear each other, or where it names nobody or a server that is
+        // heard and does not run the group; never across a partition (records relayed by a third server), where the
+        // other side's claim would answer this one every heartbeat
+        final boolean stale = rec.owner < 0 || rec.owner != self && peers.alive(rec.owner)
+            && !peerExec[rec.owner][g].holds();
+        if (rec.owner != self && (others || stale)) {
+            fx.log("group " + groupNames[g] + " runs here; the record named " + (rec.owner >= 0
+                ? serverNames[rec.owner] : "nobody") + ": claimed back" + (others ? " (it also runs elsewhere and comes "
+                + "first here in its policy: split brain resolved, the other copy stops)" : ""));
             write(g, self, GroupMode.RUN, rec.startEvent, rec.lastStop, false);
             fx.persist();
         }
@@ -1413,6 +1455,9 @@ public final class ClusterNode {
             final GroupRun r = runs[g];
             if (r.fencing && !r.probing && r.fenceNextNs - nowNs > 0 && r.fenceNextNs - next < 0) {
                 next = r.fenceNextNs;
+            }
+            if (r.retryNs - nowNs > 0 && r.retryNs - next < 0) {
+                next = r.retryNs;
             }
         }
         if (tiebreak && state == ServerState.NORMAL && !tiebreakAsked && tiebreakNextNs - nowNs > 0

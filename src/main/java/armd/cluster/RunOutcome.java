@@ -10,5 +10,11 @@ public enum RunOutcome {
      * A start whose resources could not be activated (a floating IP's address answered by another host, a wrong
      * network): the start script did not run and whatever had been activated was released again.
      */
-    RESOURCE_FAILED
+    RESOURCE_FAILED,
+    /**
+     * A start whose floating address answers from another host (an address conflict after the activation's own
+     * retries): the group most likely runs there, or a stranger holds the address. The start script did not run;
+     * nothing is left active. The start is tried again once the address stops answering.
+     */
+    CONFLICT
 }

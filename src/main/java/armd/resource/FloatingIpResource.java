@@ -32,6 +32,8 @@ final class FloatingIpResource implements GroupResource {
     private volatile boolean active;
     /** When {@link #holder()} last found the address free (0: never); worker thread only. */
     private long freeAtNs;
+    /** The last activation failed because the address answered from another host; worker thread only. */
+    private boolean conflicted;
 
     FloatingIpResource(final ClusterConfig.FloatingIp ip) {
         this.ip = ip;
@@ -42,8 +44,14 @@ final class FloatingIpResource implements GroupResource {
         return ip;
     }
 
+    /** Whether the last {@link #activate} failed because the address answered from another host. */
+    boolean conflicted() {
+        return conflicted;
+    }
+
     @Override
     public String activate(final GroupContext a) {
+        conflicted = false;
         final long startNs = System.nanoTime();
         final String where = ip.cidr() + " on " + ip.interfaceName();
         final int ifIndex = Rtnetlink.ifIndex(ip.interfaceName());
@@ -217,6 +225,7 @@ final class FloatingIpResource implements GroupResource {
             final String holder = ip.address().getHostAddress() + " is " + r.reason() + " ("
                 + ArpPacket.macToString(r.conflictMac()) + ")";
             if (attempt == tries) {
+                conflicted = true;
                 a.log(ip.name(), "address conflict, try " + attempt + " of " + tries + ": " + holder + "; giving up");
                 return "floating IP " + ip.cidr() + ": address conflict: " + holder + " after " + tries
                     + " tries: find the host holding it (its MAC is above) and free the address, or choose another";

@@ -181,7 +181,7 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
             return;
         }
         if (a.failure() != null) {
-            done.done(RunOutcome.RESOURCE_FAILED, a.failure());
+            done.done(a.conflict() ? RunOutcome.CONFLICT : RunOutcome.RESOURCE_FAILED, a.failure());
             return;
         }
         lastDisksOk[group] = a.disksOk();
@@ -199,8 +199,9 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
      *
      * @param disksOk every disk and NFS resource connected (else the start script gets ARMS_DISK=FAILURE)
      * @param failure the resource the group cannot run without that failed, and why; null when none did
+     * @param conflict it failed because its address answered from another host
      */
-    private record Activation(boolean disksOk, String failure) {
+    private record Activation(boolean disksOk, String failure, boolean conflict) {
     }
 
     /**
@@ -231,14 +232,15 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
                 release(group, i);
                 log.line("group " + a.group() + ": not started here: " + name + " is needed; " + i
                     + " resource(s) activated before it were released");
-                return new Activation(disksOk, name + ": " + failure);
+                return new Activation(disksOk, name + ": " + failure,
+                    r instanceof FloatingIpResource ip && ip.conflicted());
             }
             disksOk = false;
         }
         log.line("group " + a.group() + ": " + (rs.size() - failed.size()) + " of " + rs.size() + " resource(s) "
             + "up" + (failed.isEmpty() ? "" : ", failed: " + String.join(", ", failed))
             + (disksOk ? "" : "; the start script gets ARMS_DISK=FAILURE"));
-        return new Activation(disksOk, null);
+        return new Activation(disksOk, null, false);
     }
 
     /**

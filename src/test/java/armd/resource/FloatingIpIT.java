@@ -115,7 +115,7 @@ class FloatingIpIT {
                 }
                 assertFalse(has(n, ns[0], "192.0.2.100/24"));
                 // never online without its address: the start script did not run, the decision core decides
-                assertEquals(RunOutcome.RESOURCE_FAILED, out.outcome(), log.dump());
+                assertEquals(RunOutcome.CONFLICT, out.outcome(), log.dump());
                 assertEquals("vip: floating IP 192.0.2.100/24: address conflict: 192.0.2.100 is in use (" + macB + ")"
                     + " after 3 tries: find the host holding it (its MAC is above) and free the address, or choose "
                     + "another", out.reason());

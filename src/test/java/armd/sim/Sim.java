@@ -52,6 +52,8 @@ public final class Sim {
     private final Node[] nodes;
     private final boolean[][] cut;
     private final boolean[][] dataCut;
+    /** Per server and group: when its last holder probe found the group's address free (0: not recently). */
+    private final long[][] probedFreeAt;
     /** Per server: it can read and write the shared disk (the disk heartbeat path works there). */
     private final boolean[] disk;
     /** Per server: it reaches the tiebreak's targets (the outside). */
@@ -97,6 +99,7 @@ public final class Sim {
         boolean up;
         int generation;
         final PeerSnapshot out = new PeerSnapshot();
+        final PeerSnapshot in = new PeerSnapshot();
         final ByteBuffer buf = ByteBuffer.allocate(StatePayload.MAX_SIZE);
         final Map<Integer, OpResult> results = new HashMap<>();
 
@@ -115,20 +118,23 @@ public final class Sim {
             final int gen = generation;
             final int g = run.group();
             if (!run.stop() && run.event() != ArmsEvent.RECOVER && holds[g] != null) {
-                // the floating IP is activated before the start script; never online without it
+                // the floating IP is activated before the start script; never online without it. As the real
+                // activation, it skips its own conflict probe when a takeover's holder probe found it free just now
                 final int other = reachableHolder(id, g);
-                if (run.event() == ArmsEvent.FAILOVER && other >= 0) {
-                    blindTakeovers.add(String.format("%.3f %s took %s over while %s still answered for its address",
-                        nowNs / 1e9, server, group, config.servers().get(other).name()));
-                }
-                if (other >= 0) {
+                final boolean fresh = probedFreeAt[id][g] != 0 && nowNs - probedFreeAt[id][g] < 500_000_000L;
+                probedFreeAt[id][g] = 0;
+                if (other >= 0 && !fresh) {
                     at(nowNs + probeNs, () -> {
                         if (up && generation == gen) {
-                            core.onScriptDone(g, RunOutcome.RESOURCE_FAILED, group + "-ip answered by "
+                            core.onScriptDone(g, RunOutcome.CONFLICT, group + "-ip answered by "
                                 + config.servers().get(other).name(), nowNs);
                         }
                     });
                     return;
+                }
+                if (other >= 0) {
+                    blindTakeovers.add(String.format("%.3f %s added %s's address while %s held it and answered",
+                        nowNs / 1e9, server, group, config.servers().get(other).name()));
                 }
                 holds[g][id] = true;
             }
@@ -166,6 +172,9 @@ public final class Sim {
             at(nowNs + probeNs, () -> {
                 if (up && generation == gen) {
                     final int other = holds[g] == null ? -1 : reachableHolder(id, g);
+                    if (other < 0) {
+                        probedFreeAt[id][g] = nowNs;
+                    }
                     core.onHolderProbe(g, other < 0, other < 0 ? null
                         : config.groups().get(g).name() + "-ip answered by " + config.servers().get(other).name(), nowNs);
                 }
@@ -264,6 +273,7 @@ public final class Sim {
         this.cut = new boolean[n][n];
         this.dataCut = new boolean[n][n];
         this.disk = new boolean[n];
+        this.probedFreeAt = new long[n][config.groups().size()];
         this.outside = new boolean[n];
         java.util.Arrays.fill(disk, true);
         java.util.Arrays.fill(outside, true);
@@ -314,7 +324,8 @@ public final class Sim {
                 if (!dst.up || cut[from][to]) {
                     return;
                 }
-                final PeerSnapshot snap = new PeerSnapshot();
+                // one snapshot per receiver, reused: delivery is immediate and the node copies what it keeps
+                final PeerSnapshot snap = dst.in;
                 snap.header(from, incarnation);
                 if (StatePayload.decode(ByteBuffer.wrap(payload), payload.length, snap)) {
                     dst.core.onHeartbeat(snap, 0, nowNs);
@@ -464,7 +475,7 @@ public final class Sim {
         return holds[g] == null ? null : holds[g].clone();
     }
 
-    /** Takeovers that started while another holder of the address still answered the taker (must stay empty). */
+    /** Addresses added while another server held them and answered the adder (must stay empty). */
     public List<String> blindTakeovers() {
         return blindTakeovers;
     }
