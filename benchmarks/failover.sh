@@ -16,6 +16,9 @@ case " $* " in *" --help "*|*" -h "*) ;; *) scripts/setup; scripts/build ;; esac
 mvn -q -B -o test-compile >/dev/null
 # one prefix per run: the trap below removes whatever the harness left under it, even after kill -9 of the JVM
 prefix="fo$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')"
+work=$(mktemp -d /tmp/armd-failover-XXXXXX)
+keep=no
+case " $* " in *" --keep "*) keep=yes ;; esac
 pid=
 cleanup() {
   trap - EXIT INT TERM
@@ -31,12 +34,13 @@ cleanup() {
   for ns in $(ip netns list | awk '{print $1}' | grep "^$prefix-" || true); do
     ip netns del "$ns" 2>/dev/null || true
   done
+  if [ "$keep" = no ]; then rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
 java --enable-native-access=ALL-UNNAMED -cp "target/classes:target/test-classes:$(cat target/test-classpath.txt)" \
-  armd.bench.FailoverHarness --prefix "$prefix" "$@" &
+  armd.bench.FailoverHarness --prefix "$prefix" --work "$work" "$@" &
 pid=$!
 rc=0
 wait "$pid" || rc=$?

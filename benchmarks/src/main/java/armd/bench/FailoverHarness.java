@@ -105,7 +105,8 @@ public final class FailoverHarness {
             System.exit(3);
             return;
         }
-        final Path work = Files.createTempDirectory("armd-failover-");
+        final Path work = o.work != null ? Files.createDirectories(o.work) : Files.createTempDirectory("armd-failover-");
+        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         final FailoverHarness h = new FailoverHarness(o, work);
         final Thread hook = new Thread(h::cleanup, "failover-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -113,11 +114,15 @@ public final class FailoverHarness {
         try {
             h.run();
         } catch (IOException | RuntimeException e) {
-            System.err.println("failover harness: " + e.getMessage());
+            System.err.println("failover harness: " + (h.cleaned ? "stopped by a signal; cleaned up" : e.getMessage()));
             exit = 1;
         } finally {
             h.cleanup();
-            Runtime.getRuntime().removeShutdownHook(hook);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                System.exit(130); // a signal ended the run; the hook has cleaned up
+            }
         }
         System.exit(exit);
     }
@@ -148,7 +153,7 @@ public final class FailoverHarness {
         return null;
     }
 
-    private boolean cleaned;
+    private volatile boolean cleaned;
 
     private synchronized void cleanup() {
         if (cleaned) {
@@ -604,7 +609,8 @@ public final class FailoverHarness {
             usage: benchmarks/failover.sh [--runs N] [--soak SECONDS] [--footprint SECONDS] [--rows R,...]
                                           [--faults F,...] [--soak-rows R,...] [--smoke] [--armd PATH]
                                           [--keepalived PATH] [--bound-ms MS] [--settle-ms MS]
-                                          [--results FILE|-] [--raw FILE] [--prefix NAME] [--keep]
+                                          [--results FILE|-] [--raw FILE] [--prefix NAME] [--work DIR]
+                                          [--keep]
               --runs N          measurements per row and fault (default 30)
               --soak SECONDS    soak under stress-ng per soak row (default 600; 0: none)
               --footprint SECONDS  CPU, RSS and threads at rest per row (default 60; 0: none)
@@ -619,6 +625,7 @@ public final class FailoverHarness {
               --results FILE    where the Markdown section goes (default benchmarks/RESULTS.md; -: nowhere)
               --raw FILE        every measurement as TSV (default target/failover-raw.tsv)
               --prefix NAME     namespace name prefix, 1-8 of [a-z0-9] (default random)
+              --work DIR        the work directory, made 0700 and removed at the end (default a new temp one)
               --keep            keep the work directory (configurations, agent logs)""";
 
         int runs = 30;
@@ -634,6 +641,7 @@ public final class FailoverHarness {
         Path results = Path.of("benchmarks", "RESULTS.md");
         Path raw = Path.of("target", "failover-raw.tsv");
         Path probeSource = Path.of("benchmarks", "failover", "probe.c");
+        Path work;
         String prefix = "fo" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt(), 4);
         boolean keep;
         boolean help;
@@ -669,6 +677,7 @@ public final class FailoverHarness {
                         o.results = v.equals("-") ? null : Path.of(v);
                     }
                     case "--raw" -> o.raw = Path.of(value(args, ++i, a));
+                    case "--work" -> o.work = Path.of(value(args, ++i, a)).toAbsolutePath();
                     case "--prefix" -> {
                         o.prefix = value(args, ++i, a);
                         if (!o.prefix.matches("[a-z0-9]{1,8}")) {
