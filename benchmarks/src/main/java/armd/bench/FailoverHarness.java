@@ -63,7 +63,11 @@ public final class FailoverHarness {
 
     /** One measurement: row, fault, round, outcome, fault to takeover and exec to serving (ms, or NaN). */
     record Sample(String row, Fault fault, int round, Outcome outcome, double takeoverMs, double servingMs,
-                  boolean startFlap) {
+                  boolean startFlap, String note) {
+        Sample(final String row, final Fault fault, final int round, final Outcome outcome, final double takeoverMs,
+               final double servingMs, final boolean startFlap) {
+            this(row, fault, round, outcome, takeoverMs, servingMs, startFlap, "");
+        }
     }
 
     static final List<Setup> ROWS = List.of(
@@ -191,17 +195,27 @@ public final class FailoverHarness {
             pairs.put(s.name(), FailoverPair.of(s, net, work, o.armd, o.keepalived));
         }
         final List<Sample> samples = new ArrayList<>();
+        if (Files.isDirectory(o.logs)) {
+            try (Stream<Path> old = Files.list(o.logs)) {
+                for (final Path p : old.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(o.logs);
         final Path raw = o.raw;
         Files.createDirectories(raw.toAbsolutePath().getParent());
         Files.writeString(raw, "row\tfault\tround\toutcome\tfault_to_nodeB_echo_ms\texec_to_nodeA_echo_ms"
-            + "\tnodeB_answered_during_start\n");
+            + "\tnodeB_answered_during_start\tnote\n");
         for (final Fault f : o.faults) {
             for (int round = 1; round <= o.runs; round++) {
                 for (final Setup s : o.rows) {
                     final Sample x = measure(s, f, round);
+                    keepLogs(s.name() + "-" + f.name().toLowerCase(Locale.ROOT) + "-" + round);
                     samples.add(x);
-                    Files.writeString(raw, String.format(Locale.ROOT, "%s\t%s\t%d\t%s\t%.3f\t%.3f\t%s%n",
-                        x.row(), f.label, round, x.outcome(), x.takeoverMs(), x.servingMs(), x.startFlap()),
+                    Files.writeString(raw, String.format(Locale.ROOT, "%s\t%s\t%d\t%s\t%.3f\t%.3f\t%s",
+                        x.row(), f.label, round, x.outcome(), x.takeoverMs(), x.servingMs(), x.startFlap()) + "\t" + x.note()
+                        + "\n",
                         java.nio.file.StandardOpenOption.APPEND);
                     log.printf(Locale.ROOT, "%-16s %-9s round %2d: %s%s%n", s.name(), f.label, round, x.outcome(),
                         x.outcome() == Outcome.TAKEOVER ? String.format(Locale.ROOT, " %.1f ms", x.takeoverMs()) : "");
@@ -224,6 +238,21 @@ public final class FailoverHarness {
         if (o.results != null) {
             replaceSection(o.results, md);
             log.println("failover harness: wrote the section to " + o.results + ", every measurement to " + raw);
+        }
+    }
+
+    private String holdersText() throws IOException {
+        final String h = net.holders();
+        return h.isEmpty() ? "no node" : h;
+    }
+
+    /** Moves the logs of measurement {@code tag} from the work directory to the logs directory. */
+    private void keepLogs(final String tag) throws IOException {
+        try (Stream<Path> files = Files.list(work)) {
+            for (final Path f : files.filter(p -> p.getFileName().toString().startsWith(tag + "-")
+                && p.getFileName().toString().endsWith(".log")).toList()) {
+                Files.move(f, o.logs.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 
@@ -251,7 +280,8 @@ public final class FailoverHarness {
             if (serving < 0) {
                 log.println("failover harness: " + tag + ": no echo reply from nodeA within 60 s of the start; see "
                     + work + " (--keep)");
-                return new Sample(s.name(), f, round, Outcome.NOT_SERVING, Double.NaN, Double.NaN, false);
+                return new Sample(s.name(), f, round, Outcome.NOT_SERVING, Double.NaN, Double.NaN, false,
+                    "no echo reply from nodeA within 60 s; virtual IP on " + holdersText());
             }
             final double servingMs = (serving - exec) / 1e6;
             // steady: nodeA answering and nodeB silent for the whole settle time (a pair may flap while it starts)
@@ -268,13 +298,16 @@ public final class FailoverHarness {
                 }
                 quietSince = lastB;
                 if (System.nanoTime() - steadyBy > 0) {
-                    return new Sample(s.name(), f, round, Outcome.UNSTEADY, Double.NaN, servingMs, true);
+                    return new Sample(s.name(), f, round, Outcome.UNSTEADY, Double.NaN, servingMs, true,
+                        "nodeB still answering 60 s after nodeA first did; virtual IP on " + holdersText());
                 }
             }
             final boolean flapped = probe.count(Kind.ECHO, FailoverNet.B_MAC, exec, System.nanoTime()) > 0;
             final long crash = f == Fault.KILL ? pair.crashPid() : -1;
-            if (!net.holders().equals("A")) {
-                return new Sample(s.name(), f, round, Outcome.UNSTEADY, Double.NaN, servingMs, flapped);
+            final String holders = net.holders();
+            if (!holders.equals("A")) {
+                return new Sample(s.name(), f, round, Outcome.UNSTEADY, Double.NaN, servingMs, flapped,
+                    "before the fault the virtual IP was on " + (holders.isEmpty() ? "no node" : holders));
             }
             final long t0 = System.nanoTime();
             if (f == Fault.KILL) {
@@ -609,8 +642,8 @@ public final class FailoverHarness {
             usage: benchmarks/failover.sh [--runs N] [--soak SECONDS] [--footprint SECONDS] [--rows R,...]
                                           [--faults F,...] [--soak-rows R,...] [--smoke] [--armd PATH]
                                           [--keepalived PATH] [--bound-ms MS] [--settle-ms MS]
-                                          [--results FILE|-] [--raw FILE] [--prefix NAME] [--work DIR]
-                                          [--keep]
+                                          [--results FILE|-] [--raw FILE] [--logs DIR] [--prefix NAME]
+                                          [--work DIR] [--keep]
               --runs N          measurements per row and fault (default 30)
               --soak SECONDS    soak under stress-ng per soak row (default 600; 0: none)
               --footprint SECONDS  CPU, RSS and threads at rest per row (default 60; 0: none)
@@ -621,12 +654,13 @@ public final class FailoverHarness {
               --armd PATH       the armd launcher to measure (default target/bin/armd): any build
               --keepalived PATH keepalived binary (default keepalived)
               --bound-ms MS     no takeover after this long counts as "no takeover" (default 5000)
-              --settle-ms MS    rest between serving and the fault (default 1000)
+              --settle-ms MS    nodeB silent this long after nodeA serves, before the fault (default 1000)
               --results FILE    where the Markdown section goes (default benchmarks/RESULTS.md; -: nowhere)
               --raw FILE        every measurement as TSV (default target/failover-raw.tsv)
+              --logs DIR        every measurement's agent logs (default target/failover-logs)
               --prefix NAME     namespace name prefix, 1-8 of [a-z0-9] (default random)
               --work DIR        the work directory, made 0700 and removed at the end (default a new temp one)
-              --keep            keep the work directory (configurations, agent logs)""";
+              --keep            keep the work directory (configurations, footprint and soak logs)""";
 
         int runs = 30;
         long soakS = 600;
@@ -640,6 +674,7 @@ public final class FailoverHarness {
         long settleMs = 1_000;
         Path results = Path.of("benchmarks", "RESULTS.md");
         Path raw = Path.of("target", "failover-raw.tsv");
+        Path logs = Path.of("target", "failover-logs");
         Path probeSource = Path.of("benchmarks", "failover", "probe.c");
         Path work;
         String prefix = "fo" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt(), 4);
@@ -677,6 +712,7 @@ public final class FailoverHarness {
                         o.results = v.equals("-") ? null : Path.of(v);
                     }
                     case "--raw" -> o.raw = Path.of(value(args, ++i, a));
+                    case "--logs" -> o.logs = Path.of(value(args, ++i, a));
                     case "--work" -> o.work = Path.of(value(args, ++i, a)).toAbsolutePath();
                     case "--prefix" -> {
                         o.prefix = value(args, ++i, a);
