@@ -474,10 +474,10 @@ public final class FailoverHarness {
                           final String loadBefore, final String loadAfter, final double minutes) throws IOException {
         final StringBuilder md = new StringBuilder();
         md.append(SECTION).append("\n\n");
-        md.append("`benchmarks/failover.sh ").append(String.join(" ", o.argv)).append("` (root), ")
+        md.append("`benchmarks/failover.sh").append(o.shownArgs()).append("` (root), ")
             .append(LocalDate.now()).append(", ").append(String.format(Locale.ROOT, "%.0f", minutes))
             .append(" minutes; load average ").append(loadBefore).append(" before, ").append(loadAfter)
-            .append(" after. ").append(machine()).append(" armd: ").append(armdBuild()).append("; ")
+            .append(" after.\n").append(machine()).append("\narmd: ").append(armdBuild()).append("; ")
             .append(keepalivedVersion()).append(".\n\n");
         md.append("""
             Method. Four namespaces on one bridge: the client (192.0.2.5), nodeA (.11) and nodeB (.12); the virtual IP
@@ -492,8 +492,9 @@ public final class FailoverHarness {
             takeover"). Probe times and the fault time are both CLOCK_MONOTONIC (System.nanoTime). The
             rows alternate within each round.
 
-            Faults: **kill -9** of %s and of %s; **link down**: `ip link set eth0 down` in nodeA (an
-            `ip -batch -` started beforehand gets the line at the fault time, so no fork or exec is inside the
+            Faults: **kill -9** of %s
+            and of %s; **link down**: `ip link set eth0 down` in nodeA
+            (an `ip -batch -` started beforehand gets the line at the fault time, so no fork or exec is inside the
             measured time); **partition**: an nftables netdev table drops everything at nodeA's eth0 ingress and
             egress (ARP included, carrier up), committed by an `nft -f -` started beforehand with the rules
             written, at the fault time its input is closed (its parse and commit, about a millisecond, are inside
@@ -730,6 +731,19 @@ public final class FailoverHarness {
             }
             o.soakRows = o.soakS == 0 ? List.of() : soakRows;
             return o;
+        }
+
+        /** The command line as an operator gives it: without the wrapper's own --prefix and --work. */
+        String shownArgs() {
+            final StringBuilder b = new StringBuilder();
+            for (int i = 0; i < argv.size(); i++) {
+                if (argv.get(i).equals("--prefix") || argv.get(i).equals("--work")) {
+                    i++;
+                } else {
+                    b.append(' ').append(argv.get(i));
+                }
+            }
+            return b.toString();
         }
 
         private static String value(final String[] args, final int i, final String name) {
