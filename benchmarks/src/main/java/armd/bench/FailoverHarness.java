@@ -109,7 +109,8 @@ public final class FailoverHarness {
             System.exit(3);
             return;
         }
-        final Path work = o.work != null ? Files.createDirectories(o.work) : Files.createTempDirectory("armd-failover-");
+        final Path work = o.work != null ? Files.createDirectories(o.work)
+            : Files.createTempDirectory("armd-failover-");
         Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         final FailoverHarness h = new FailoverHarness(o, work);
         final Thread hook = new Thread(h::cleanup, "failover-cleanup");
@@ -214,8 +215,8 @@ public final class FailoverHarness {
                     keepLogs(s.name() + "-" + f.name().toLowerCase(Locale.ROOT) + "-" + round);
                     samples.add(x);
                     Files.writeString(raw, String.format(Locale.ROOT, "%s\t%s\t%d\t%s\t%.3f\t%.3f\t%s",
-                        x.row(), f.label, round, x.outcome(), x.takeoverMs(), x.servingMs(), x.startFlap()) + "\t" + x.note()
-                        + "\n",
+                        x.row(), f.label, round, x.outcome(), x.takeoverMs(), x.servingMs(), x.startFlap())
+                        + "\t" + x.note() + "\n",
                         java.nio.file.StandardOpenOption.APPEND);
                     log.printf(Locale.ROOT, "%-16s %-9s round %2d: %s%s%n", s.name(), f.label, round, x.outcome(),
                         x.outcome() == Outcome.TAKEOVER ? String.format(Locale.ROOT, " %.1f ms", x.takeoverMs()) : "");
@@ -506,11 +507,13 @@ public final class FailoverHarness {
             temporary directory. keepalived: `keepalived --dont-fork --vrrp` in each node namespace, VRRPv3,
             unicast peers, nodeA `state MASTER` priority 200, nodeB `BACKUP` 100, default preemption.
 
-            """.formatted(o.settleMs, o.boundMs, pairOf(FailoverPair.Armd.class), pairOf(FailoverPair.Keepalived.class)));
+            """.formatted(o.settleMs, o.boundMs, pairOf(FailoverPair.Armd.class),
+                pairOf(FailoverPair.Keepalived.class)));
         md.append("### Fault to the first echo reply from nodeB's MAC\n\n");
         md.append("Percentiles are nearest-rank over the runs that saw a takeover (with 30 runs, p99 is the"
             + " maximum).\n\n");
-        md.append("| row | settings | fault | runs | takeovers | no takeover | median ms | p90 ms | p99 ms | max ms |\n");
+        md.append("| row | settings | fault | runs | takeovers | no takeover | median ms | p90 ms | p99 ms"
+            + " | max ms |\n");
         md.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (final Fault f : o.faults) {
             for (final Setup s : o.rows) {
