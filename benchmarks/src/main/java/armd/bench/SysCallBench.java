@@ -9,6 +9,10 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
+import jnr.ffi.LibraryLoader;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -30,11 +34,13 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The cost of one downcall through armd's FFM layer ({@code armd.sys.Libc}) against JNA for the same call:
- * getpid(2) (the bare transition) and sendto(2) of 64 bytes on a UDP socket to 127.0.0.1 (a real system call
- * with pointers and errno capture). JNA in both of its styles: direct mapping ({@code Native.register},
- * its fast path) and interface mapping ({@code Native.load}, the common style). "Good": FFM at least as fast
- * as JNA direct, and 0 B/op under {@code -prof gc}.
+ * The cost of one downcall through armd's FFM layer ({@code armd.sys.Libc}) against JNA and jnr for the same
+ * call: getpid(2) (the bare transition) and sendto(2) of 64 bytes on a UDP socket to 127.0.0.1 (a real system
+ * call with pointers and errno capture). JNA in both of its styles: direct mapping ({@code Native.register},
+ * its fast path) and interface mapping ({@code Native.load}, the common style). jnr: jnr-posix's native POSIX
+ * for getpid; jnr-posix has no sendto, so sendto goes through jnr-ffi (the layer jnr-posix is built on) with an
+ * interface mapped the same way, errno saved per call (jnr-ffi's default). "Good": FFM at least as fast as the
+ * others, and 0 B/op under {@code -prof gc}.
  *
  * <p>Unlike armd's main code, this benchmark touches {@code java.lang.foreign} itself: it measures that
  * boundary. The receiving socket is never read: once its small queue is full the kernel drops each datagram at
@@ -74,6 +80,15 @@ public class SysCallBench {
         long sendto(int fd, Pointer buf, long len, int flags, Pointer addr, int addrLen) throws LastErrorException;
     }
 
+    /** jnr-ffi interface mapping of sendto (jnr-posix does not offer it). */
+    public interface JnrLibc {
+        long sendto(int fd, jnr.ffi.Pointer buf, long len, int flags, jnr.ffi.Pointer addr, int addrLen);
+    }
+
+    private POSIX jnrPosix;
+    private JnrLibc jnrLibc;
+    private jnr.ffi.Pointer jnrPayload;
+    private jnr.ffi.Pointer jnrDestination;
     private Arena arena;
     private int sender;
     private DatagramChannel receiver;
@@ -101,6 +116,20 @@ public class SysCallBench {
         }
         JnaDirect.getpid();
         JnaLibc.INSTANCE.getpid();
+        jnrPosix = POSIXFactory.getNativePOSIX();
+        jnrLibc = LibraryLoader.create(JnrLibc.class).load("c");
+        final jnr.ffi.Runtime rt = jnr.ffi.Runtime.getSystemRuntime();
+        jnrPayload = jnr.ffi.Memory.allocateDirect(rt, PAYLOAD);
+        jnrDestination = jnr.ffi.Memory.allocateDirect(rt, SockAddr.SOCKADDR_IN_SIZE);
+        for (int i = 0; i < SockAddr.SOCKADDR_IN_SIZE; i++) {
+            jnrDestination.putByte(i, destination.get(ValueLayout.JAVA_BYTE, i));
+        }
+        if (jnrPosix.getpid() != Libc.getpid() || !jnrPosix.isNative()) {
+            throw new IllegalStateException("jnr-posix is not on its native POSIX");
+        }
+        if (jnrLibc.sendto(sender, jnrPayload, PAYLOAD, 0, jnrDestination, SockAddr.SOCKADDR_IN_SIZE) != PAYLOAD) {
+            throw new IllegalStateException("jnr-ffi sendto failed");
+        }
     }
 
     private static int check(final int rc, final String what) {
@@ -133,6 +162,11 @@ public class SysCallBench {
     }
 
     @Benchmark
+    public int getpidJnrPosix() {
+        return jnrPosix.getpid();
+    }
+
+    @Benchmark
     public long sendtoFfm() {
         return Libc.sendto(sender, payload, PAYLOAD, 0, destination, SockAddr.SOCKADDR_IN_SIZE);
     }
@@ -145,5 +179,10 @@ public class SysCallBench {
     @Benchmark
     public long sendtoJnaInterface() {
         return JnaLibc.INSTANCE.sendto(sender, jnaPayload, PAYLOAD, 0, jnaDestination, SockAddr.SOCKADDR_IN_SIZE);
+    }
+
+    @Benchmark
+    public long sendtoJnrFfi() {
+        return jnrLibc.sendto(sender, jnrPayload, PAYLOAD, 0, jnrDestination, SockAddr.SOCKADDR_IN_SIZE);
     }
 }
