@@ -1000,10 +1000,13 @@ public final class ClusterNode {
         }
     }
 
-    /** Whether a server this one hears is starting or running group {@code g}. */
-    private boolean heldElsewhere(final int g) {
+    /**
+     * Whether a server this one hears (recently: a suspect one, silent for two intervals, does not count, so that it
+     * can be fenced) is starting or running group {@code g}.
+     */
+    private boolean heldElsewhere(final int g, final long nowNs) {
         for (int s = 0; s < servers; s++) {
-            if (s != self && peers.alive(s) && peerExec[s][g].holds()) {
+            if (s != self && peers.alive(s) && !peers.suspect(s, nowNs) && peerExec[s][g].holds()) {
                 return true;
             }
         }
@@ -1016,7 +1019,7 @@ public final class ClusterNode {
      */
     private void pickUp(final int g, final long nowNs) {
         final GroupRecord r = records[g];
-        if (heldElsewhere(g)) {
+        if (heldElsewhere(g, nowNs)) {
             return;
         }
         switch (r.mode) {
@@ -1068,7 +1071,7 @@ public final class ClusterNode {
         final GroupRun r = runs[g];
         final GroupRecord rec = records[g];
         final int owner = r.fencedOwner;
-        if (state == ServerState.NORMAL && rec.mode == GroupMode.RUN && rec.owner == owner && !heldElsewhere(g)
+        if (state == ServerState.NORMAL && rec.mode == GroupMode.RUN && rec.owner == owner && !heldElsewhere(g, nowNs)
             && firstMember(g, owner) == self && mayTakeOver(owner, g, nowNs)) {
             return true;
         }

@@ -7,6 +7,7 @@ import armd.cluster.RunOutcome;
 import armd.cluster.ScriptRun;
 import armd.config.ClusterConfig;
 import armd.sys.NetNamespace;
+import armd.sys.Sched;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -113,11 +114,23 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
         }
     }
 
+    /**
+     * SCHED_FIFO priority of the resource workers, below the heartbeat sender's: a takeover waits for their holder
+     * probe and address activation, which must not queue behind ordinary work on a loaded machine. They block in
+     * the kernel between steps and never spin, so they cannot starve the machine.
+     */
+    static final int WORKER_PRIORITY = 40;
+
     /** A platform thread (setns moves one OS thread), in {@code netns} for its whole life when not null. */
     private static Thread worker(final Runnable body, final String group, final String netns) {
-        final Runnable inNamespace = netns == null ? body : () -> {
+        final Runnable realTime = () -> {
+            // refused without CAP_SYS_NICE: then the worker runs at normal priority, which is only slower
+            Sched.setFifo(WORKER_PRIORITY);
+            body.run();
+        };
+        final Runnable inNamespace = netns == null ? realTime : () -> {
             try (NetNamespace.Scope s = NetNamespace.enter(netns)) {
-                body.run();
+                realTime.run();
             }
         };
         return Thread.ofPlatform().name("armd-resources-" + group).daemon(true).unstarted(inNamespace);

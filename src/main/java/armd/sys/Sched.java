@@ -21,6 +21,8 @@ public final class Sched {
     public static final int SCHED_OTHER = 0;
     /** SCHED_FIFO (linux/sched.h). */
     public static final int SCHED_FIFO = 1;
+    /** OR-ed into the policy: a child forked by the thread gets SCHED_OTHER (linux/sched.h). */
+    public static final int SCHED_RESET_ON_FORK = 0x40000000;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
@@ -42,7 +44,8 @@ public final class Sched {
      * CAP_SYS_NICE or without a real-time budget in the cgroup): never throws for that, the caller logs once.
      */
     public static int setFifo(final int priority) {
-        return setScheduler(SCHED_FIFO, priority);
+        // children forked from the thread (fsck, mount, scripts) start at normal priority again
+        return setScheduler(SCHED_FIFO | SCHED_RESET_ON_FORK, priority);
     }
 
     /** sched_setscheduler(0, policy, {priority}) for the calling thread: 0 or -errno. */
@@ -64,7 +67,7 @@ public final class Sched {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment capture = arena.allocate(Linker.Option.captureStateLayout());
             final int rc = (int) SCHED_GETSCHEDULER.invokeExact(capture, 0);
-            return rc == -1 ? -(int) ERRNO.get(capture, 0L) : rc;
+            return rc == -1 ? -(int) ERRNO.get(capture, 0L) : rc & ~SCHED_RESET_ON_FORK;
         } catch (Throwable t) {
             throw t instanceof RuntimeException re ? re : new IllegalStateException(t);
         }

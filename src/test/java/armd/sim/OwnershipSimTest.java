@@ -95,6 +95,28 @@ class OwnershipSimTest {
         assertEquals(List.of(), sim.blindTakeovers());
     }
 
+    /**
+     * A dead host's address stops answering at once: the survivor takes the group over at suspicion (two silent
+     * intervals and a holder probe), before the heartbeat timeout declares the host down; a group without an
+     * address waits for the timeout.
+     */
+    @Test
+    void aDeadHostsGroupWithAnAddressIsTakenOverBeforeTheTimeout() {
+        final Sim sim = cluster(2, 7);
+        final int before = sim.runs().size();
+        sim.powerOff("server1");
+        sim.runMs(SETTLE_MS);
+        final long downAt = sim.log().stream().filter(l -> l.contains("server2: server server1 is down"))
+            .map(l -> (long) (Double.parseDouble(l.trim().split(" ")[0]) * 1e9)).findFirst().orElseThrow();
+        final Sim.Run a = sim.runs().subList(before, sim.runs().size()).stream()
+            .filter(r -> r.line().equals("server2 start A FAILOVER OTHER 2 -")).findFirst().orElseThrow();
+        final Sim.Run c = sim.runs().subList(before, sim.runs().size()).stream()
+            .filter(r -> r.line().equals("server2 start C FAILOVER OTHER 2 -")).findFirst().orElseThrow();
+        assertTrue(a.atNs() < downAt, "A taken over at suspicion, before the timeout: " + log(sim));
+        assertEquals(List.of("server2"), holders(sim, "A"));
+        assertTrue(c.atNs() < downAt, "C too (it has an address)");
+    }
+
     @Test
     void aHeartbeatOnlyCutRunsTheGroupsWithAddressesOnceAndHealsToOne() {
         final Sim sim = cluster(2, 3);

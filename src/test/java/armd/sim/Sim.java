@@ -384,6 +384,18 @@ public final class Sim {
         }
     }
 
+    /** The host of server {@code name} dies (power, panic): its agent and its addresses are gone, nothing said. */
+    public void powerOff(final String name) {
+        final Node node = nodes[id(name)];
+        node.up = false;
+        node.generation++;
+        for (final boolean[] h : holds) {
+            if (h != null) {
+                h[node.id] = false;
+            }
+        }
+    }
+
     /** The host of server {@code name} restarts (a reboot): its addresses are gone, its agent starts. */
     public void reboot(final String name) {
         final Node node = nodes[id(name)];

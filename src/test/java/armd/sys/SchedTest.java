@@ -25,6 +25,28 @@ class SchedTest {
         assertEquals(Sched.SCHED_OTHER, out.get(2));
     }
 
+    /** A process started from a real-time thread (fsck, mount, a script) runs at normal priority. */
+    @Test
+    void childrenOfARealTimeThreadStartAtNormalPriority() throws Exception {
+        final java.util.concurrent.atomic.AtomicReference<String> policy = new java.util.concurrent.atomic
+            .AtomicReference<>();
+        final AtomicIntegerArray rc = new AtomicIntegerArray(1);
+        final Thread t = new Thread(() -> {
+            rc.set(0, Sched.setFifo(1));
+            try {
+                final Process p = new ProcessBuilder("sh", "-c", "grep '^policy' /proc/$$/sched").start();
+                policy.set(new String(p.getInputStream().readAllBytes()).trim());
+                p.waitFor();
+            } catch (java.io.IOException | InterruptedException e) {
+                policy.set(e.toString());
+            }
+        });
+        t.start();
+        t.join(30_000);
+        assertTrue(rc.get(0) == 0 || rc.get(0) == -Errno.EPERM, "setFifo: " + rc.get(0));
+        assertTrue(policy.get() != null && policy.get().matches("policy\\s+:\\s+0"), "the child's " + policy.get());
+    }
+
     @Test
     void anInvalidPriorityIsEinval() {
         assertEquals(-Errno.EINVAL, Sched.setScheduler(Sched.SCHED_FIFO, 1000));

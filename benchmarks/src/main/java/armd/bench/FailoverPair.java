@@ -156,8 +156,16 @@ abstract class FailoverPair {
 
         @Override
         long crashPid() {
-            // ip netns exec and the armd launcher exec: the process launched is the JVM itself
-            return launched.get(0).pid();
+            // ip netns exec and the armd launcher exec: the process launched is the agent's guardian (armguard), the
+            // JVM its child; a build without a guardian launches the JVM itself
+            final long launchedPid = launched.get(0).pid();
+            try {
+                final String children = Files.readString(Path.of("/proc", Long.toString(launchedPid), "task",
+                    Long.toString(launchedPid), "children")).trim();
+                return children.isEmpty() ? launchedPid : Long.parseLong(children.split(" ")[0]);
+            } catch (IOException | NumberFormatException e) {
+                return launchedPid;
+            }
         }
 
         @Override
@@ -167,7 +175,7 @@ abstract class FailoverPair {
 
         @Override
         String crashTarget() {
-            return "nodeA's armd JVM";
+            return "nodeA's armd JVM (under its guardian)";
         }
     }
 
