@@ -39,7 +39,7 @@ public final class ScriptRunnerLauncher implements ScriptLauncher {
             final ScriptResult res = r != null ? r
                 : ScriptResult.notRun(ScriptResult.ExecStatus.COULD_NOT_START, String.valueOf(t));
             if (!res.succeeded()) {
-                log.line("group " + g.name() + ": " + run.script() + " script " + res.status().name().toLowerCase()
+                log.error("group " + g.name() + ": " + run.script() + " script " + res.status().name().toLowerCase()
                     + (res.status() == ScriptResult.ExecStatus.DONE ? " with exit code " + res.exitCode() : "")
                     + (res.reason() == null ? "" : ": " + res.reason()));
             }

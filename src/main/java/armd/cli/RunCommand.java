@@ -5,6 +5,7 @@ import armd.base.OperatorException;
 
 import armd.action.ScriptRunner;
 import armd.base.AgentLog;
+import armd.base.SystemLoggers;
 import armd.agent.ClusterAgent;
 import armd.agent.ControlBridge;
 import armd.action.ResourceEvents;
@@ -40,16 +41,18 @@ import java.util.stream.Collectors;
  */
 public final class RunCommand implements Command {
     static final String USAGE = """
-        usage: armd run --config FILE --server NAME [--socket PATH] [--state-dir DIR]
+        usage: armd run --config FILE --server NAME [--socket PATH] [--state-dir DIR] [--log-level LEVEL]
           Runs the cluster agent of server NAME (a [server NAME] section of FILE) in the foreground; the log
-          goes to standard output. --socket and --state-dir override the configuration (for several agents on
-          one machine). SIGTERM or SIGINT: this server's groups stop (SERVERSHUTDOWN) and move on, then exit 0.
+          goes to standard output (to the journal, with priorities, under systemd). --socket and --state-dir
+          override the configuration (for several agents on one machine). --log-level: error, warning, info
+          (default) or debug. SIGTERM or SIGINT: this server's groups stop (SERVERSHUTDOWN) and move on, then exit 0.
         exit codes: 0 stopped cleanly, 1 another agent already runs this server, 2 bad configuration or command
           line, 3 system error (address not on this host, port in use, state directory not writable).""";
 
     @Override
     public int run(final String[] argv) throws Exception {
-        final Args args = Args.parse(argv, Set.of("config", "server", "socket", "state-dir"), Set.of("help"));
+        final Args args = Args.parse(argv, Set.of("config", "server", "socket", "state-dir", "log-level"),
+            Set.of("help"));
         if (args.flag("help")) {
             System.out.println(USAGE);
             return Exit.OK;
@@ -57,6 +60,11 @@ public final class RunCommand implements Command {
         args.maxPositionals(0);
         final Path file = Path.of(args.required("config"));
         final String name = args.required("server");
+        final AgentLog.Level level = AgentLog.Level.of(args.value("log-level", "info"));
+        if (level == null) {
+            throw OperatorException.usage("--log-level takes error, warning, info or debug, not '"
+                + args.value("log-level") + "'");
+        }
         final ClusterConfig config = ConfigParser.load(file);
         final ClusterConfig.Server me = config.server(name).orElseThrow(() -> OperatorException.usage(
             "server '" + name + "' is not in " + file + " (its servers: "
@@ -68,7 +76,9 @@ public final class RunCommand implements Command {
             : config.stateDir()).resolve(name);
         // one agent per server: before anything is read, sent or logged, hold the state directory's lock
         final FileChannel lock = lockStateDir(stateDir, name);
-        final AgentLog log = new AgentLog(name, System.out);
+        // the journal's stream when systemd gave one (priority prefixes), else timestamped lines on stdout
+        final AgentLog log = AgentLog.forProcess(name, level);
+        SystemLoggers.install(log);
         final String[] groupNames = config.groups().stream().map(ClusterConfig.Group::name).toArray(String[]::new);
         final StateFileMemory memory = new StateFileMemory(stateDir, groupNames, log);
         final Instant now = Instant.now();
@@ -85,12 +95,12 @@ public final class RunCommand implements Command {
             Thread.sleep(2);
         }
         if (link.schedulerResult() != 0) {
-            log.line("heartbeat sender runs at normal priority (SCHED_FIFO refused: " + link.schedulerResult()
+            log.warning("heartbeat sender runs at normal priority (SCHED_FIFO refused: " + link.schedulerResult()
                 + "); heartbeats may be late on a loaded machine");
         }
         final String bin = System.getProperty("armd.bin");
         final ScriptRunner runner = new ScriptRunner(ScriptRunner.Settings.of(bin == null ? null : Path.of(bin),
-            socket), (group, script, text) -> log.line("group " + group + " " + script + ": " + text));
+            socket), ScriptRunner.OutputSink.to(log));
         // resources and monitors report to the agent, which is made after them: forward through a reference
         final AtomicReference<ClusterAgent> agentRef = new AtomicReference<>();
         final ResourceEvents events = new ResourceEvents() {
@@ -118,7 +128,7 @@ public final class RunCommand implements Command {
             log.line("signal received: shutting this server down (groups stop and move on)");
             final CountDownLatch done = new CountDownLatch(1);
             agent.operation(Op.SERVER_SHUTDOWN, -1, me.id(), r -> done.countDown(), r -> {
-                log.line(r);
+                log.error(r);
                 done.countDown();
             });
             try {
@@ -147,6 +157,7 @@ public final class RunCommand implements Command {
             runner.close();
             agent.close();
             log.line("agent stopped");
+            log.flush();
             lock.close();
             stopped.countDown();
         }

@@ -162,7 +162,7 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
     private ScriptRunner scripts() {
         if (scripts == null) {
             scripts = new ScriptRunner(new ScriptRunner.Settings(null, config.socketPath(), SCRIPT_KILL_GRACE_MS,
-                FileSafety.runningAsRoot()), (g, label, text) -> log.line(g + " " + label + ": " + text));
+                FileSafety.runningAsRoot()), ScriptRunner.OutputSink.to(log));
         }
         return scripts;
     }
@@ -189,7 +189,7 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
             for (final PeriodicMonitor p : r.periodic()) {
                 final long waitMs = p.config().timeoutMs() + (long) SCRIPT_KILL_GRACE_MS + STOP_SLACK_MS;
                 if (!p.join(waitMs)) {
-                    log.line("monitor " + p.config().name() + " of group " + groupName(group) + ": its probe is "
+                    log.warning("monitor " + p.config().name() + " of group " + groupName(group) + ": its probe is "
                         + "still blocked after " + waitMs + " ms; left behind (it reports nothing more)");
                 }
             }
@@ -205,7 +205,7 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
 
     @Override
     public void failed(final MonitorConfig m, final String reason) {
-        log.line("monitor " + m.name() + " of group " + groupName(m.group()) + " failed: " + reason + " ("
+        log.error("monitor " + m.name() + " of group " + groupName(m.group()) + " failed: " + reason + " ("
             + m.action().name().toLowerCase() + (m.action() == armd.cluster.FailureAction.FAILOVER
             ? " to the " + (m.destination() == armd.cluster.Destination.STABLE ? "most stable" : "highest-priority")
             + " server" : "") + ")");
@@ -224,7 +224,7 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
     public void unusable(final MonitorConfig m, final String reason) {
         final String line = (m.line() > 0 ? config.file() + ":" + m.line() + ": " : "") + "monitor " + m.name()
             + " of group " + groupName(m.group()) + " cannot work on this server: " + reason;
-        log.line(line + "; the monitor is off until the group restarts");
+        log.error(line + "; the monitor is off until the group restarts");
         configurationErrors.accept(line);
     }
 

@@ -155,7 +155,7 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
                 w.execute(() -> start(run, done));
             }
         } catch (RejectedExecutionException e) {
-            log.line("group " + config.groups().get(group).name() + ": " + run.script() + " script not run: the "
+            log.warning("group " + config.groups().get(group).name() + ": " + run.script() + " script not run: the "
                 + "agent is stopping");
             done.accept(false);
         }
@@ -203,14 +203,15 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
                 continue;
             }
             failed.add(name);
-            log.line("group " + a.group() + ": resource " + name + " failed: " + failure);
+            log.error("group " + a.group() + ": resource " + name + " failed: " + failure);
             if (r.config().countsInArmsDisk()) {
                 disksOk = false;
             } else if (closing.getCount() > 0) {
                 events.failed(group, name, FailureAction.FAILOVER, Destination.PRIORITY, failure);
             }
         }
-        log.line("group " + a.group() + ": " + (rs.size() - failed.size()) + " of " + rs.size() + " resource(s) "
+        log.log(failed.isEmpty() ? AgentLog.Level.INFO : AgentLog.Level.WARNING, "group " + a.group() + ": "
+            + (rs.size() - failed.size()) + " of " + rs.size() + " resource(s) "
             + "up" + (failed.isEmpty() ? "" : ", failed: " + String.join(", ", failed))
             + (disksOk ? "" : "; the start script gets ARMS_DISK=FAILURE"));
         return disksOk;
@@ -224,7 +225,8 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
             try {
                 rs.get(i).deactivate(a);
             } catch (RuntimeException e) {
-                log.line("group " + a.group() + ": resource " + rs.get(i).config().name() + ": release failed: " + e);
+                log.error("group " + a.group() + ": resource " + rs.get(i).config().name() + ": release failed: "
+                    + e);
             }
         }
     }
