@@ -31,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * The agent of one server: one thread runs the {@link ClusterNode} duty cycle (drain heartbeats, run queued
@@ -73,6 +74,8 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
         }
     };
     private volatile boolean running = true;
+    /** Called at every turn of the loop with its clock (the service manager's watchdog); set before run(). */
+    private LongConsumer turnHook = nowNs -> { };
 
     private record Waiter(BooleanSupplier done, long deadlineNs, Consumer<Boolean> then) {
     }
@@ -102,6 +105,7 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
     public void run() {
         while (running) {
             final long now = System.nanoTime();
+            turnHook.accept(now);
             link.drain(sink);
             Runnable t;
             while ((t = tasks.poll()) != null) {
@@ -155,6 +159,14 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
                 w.then.accept(false);
             }
         }
+    }
+
+    /**
+     * Runs {@code hook} on the agent thread at the start of every turn of the loop, with the loop's clock (at
+     * least every 100 ms): the service manager's watchdog. It must not block or allocate. Call before run().
+     */
+    public void onTurn(final LongConsumer hook) {
+        this.turnHook = hook;
     }
 
     /** Runs {@code task} on the agent thread soon; thread-safe. */

@@ -10,6 +10,7 @@ import armd.agent.ClusterAgent;
 import armd.agent.ControlBridge;
 import armd.action.ResourceEvents;
 import armd.agent.ScriptRunnerLauncher;
+import armd.agent.ServiceNotifier;
 import armd.agent.StateFileMemory;
 import armd.agent.UdpHeartbeatLink;
 import armd.cluster.Destination;
@@ -122,10 +123,15 @@ public final class RunCommand implements Command {
         final ClusterAgent agent = new ClusterAgent(config, me.id(), incarnation, link, monitored, memory, log);
         agentRef.set(agent);
         final ControlBridge control = ControlBridge.start(config, agent, me.id(), socket, log);
+        // READY=1 once the control socket listens (above) and the sender has sent (or tried) a first heartbeat
+        final ServiceNotifier notifier = ServiceNotifier.fromEnvironment(() -> heartbeatsGoing(link),
+            "serving server " + name + " of cluster " + config.name(), log);
+        agent.onTurn(notifier);
 
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() -> {
             log.line("signal received: shutting this server down (groups stop and move on)");
+            notifier.stopping();
             final CountDownLatch done = new CountDownLatch(1);
             agent.operation(Op.SERVER_SHUTDOWN, -1, me.id(), r -> done.countDown(), r -> {
                 log.error(r);
@@ -156,6 +162,7 @@ public final class RunCommand implements Command {
             resources.close();
             runner.close();
             agent.close();
+            notifier.close();
             log.line("agent stopped");
             log.flush();
             lock.close();
@@ -185,6 +192,16 @@ public final class RunCommand implements Command {
             throw new OperatorException(Exit.SYSTEM, "state directory " + dir + ": " + e.getMessage()
                 + " (check state-dir in the configuration)");
         }
+    }
+
+    private static boolean heartbeatsGoing(final UdpHeartbeatLink link) {
+        final armd.heartbeat.HeartbeatStats s = link.stats();
+        for (int p = 0; p < s.paths(); p++) {
+            if (s.sent(p) + s.sendErrors(p) > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static long maxScriptTimeoutMs(final ClusterConfig config) {

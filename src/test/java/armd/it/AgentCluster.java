@@ -45,6 +45,8 @@ public final class AgentCluster implements AutoCloseable {
     private final Map<String, Path[]> chained = new HashMap<>();
     /** The directory of the arm* commands given to the agents (PATH of their scripts), or null. */
     private Path commandDir;
+    /** Environment variables added to every agent started from now on. */
+    private final Map<String, String> environment = new HashMap<>();
 
     /**
      * Heartbeat settings of the cluster.
@@ -198,6 +200,11 @@ public final class AgentCluster implements AutoCloseable {
         this.commandDir = bin;
     }
 
+    /** Adds {@code name=value} to the environment of the agents started from now on. */
+    public void environment(final String name, final String value) {
+        environment.put(name, value);
+    }
+
     /** The fixture's directory (the configuration, scripts, sockets and logs are in it). */
     public Path dir() {
         return dir;
@@ -288,8 +295,10 @@ public final class AgentCluster implements AutoCloseable {
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "armd.Main", "run", "--config",
             config.toString(), "--server", "server" + (i + 1), "--socket", socket(i).toString()));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out)
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        final ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(environment);
+        return pb.start();
     }
 
     /** Starts every agent. */
