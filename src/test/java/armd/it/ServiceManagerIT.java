@@ -71,7 +71,8 @@ class ServiceManagerIT {
             final Process p = pb.redirectErrorStream(true).start();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
-            final String escaped = "group A armlog: one\\nserver1 error: forged line\\x1b[31m red \\x1b]0;title\\x07 end";
+            final String escaped = "group A armlog: one\\nserver1 error: forged line\\x1b[31m red "
+                + "\\x1b]0;title\\x07 end";
             c.await(() -> c.logHas(0, escaped), T, "the escaped armlog line");
             final List<String> lines = Files.readAllLines(c.log(0));
             assertEquals(1, lines.stream().filter(l -> l.contains("forged")).count(), String.join("\n", lines));
