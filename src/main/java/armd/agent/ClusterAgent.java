@@ -16,7 +16,9 @@ import armd.cluster.PeerSnapshot;
 import armd.cluster.ScriptRun;
 import armd.cluster.ServerState;
 import armd.cluster.StatePayload;
-import armd.base.Json;
+import armd.status.ClusterStatus;
+import armd.status.StatusJson;
+import armd.status.StatusText;
 import armd.config.ClusterConfig;
 import armd.sys.EventFd;
 import armd.sys.Poller;
@@ -32,6 +34,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The agent of one server: one thread runs the {@link ClusterNode} duty cycle (drain heartbeats, run queued
@@ -293,38 +296,45 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
 
     /** A status snapshot (text or one JSON object), taken on the agent thread; thread-safe. */
     public CompletableFuture<String> status(final boolean json) {
-        final CompletableFuture<String> f = new CompletableFuture<>();
-        execute(() -> f.complete(json ? statusJson() : statusText()));
+        return snapshot().thenApply(json ? StatusJson::render : StatusText::render);
+    }
+
+    /** Adds what the agent does not know itself (paths, resources, monitors, transitions); call before run(). */
+    public void statusDetails(final UnaryOperator<ClusterStatus> details) {
+        this.statusDetails = details;
+    }
+
+    private UnaryOperator<ClusterStatus> statusDetails = UnaryOperator.identity();
+
+    /** The status as records, taken on the agent thread (with the details added there too); thread-safe. */
+    public CompletableFuture<ClusterStatus> snapshot() {
+        final CompletableFuture<ClusterStatus> f = new CompletableFuture<>();
+        execute(() -> {
+            try {
+                f.complete(statusDetails.apply(coreStatus()));
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
         return f;
     }
 
-    private String statusText() {
-        final StringBuilder sb = new StringBuilder();
-        sb.append("cluster ").append(config.name()).append(" (seen from ").append(node.serverName(self)).append(")\n");
-        sb.append("servers:\n");
+    private ClusterStatus coreStatus() {
+        final List<ClusterStatus.Server> servers = new ArrayList<>();
         for (int s = 0; s < node.servers(); s++) {
-            sb.append(String.format("  %-16s %s%n", node.serverName(s), node.status(s)));
+            servers.add(new ClusterStatus.Server(node.serverName(s), node.status(s).name().toLowerCase(), s == self,
+                List.of()));
         }
-        sb.append("groups:\n");
+        final List<ClusterStatus.Group> groups = new ArrayList<>();
         for (int g = 0; g < node.groups(); g++) {
-            final GroupRecord r = node.record(g);
             final int at = node.onlineAt(g);
-            sb.append(String.format("  %-16s %-8s %s%n", node.groupName(g), groupState(g),
-                at >= 0 ? "on " + node.serverName(at) : r.mode() == armd.cluster.GroupMode.RUN && r.owner() >= 0
-                    ? "to " + node.serverName(r.owner()) : "-"));
+            final GroupRecord r = node.record(g);
+            groups.add(new ClusterStatus.Group(node.groupName(g), groupState(g), at >= 0 ? node.serverName(at) : null,
+                r.owner() >= 0 ? node.serverName(r.owner()) : null, r.mode() == armd.cluster.GroupMode.RUN, 0,
+                node.memory().monitorFailovers(g), config.actions().maxFailovers(), List.of(), List.of()));
         }
-        final List<String> counted = new ArrayList<>();
-        for (int g = 0; g < node.groups(); g++) {
-            final int n = node.memory().monitorFailovers(g);
-            if (n > 0) {
-                counted.add(node.groupName(g) + " " + n + "/" + config.actions().maxFailovers());
-            }
-        }
-        if (!counted.isEmpty()) {
-            sb.append("monitor failovers from ").append(node.serverName(self)).append(": ")
-                .append(String.join(", ", counted)).append('\n');
-        }
-        return sb.toString();
+        return new ClusterStatus(config.name(), node.serverName(self), node.state().name().toLowerCase(),
+            System.currentTimeMillis(), servers, groups, List.of(), List.of(), List.of());
     }
 
     private String groupState(final int g) {
@@ -343,25 +353,6 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
             case SHUTDOWN, NONE -> "offline";
             case RUN -> "pending";
         };
-    }
-
-    private String statusJson() {
-        final List<String> servers = new ArrayList<>();
-        for (int s = 0; s < node.servers(); s++) {
-            servers.add(new Json().put("name", node.serverName(s)).put("state", node.status(s).name().toLowerCase())
-                .toString());
-        }
-        final List<String> groups = new ArrayList<>();
-        for (int g = 0; g < node.groups(); g++) {
-            final int at = node.onlineAt(g);
-            final GroupRecord r = node.record(g);
-            groups.add(new Json().put("name", node.groupName(g)).put("state", groupState(g))
-                .put("server", at >= 0 ? node.serverName(at) : null)
-                .put("owner", r.owner() >= 0 ? node.serverName(r.owner()) : null).toString());
-        }
-        return new Json().put("cluster", config.name()).put("server", node.serverName(self))
-            .put("state", node.state().name().toLowerCase()).putRaw("servers", Json.array(servers))
-            .putRaw("groups", Json.array(groups)).toString();
     }
 
     /** The decision core (agent thread only: tests and the status path). */

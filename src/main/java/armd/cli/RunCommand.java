@@ -11,6 +11,9 @@ import armd.agent.ControlBridge;
 import armd.action.ResourceEvents;
 import armd.agent.ScriptRunnerLauncher;
 import armd.agent.ServiceNotifier;
+import armd.agent.StatusDetails;
+import armd.agent.TransitionLog;
+import armd.status.StatusServer;
 import armd.agent.StateFileMemory;
 import armd.agent.UdpHeartbeatLink;
 import armd.cluster.Destination;
@@ -116,13 +119,17 @@ public final class RunCommand implements Command {
                 agentRef.get().normalAgain(g, n);
             }
         };
+        final TransitionLog transitions = new TransitionLog();
         final ResourceLauncher resources = new ResourceLauncher(config,
-            new ScriptRunnerLauncher(config, runner, log), log, events);
-        final MonitoredLauncher monitored = new MonitoredLauncher(config, resources,
-            new MonitorEngine(config, me.id(), log, events));
+            new ScriptRunnerLauncher(config, runner, log, transitions), log, events);
+        final MonitorEngine monitors = new MonitorEngine(config, me.id(), log, events);
+        final MonitoredLauncher monitored = new MonitoredLauncher(config, resources, monitors);
         final ClusterAgent agent = new ClusterAgent(config, me.id(), incarnation, link, monitored, memory, log);
         agentRef.set(agent);
+        agent.statusDetails(new StatusDetails(config, link.pathStats(), transitions, resources::state,
+            monitors::state));
         final ControlBridge control = ControlBridge.start(config, agent, me.id(), socket, log);
+        final StatusServer page = statusPage(config, agent, log);
         // READY=1 once the control socket listens (above) and the sender has sent (or tried) a first heartbeat
         final ServiceNotifier notifier = ServiceNotifier.fromEnvironment(() -> heartbeatsGoing(link),
             "serving server " + name + " of cluster " + config.name(), log);
@@ -157,6 +164,9 @@ public final class RunCommand implements Command {
             agent.run();
         } finally {
             control.close();
+            if (page != null) {
+                page.close();
+            }
             link.close();
             monitored.close();
             resources.close();
@@ -191,6 +201,25 @@ public final class RunCommand implements Command {
         } catch (IOException e) {
             throw new OperatorException(Exit.SYSTEM, "state directory " + dir + ": " + e.getMessage()
                 + " (check state-dir in the configuration)");
+        }
+    }
+
+    /** The status page and /metrics at [cluster] status-listen; a port in use is logged, the agent runs on. */
+    private static StatusServer statusPage(final ClusterConfig config, final ClusterAgent agent, final AgentLog log) {
+        final java.net.InetSocketAddress at = config.actions().statusListen();
+        if (at == null) {
+            return null;
+        }
+        try {
+            final StatusServer s = StatusServer.start(at, agent::snapshot);
+            log.info("status page on http://" + (at.getAddress() instanceof java.net.Inet6Address
+                ? "[" + at.getAddress().getHostAddress() + "]" : at.getAddress().getHostAddress()) + ":"
+                + s.address().getPort() + "/ (metrics on /metrics)");
+            return s;
+        } catch (IOException e) {
+            log.warning("status page on " + at + ": " + e.getMessage() + "; the agent runs without it (set "
+                + "[cluster] status-listen to a free address, or off)");
+            return null;
         }
     }
 

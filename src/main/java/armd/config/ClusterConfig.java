@@ -4,6 +4,7 @@ import armd.cluster.Topology;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -56,10 +57,18 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
      * @param maxFailovers failovers caused by monitors (and failed floating IPs) per group and server before
      *                     monitors stop failing it over (SPEC.md section 3)
      * @param downAction   what {@code armdown} does to the machine once the server left as a member
+     * @param statusListen where the read-only status page and /metrics listen ([cluster] status-listen); null: off
      */
-    public record Actions(int maxFailovers, DownAction downAction) {
-        /** Eight failovers; armdown leaves the machine running. */
+    public record Actions(int maxFailovers, DownAction downAction, InetSocketAddress statusListen) {
+        /** The status page's default address: loopback only. */
+        public static final InetSocketAddress DEFAULT_STATUS_LISTEN = new InetSocketAddress("127.0.0.1", 7406);
+        /** Eight failovers; armdown leaves the machine running; the status page on 127.0.0.1:7406. */
         public static final Actions DEFAULTS = new Actions(8, DownAction.NONE);
+
+        /** With the default status page address. */
+        public Actions(final int maxFailovers, final DownAction downAction) {
+            this(maxFailovers, downAction, DEFAULT_STATUS_LISTEN);
+        }
     }
 
     /** What the machine does after {@code armdown} has shut its server down as a cluster member. */

@@ -75,6 +75,8 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
     private final ClusterConfig config;
     private final ScriptLauncher delegate;
     private final AgentLog log;
+    /** Each resource's state for the status (up, failed, down), by name. */
+    private final java.util.Map<String, String> states = new java.util.concurrent.ConcurrentHashMap<>();
     private final ResourceEvents events;
     private final List<List<GroupResource>> resources = new ArrayList<>();
     private final List<GroupContext> contexts = new ArrayList<>();
@@ -200,8 +202,10 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
                 failure = name + ": " + e;
             }
             if (failure == null) {
+                states.put(name, "up");
                 continue;
             }
+            states.put(name, "failed");
             failed.add(name);
             log.error("group " + a.group() + ": resource " + name + " failed: " + failure);
             if (r.config().countsInArmsDisk()) {
@@ -224,11 +228,17 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
         for (int i = rs.size() - 1; i >= 0; i--) {
             try {
                 rs.get(i).deactivate(a);
+                states.put(rs.get(i).config().name(), "down");
             } catch (RuntimeException e) {
                 log.error("group " + a.group() + ": resource " + rs.get(i).config().name() + ": release failed: "
                     + e);
             }
         }
+    }
+
+    /** Resource {@code name}'s state for the status: up, failed or down. */
+    public String state(final String name) {
+        return states.getOrDefault(name, "down");
     }
 
     /**

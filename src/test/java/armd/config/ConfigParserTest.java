@@ -153,7 +153,7 @@ class ConfigParserTest {
     @ParameterizedTest(name = "line {0}: {1}")
     @CsvSource(delimiter = '|', textBlock = """
         3  | nmae = x                  | 3: unknown key 'nmae' in [cluster]: known keys are name, key-file, \
-        auto-return, startup-wait, state-dir, socket, max-failovers, down-action
+        auto-return, startup-wait, state-dir, socket, max-failovers, down-action, status-listen
         5  | down-action = halt        | 5: down-action 'halt' is not one of none, poweroff, reboot
         5  | max-failovers = -1        | 5: max-failovers '-1' is not a whole number from 0 to 1000
         3  | name = bad name!          | 3: cluster name 'bad name!' is not 1 to 32 letters, digits, '.', '_' or '-': \
