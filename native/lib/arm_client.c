@@ -58,7 +58,7 @@ int arm_client_error_exit(int code)
 {
     switch (code) {
     case ARM_CLIENT_ENOAGENT: return ARM_EXIT_NO_AGENT;
-    case ARM_CLIENT_EACCES: return ARM_EXIT_FAULT;
+    case ARM_CLIENT_EACCES: return ARM_EXIT_SYSTEM; /* permission denied: a system error (exit 3) */
     case ARM_CLIENT_EUSAGE: return ARM_EXIT_USAGE;
     default: return ARM_EXIT_SYSTEM;
     }
