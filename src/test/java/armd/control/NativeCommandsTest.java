@@ -225,6 +225,6 @@ class NativeCommandsTest {
         dead.bind(java.net.UnixDomainSocketAddress.of(socket));
         dead.close();
         assertEquals(new Run(4, "", "armstat: agent not running (nobody listens on " + socket + "): start it with "
-            + "'armd run --config FILE --server NAME'\n"), run("armstat"));
+            + "'systemctl start armd@NAME' or 'armd run --config FILE --server NAME'\n"), run("armstat"));
     }
 }
