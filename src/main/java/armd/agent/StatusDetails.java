@@ -20,6 +20,7 @@ public final class StatusDetails implements UnaryOperator<ClusterStatus> {
     private final TransitionLog transitions;
     private final Function<String, String> resourceState;
     private final Function<String, String> monitorState;
+    private DetectionRecorder detections;
 
     /** Details from {@code paths} (null: none), {@code transitions} and the two state functions (by name). */
     public StatusDetails(final ClusterConfig config, final PathStats paths, final TransitionLog transitions,
@@ -29,6 +30,12 @@ public final class StatusDetails implements UnaryOperator<ClusterStatus> {
         this.transitions = transitions;
         this.resourceState = resourceState;
         this.monitorState = monitorState;
+    }
+
+    /** Adds {@code recorder}'s detection latencies to the status. */
+    public StatusDetails withDetections(final DetectionRecorder recorder) {
+        this.detections = recorder;
+        return this;
     }
 
     @Override
@@ -66,6 +73,7 @@ public final class StatusDetails implements UnaryOperator<ClusterStatus> {
                 transitions.failoversHere(x.name()), x.monitorFailovers(), x.maxFailovers(), resources, monitors));
         }
         return new ClusterStatus(s.cluster(), s.server(), s.state(), s.takenAtMs(), servers, groups,
-            transitions.transitions(), transitions.scripts(), s.detections());
+            transitions.transitions(), transitions.scripts(), detections == null ? s.detections()
+            : detections.detections());
     }
 }

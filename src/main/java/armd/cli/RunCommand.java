@@ -10,6 +10,7 @@ import armd.agent.ClusterAgent;
 import armd.agent.ControlBridge;
 import armd.action.ResourceEvents;
 import armd.agent.ScriptRunnerLauncher;
+import armd.agent.DetectionRecorder;
 import armd.agent.ServiceNotifier;
 import armd.agent.StatusDetails;
 import armd.agent.TransitionLog;
@@ -126,14 +127,19 @@ public final class RunCommand implements Command {
         final MonitoredLauncher monitored = new MonitoredLauncher(config, resources, monitors);
         final ClusterAgent agent = new ClusterAgent(config, me.id(), incarnation, link, monitored, memory, log);
         agentRef.set(agent);
+        final DetectionRecorder detections = new DetectionRecorder(agent, link.pathStats(), config.servers().size());
         agent.statusDetails(new StatusDetails(config, link.pathStats(), transitions, resources::state,
-            monitors::state));
+            monitors::state).withDetections(detections));
         final ControlBridge control = ControlBridge.start(config, agent, me.id(), socket, log);
         final StatusServer page = statusPage(config, agent, log);
         // READY=1 once the control socket listens (above) and the sender has sent (or tried) a first heartbeat
         final ServiceNotifier notifier = ServiceNotifier.fromEnvironment(() -> heartbeatsGoing(link),
             "serving server " + name + " of cluster " + config.name(), log);
-        agent.onTurn(notifier);
+        // every turn of the agent loop: the service manager's watchdog, and the peers found down (detection latency)
+        agent.onTurn(nowNs -> {
+            notifier.accept(nowNs);
+            detections.accept(nowNs);
+        });
 
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() -> {

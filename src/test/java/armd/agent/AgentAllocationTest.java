@@ -133,7 +133,12 @@ class AgentAllocationTest {
              SdNotify sd = SdNotify.open(manager.name());
              ServiceNotifier watchdog = ServiceNotifier.of(sd, 2_000, () -> true, "test", new AgentLog("s1", quiet))) {
             // s1's loop also pings a service manager's watchdog, every 1 ms: the pings must not allocate either
-            s1.onTurn(watchdog);
+            // and looks for peers found down (detection latency) at every turn
+            final DetectionRecorder detections = new DetectionRecorder(s1, new PathStats(2, 1, 10), 2);
+            s1.onTurn(nowNs -> {
+                watchdog.accept(nowNs);
+                detections.accept(nowNs);
+            });
             final Thread t1 = Thread.ofPlatform().name("agent-s1").start(s1::run);
             final Thread t2 = Thread.ofPlatform().name("agent-s2").start(s2::run);
             try {

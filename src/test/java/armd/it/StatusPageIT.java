@@ -75,6 +75,25 @@ class StatusPageIT {
             final String post = c.net().exec(ns, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/7406; printf 'POST / "
                 + "HTTP/1.0\\r\\nContent-Length: 0\\r\\n\\r\\n' >&3; cat <&3");
             assertTrue(post.startsWith("HTTP/1.1 405"), "read-only:\n" + post);
+
+            // server2's agent dies: server1 records how long it had been silent when it declared it down
+            c.kill9(1);
+            c.await(() -> json(c).contains("\"detections\":[{\"server\":\"server2\""), T, "a detection of server2");
+            final Matcher latency = Pattern.compile("\"detections\":\\[\\{\"server\":\"server2\",\"at_ms\":\\d+,"
+                + "\"latency_ms\":(\\d+)").matcher(json(c));
+            assertTrue(latency.find(), json(c));
+            final String after = c.net().exec(ns, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/7406; printf 'GET "
+                + "/metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3");
+            assertTrue(after.contains("armd_detection_latency_seconds{server=\"server1\",peer=\"server2\"} "), after);
+        }
+    }
+
+    private static String json(final AgentCluster c) {
+        try {
+            return new armd.control.ControlClient(c.socket(0), 30_000)
+                .call(new armd.control.ControlRequest.Status(true)).text();
+        } catch (IOException e) {
+            return "";
         }
     }
 
