@@ -207,7 +207,8 @@ public final class ConfigParser {
         } catch (CharacterCodingException e) {
             return new Result(null, List.of(new Problem(file, 0, "not UTF-8 text: save it as UTF-8")));
         } catch (IOException e) {
-            return new Result(null, List.of(new Problem(file, 0, "cannot read: " + e.getMessage())));
+            return new Result(null, List.of(new Problem(file, 0, "cannot read: "
+                + armd.base.OperatorException.reason(e))));
         }
         return new Run(file, lines, ownerMustBeRoot).run();
     }
