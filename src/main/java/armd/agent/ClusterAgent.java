@@ -77,8 +77,10 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
         }
     };
     private volatile boolean running = true;
-    /** Called at every turn of the loop with its clock (the service manager's watchdog); set before run(). */
+    /** Called at every turn of the loop with its clock (watchdog, detection latencies); set before run(). */
     private LongConsumer turnHook = nowNs -> { };
+    /** Completes the status with what other parts know (paths, resources, monitors); set before run(). */
+    private UnaryOperator<ClusterStatus> statusDetails = UnaryOperator.identity();
 
     private record Waiter(BooleanSupplier done, long deadlineNs, Consumer<Boolean> then) {
     }
@@ -166,7 +168,8 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
 
     /**
      * Runs {@code hook} on the agent thread at the start of every turn of the loop, with the loop's clock (at
-     * least every 100 ms): the service manager's watchdog. It must not block or allocate. Call before run().
+     * least every 100 ms): the service manager's watchdog, the detection latencies. It must not block or allocate.
+     * Call before run().
      */
     public void onTurn(final LongConsumer hook) {
         this.turnHook = hook;
@@ -303,8 +306,6 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
     public void statusDetails(final UnaryOperator<ClusterStatus> details) {
         this.statusDetails = details;
     }
-
-    private UnaryOperator<ClusterStatus> statusDetails = UnaryOperator.identity();
 
     /** The status as records, taken on the agent thread (with the details added there too); thread-safe. */
     public CompletableFuture<ClusterStatus> snapshot() {
