@@ -60,7 +60,7 @@ int arm_client_error_exit(int code)
     case ARM_CLIENT_ENOAGENT:
         return ARM_EXIT_NO_AGENT;
     case ARM_CLIENT_EACCES:
-        return ARM_EXIT_FAULT;
+        return ARM_EXIT_SYSTEM; /* permission denied: a system error (exit 3) */
     case ARM_CLIENT_EUSAGE:
         return ARM_EXIT_USAGE;
     default:
@@ -127,13 +127,13 @@ static int connect_agent(const char *path, long long deadline_ms)
     struct stat st;
     if (err == ENOENT || (err == ECONNREFUSED && stat(path, &st) != 0)) {
         return fail(ARM_CLIENT_ENOAGENT,
-                    "agent not running (no control socket at %s): start it with 'armd run --config FILE --server NAME'",
-                    path);
+                    "agent not running (no control socket at %s): start it with 'systemctl start armd@NAME' or "
+                    "'armd run --config FILE --server NAME'", path);
     }
     if (err == ECONNREFUSED) {
         return fail(ARM_CLIENT_ENOAGENT,
-                    "agent not running (nobody listens on %s): start it with 'armd run --config FILE --server NAME'",
-                    path);
+                    "agent not running (nobody listens on %s): start it with 'systemctl start armd@NAME' or "
+                    "'armd run --config FILE --server NAME'", path);
     }
     if (err == EACCES || err == EPERM) {
         return fail(ARM_CLIENT_EACCES, "permission denied: armd's control socket %s is root-only", path);

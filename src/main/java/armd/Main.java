@@ -70,7 +70,11 @@ public final class Main {
             case "rsp" -> new armd.cli.RspCommand();
             case "cluster", "server", "group", "status" -> new CtlCommand(argv[0]);
             case "version", "--version" -> args -> {
-                out.println("armd " + Main.class.getPackage().getImplementationVersion());
+                if (args.length > 0 && !args[0].equals("--help")) {
+                    throw OperatorException.usage("unexpected argument '" + args[0] + "' (usage: armd version)");
+                }
+                out.println(args.length > 0 ? "usage: armd version\n  prints armd's version" : "armd "
+                    + Main.class.getPackage().getImplementationVersion());
                 return Exit.OK;
             };
             default -> null;

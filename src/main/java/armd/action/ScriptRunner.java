@@ -1,5 +1,6 @@
 package armd.action;
 
+import armd.base.AgentLog;
 import armd.config.FileSafety;
 import armd.sys.Errno;
 import armd.sys.proc.Signals;
@@ -7,7 +8,6 @@ import armd.sys.proc.Signals;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -55,6 +55,11 @@ public final class ScriptRunner implements AutoCloseable {
     public interface OutputSink {
         /** {@code text} was printed by script {@code script} (e.g. "start") of group {@code group}. */
         void line(String group, String script, String text);
+
+        /** Every line as an info line of {@code log}: {@code group GROUP SCRIPT: TEXT}, one format for all. */
+        static OutputSink to(final AgentLog log) {
+            return (group, script, text) -> log.info("group " + group + " " + script + ": " + text);
+        }
     }
 
     /**
@@ -238,7 +243,8 @@ public final class ScriptRunner implements AutoCloseable {
         }
 
         private void emit(final byte[] buf, final int len) {
-            final String text = new String(buf, 0, len, StandardCharsets.UTF_8);
+            // bytes that are not UTF-8 are kept, and the log writes them escaped
+            final String text = AgentLog.decode(buf, 0, len);
             synchronized (this) {
                 if (firstLine == null) {
                     firstLine = text;

@@ -17,7 +17,9 @@ import armd.cluster.PeerSnapshot;
 import armd.cluster.ScriptRun;
 import armd.cluster.ServerState;
 import armd.cluster.StatePayload;
-import armd.base.Json;
+import armd.status.ClusterStatus;
+import armd.status.StatusJson;
+import armd.status.StatusText;
 import armd.config.ClusterConfig;
 import armd.sys.EventFd;
 import armd.sys.Poller;
@@ -32,6 +34,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The agent of one server: one thread runs the {@link ClusterNode} duty cycle (drain heartbeats, run queued
@@ -78,6 +82,10 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
         }
     };
     private volatile boolean running = true;
+    /** Called at every turn of the loop with its clock (watchdog, detection latencies); set before run(). */
+    private LongConsumer turnHook = nowNs -> { };
+    /** Completes the status with what other parts know (paths, resources, monitors); set before run(). */
+    private UnaryOperator<ClusterStatus> statusDetails = UnaryOperator.identity();
 
     private record Waiter(BooleanSupplier done, long deadlineNs, Consumer<Boolean> then) {
     }
@@ -108,6 +116,7 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
     public void run() {
         while (running) {
             final long now = System.nanoTime();
+            turnHook.accept(now);
             link.drain(sink);
             Runnable t;
             while ((t = tasks.poll()) != null) {
@@ -161,6 +170,15 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
                 w.then.accept(false);
             }
         }
+    }
+
+    /**
+     * Runs {@code hook} on the agent thread at the start of every turn of the loop, with the loop's clock (at
+     * least every 100 ms): the service manager's watchdog, the detection latencies. It must not block or allocate.
+     * Call before run().
+     */
+    public void onTurn(final LongConsumer hook) {
+        this.turnHook = hook;
     }
 
     /** Runs {@code task} on the agent thread soon; thread-safe. */
@@ -287,48 +305,54 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
 
     /** A status snapshot (text or one JSON object), taken on the agent thread; thread-safe. */
     public CompletableFuture<String> status(final boolean json) {
-        final CompletableFuture<String> f = new CompletableFuture<>();
-        execute(() -> f.complete(json ? statusJson() : statusText()));
+        return snapshot().thenApply(json ? StatusJson::render : StatusText::render);
+    }
+
+    /** Adds what the agent does not know itself (paths, resources, monitors, transitions); call before run(). */
+    public void statusDetails(final UnaryOperator<ClusterStatus> details) {
+        this.statusDetails = details;
+    }
+
+    /** The status as records, taken on the agent thread (with the details added there too); thread-safe. */
+    public CompletableFuture<ClusterStatus> snapshot() {
+        final CompletableFuture<ClusterStatus> f = new CompletableFuture<>();
+        execute(() -> {
+            try {
+                f.complete(statusDetails.apply(coreStatus()));
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
         return f;
     }
 
-    private String statusText() {
-        final StringBuilder sb = new StringBuilder();
-        sb.append("cluster ").append(config.name()).append(" (seen from ").append(node.serverName(self)).append(")\n");
-        sb.append("servers:\n");
+    private ClusterStatus coreStatus() {
+        final List<ClusterStatus.Server> servers = new ArrayList<>();
         for (int s = 0; s < node.servers(); s++) {
-            sb.append(String.format("  %-16s %s%n", node.serverName(s), node.status(s)));
+            servers.add(new ClusterStatus.Server(node.serverName(s), node.status(s).name().toLowerCase(), s == self,
+                List.of()));
         }
-        sb.append("groups:\n");
+        final List<ClusterStatus.Group> groups = new ArrayList<>();
         for (int g = 0; g < node.groups(); g++) {
-            final GroupRecord r = node.record(g);
             final int at = node.onlineAt(g);
-            sb.append(String.format("  %-16s %-8s %s%s%n", node.groupName(g), groupState(g),
-                at >= 0 ? "on " + node.serverName(at) : r.mode() == armd.cluster.GroupMode.RUN && r.owner() >= 0
-                    ? "to " + node.serverName(r.owner()) : "-", groupNote(g)));
+            final GroupRecord r = node.record(g);
+            groups.add(new ClusterStatus.Group(node.groupName(g), groupState(g), at >= 0 ? node.serverName(at) : null,
+                r.owner() >= 0 ? node.serverName(r.owner()) : null, r.mode() == armd.cluster.GroupMode.RUN, 0,
+                node.memory().monitorFailovers(g), config.actions().maxFailovers(), List.of(), List.of(),
+                groupNote(g)));
         }
-        final List<String> counted = new ArrayList<>();
-        for (int g = 0; g < node.groups(); g++) {
-            final int n = node.memory().monitorFailovers(g);
-            if (n > 0) {
-                counted.add(node.groupName(g) + " " + n + "/" + config.actions().maxFailovers());
-            }
-        }
-        if (!counted.isEmpty()) {
-            sb.append("monitor failovers from ").append(node.serverName(self)).append(": ")
-                .append(String.join(", ", counted)).append('\n');
-        }
-        return sb.toString();
+        return new ClusterStatus(config.name(), node.serverName(self), node.state().name().toLowerCase(),
+            System.currentTimeMillis(), servers, groups, List.of(), List.of(), List.of());
     }
 
-    /** Why a group is not where its record says, seen from here: waiting for a holder, or a failed start. */
+    /** Why a group is not where its record says, seen from here (a waiting takeover, a failed start), or null. */
     private String groupNote(final int g) {
         final String waiting = node.waitingFor(g);
         if (waiting != null) {
-            return " (takeover waits: " + waiting + ")";
+            return "takeover waits: " + waiting;
         }
         final String failure = node.failure(g);
-        return failure == null ? "" : " (" + node.serverName(self) + ": " + failure + ")";
+        return failure == null ? null : node.serverName(self) + ": " + failure;
     }
 
     private String groupState(final int g) {
@@ -347,26 +371,6 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
             case SHUTDOWN, NONE -> "offline";
             case RUN -> "pending";
         };
-    }
-
-    private String statusJson() {
-        final List<String> servers = new ArrayList<>();
-        for (int s = 0; s < node.servers(); s++) {
-            servers.add(new Json().put("name", node.serverName(s)).put("state", node.status(s).name().toLowerCase())
-                .toString());
-        }
-        final List<String> groups = new ArrayList<>();
-        for (int g = 0; g < node.groups(); g++) {
-            final int at = node.onlineAt(g);
-            final GroupRecord r = node.record(g);
-            groups.add(new Json().put("name", node.groupName(g)).put("state", groupState(g))
-                .put("server", at >= 0 ? node.serverName(at) : null)
-                .put("owner", r.owner() >= 0 ? node.serverName(r.owner()) : null)
-                .put("waiting", node.waitingFor(g)).put("failure", node.failure(g)).toString());
-        }
-        return new Json().put("cluster", config.name()).put("server", node.serverName(self))
-            .put("state", node.state().name().toLowerCase()).putRaw("servers", Json.array(servers))
-            .putRaw("groups", Json.array(groups)).toString();
     }
 
     /**

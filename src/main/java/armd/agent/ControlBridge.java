@@ -125,7 +125,7 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
         try {
             new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         } catch (java.io.IOException e) {
-            log.line("armdown: cannot run " + cmd + ": " + e.getMessage());
+            log.error("armdown: cannot run " + cmd + ": " + e.getMessage());
         }
     }
 
@@ -224,7 +224,7 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
         } else {
             restartsDone.put(key(group, id), done + 1);
         }
-        log.line("group " + group + ": application " + id + " (pid " + pid + ") is gone; "
+        log.warning("group " + group + ": application " + id + " (pid " + pid + ") is gone; "
             + (failover ? "failing the group over" : "restarting the group here"
             + (l.waitSec > 0 ? " in " + l.waitSec + " s" : "")));
         final int gid = g.get().id();

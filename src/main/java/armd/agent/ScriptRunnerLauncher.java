@@ -16,12 +16,20 @@ public final class ScriptRunnerLauncher implements ScriptLauncher {
     private final ClusterConfig config;
     private final ScriptRunner runner;
     private final AgentLog log;
+    private final TransitionLog transitions;
 
     /** Scripts of {@code config}'s groups, run by {@code runner}, results logged to {@code log}. */
     public ScriptRunnerLauncher(final ClusterConfig config, final ScriptRunner runner, final AgentLog log) {
+        this(config, runner, log, new TransitionLog());
+    }
+
+    /** The same, each run also recorded in {@code transitions} for the status. */
+    public ScriptRunnerLauncher(final ClusterConfig config, final ScriptRunner runner, final AgentLog log,
+                                final TransitionLog transitions) {
         this.config = config;
         this.runner = runner;
         this.log = log;
+        this.transitions = transitions;
     }
 
     @Override
@@ -34,11 +42,18 @@ public final class ScriptRunnerLauncher implements ScriptLauncher {
         // logged here, with the environment the script really gets (resources may have changed ARMS_DISK)
         log.line("group " + g.name() + ": " + run.script() + " script " + String.join(" ",
             env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
+        final Object transition = transitions.started(g.name(), run.script(), env);
         runner.run(g.name(), run.script(), script, env, g.scriptTimeoutMs()).whenComplete((r, t) -> {
             final ScriptResult res = r != null ? r
                 : ScriptResult.notRun(ScriptResult.ExecStatus.COULD_NOT_START, String.valueOf(t));
+            transitions.ended(transition, res.succeeded() ? "ok" : switch (res.status()) {
+                case DONE -> "failed";
+                case TIMEOUT -> "timeout";
+                case REFUSED -> "refused";
+                case COULD_NOT_START -> "not started";
+            }, res.status() == ScriptResult.ExecStatus.DONE ? res.exitCode() : -1);
             if (!res.succeeded()) {
-                log.line("group " + g.name() + ": " + run.script() + " script " + res.status().name().toLowerCase()
+                log.error("group " + g.name() + ": " + run.script() + " script " + res.status().name().toLowerCase()
                     + (res.status() == ScriptResult.ExecStatus.DONE ? " with exit code " + res.exitCode() : "")
                     + (res.reason() == null ? "" : ": " + res.reason()));
             }

@@ -40,7 +40,7 @@ public final class StateFileMemory implements MemoryStore {
         try {
             m = store.load();
         } catch (StateStore.CorruptStateException e) {
-            log.line("state file " + store.file() + " is damaged (" + e.getMessage()
+            log.warning("state file " + store.file() + " is damaged (" + e.getMessage()
                 + "): treating this start as after a crash");
             final NodeMemory crashed = NodeMemory.fromMap(Map.of("member", "true"), groupNames);
             return crashed;
@@ -54,7 +54,8 @@ public final class StateFileMemory implements MemoryStore {
             }
             return mem;
         } catch (IllegalArgumentException e) {
-            log.line("state file " + store.file() + ": " + e.getMessage() + ": treating this start as after a crash");
+            log.warning("state file " + store.file() + ": " + e.getMessage()
+                + ": treating this start as after a crash");
             return NodeMemory.fromMap(Map.of("member", "true"), groupNames);
         }
     }
@@ -74,7 +75,7 @@ public final class StateFileMemory implements MemoryStore {
             store.save(memory.toMap(groupNames));
         } catch (IOException e) {
             // the agent cannot promise what it does survives a crash: say so loudly, keep serving
-            log.line("ERROR: cannot save state to " + store.file() + ": " + e.getMessage());
+            log.error("cannot save state to " + store.file() + ": " + e.getMessage());
             throw new UncheckedIOException(e);
         }
     }

@@ -42,6 +42,7 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
     private ByteBuffer view;
     private PayloadSink sink;
     private volatile Runnable incarnationListener;
+    private final PathStats pathStats;
 
     /** Opens the sockets (in the calling thread's network namespace) and starts the sender thread. */
     public UdpHeartbeatLink(final ClusterConfig config, final int self, final byte[] key, final long incarnation,
@@ -67,6 +68,7 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
                 paths.add(UdpHeartbeatTransport.Path.unicast(null, local, hb.port(), peers));
             }
         }
+        this.pathStats = new PathStats(config.servers().size(), paths.size(), hb.intervalMs());
         this.transport = UdpHeartbeatTransport.open(paths, UdpHeartbeatTransport.Options.DEFAULT);
         final int clusterId = HeartbeatFrame.clusterId(config.name());
         this.receiver = new HeartbeatReceiver(transport, key, clusterId, self, config.servers().size());
@@ -135,6 +137,7 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
             view = ByteBuffer.wrap(buf);
         }
         view.limit(frame.payloadOffset() + frame.payloadLength()).position(frame.payloadOffset());
+        pathStats.record(frame.senderId(), pathIndex, frame.incarnation(), frame.sequence(), rxNs);
         sink.onPayload(frame.senderId(), frame.incarnation(), pathIndex, view, rxNs);
     }
 
@@ -151,6 +154,11 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
     /** Drop and delivery counters. */
     public HeartbeatStats stats() {
         return transport.stats();
+    }
+
+    /** Heartbeats received per peer and path (agent thread only). */
+    public PathStats pathStats() {
+        return pathStats;
     }
 
     /** The sender's scheduler result: 0 when the sender runs at real-time priority, else -errno. */

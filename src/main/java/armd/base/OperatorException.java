@@ -22,6 +22,23 @@ public class OperatorException extends RuntimeException {
         return new OperatorException(Exit.USAGE, message);
     }
 
+    /**
+     * Why a file operation failed, in words (the JDK's message of an access error is the bare path):
+     * "permission denied", "no such file or directory", the system's reason, else the message.
+     */
+    public static String reason(final java.io.IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return String.valueOf(e.getMessage());
+    }
+
     /** A system-level failure: exit 3. */
     public static OperatorException system(final String message) {
         return new OperatorException(Exit.SYSTEM, message);

@@ -57,7 +57,7 @@ public final class CtlCommand implements Command {
         } catch (ControlClient.NotRunningException e) {
             throw new OperatorException(Exit.NO_AGENT, e.getMessage());
         } catch (ControlClient.NotAllowedException e) {
-            throw new OperatorException(Exit.FAULT, e.getMessage());
+            throw new OperatorException(Exit.SYSTEM, e.getMessage());
         } catch (IOException e) {
             throw new OperatorException(Exit.SYSTEM, e.getMessage());
         }

@@ -53,7 +53,7 @@ public final class KeygenCommand implements Command {
         } catch (NoSuchFileException e) {
             throw OperatorException.system("cannot write " + file + ": its directory does not exist");
         } catch (IOException e) {
-            throw OperatorException.system("cannot write " + file + ": " + e.getMessage());
+            throw OperatorException.system("cannot write " + file + ": " + OperatorException.reason(e));
         }
         out.println("wrote a new cluster key to " + file + " (mode 0600): copy it to every server");
         return Exit.OK;

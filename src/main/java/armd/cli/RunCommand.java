@@ -5,11 +5,17 @@ import armd.base.OperatorException;
 
 import armd.action.ScriptRunner;
 import armd.base.AgentLog;
+import armd.base.SystemLoggers;
 import armd.agent.ClusterAgent;
 import armd.agent.ControlBridge;
 import armd.agent.Guardian;
 import armd.action.ResourceEvents;
 import armd.agent.ScriptRunnerLauncher;
+import armd.agent.DetectionRecorder;
+import armd.agent.ServiceNotifier;
+import armd.agent.StatusDetails;
+import armd.agent.TransitionLog;
+import armd.status.StatusServer;
 import armd.agent.StateFileMemory;
 import armd.agent.UdpHeartbeatLink;
 import armd.cluster.Destination;
@@ -41,16 +47,18 @@ import java.util.stream.Collectors;
  */
 public final class RunCommand implements Command {
     static final String USAGE = """
-        usage: armd run --config FILE --server NAME [--socket PATH] [--state-dir DIR]
+        usage: armd run --config FILE --server NAME [--socket PATH] [--state-dir DIR] [--log-level LEVEL]
           Runs the cluster agent of server NAME (a [server NAME] section of FILE) in the foreground; the log
-          goes to standard output. --socket and --state-dir override the configuration (for several agents on
-          one machine). SIGTERM or SIGINT: this server's groups stop (SERVERSHUTDOWN) and move on, then exit 0.
+          goes to standard output (to the journal, with priorities, under systemd). --socket and --state-dir
+          override the configuration (for several agents on one machine). --log-level: error, warning, info
+          (default) or debug. SIGTERM or SIGINT: this server's groups stop (SERVERSHUTDOWN) and move on, then exit 0.
         exit codes: 0 stopped cleanly, 1 another agent already runs this server, 2 bad configuration or command
           line, 3 system error (address not on this host, port in use, state directory not writable).""";
 
     @Override
     public int run(final String[] argv) throws Exception {
-        final Args args = Args.parse(argv, Set.of("config", "server", "socket", "state-dir"), Set.of("help"));
+        final Args args = Args.parse(argv, Set.of("config", "server", "socket", "state-dir", "log-level"),
+            Set.of("help"));
         if (args.flag("help")) {
             System.out.println(USAGE);
             return Exit.OK;
@@ -58,6 +66,11 @@ public final class RunCommand implements Command {
         args.maxPositionals(0);
         final Path file = Path.of(args.required("config"));
         final String name = args.required("server");
+        final AgentLog.Level level = AgentLog.Level.of(args.value("log-level", "info"));
+        if (level == null) {
+            throw OperatorException.usage("--log-level takes error, warning, info or debug, not '"
+                + args.value("log-level") + "'");
+        }
         final ClusterConfig config = ConfigParser.load(file);
         final ClusterConfig.Server me = config.server(name).orElseThrow(() -> OperatorException.usage(
             "server '" + name + "' is not in " + file + " (its servers: "
@@ -69,7 +82,9 @@ public final class RunCommand implements Command {
             : config.stateDir()).resolve(name);
         // one agent per server: before anything is read, sent or logged, hold the state directory's lock
         final FileChannel lock = lockStateDir(stateDir, name);
-        final AgentLog log = new AgentLog(name, System.out);
+        // the journal's stream when systemd gave one (priority prefixes), else timestamped lines on stdout
+        final AgentLog log = AgentLog.forProcess(name, level);
+        SystemLoggers.install(log);
         final String[] groupNames = config.groups().stream().map(ClusterConfig.Group::name).toArray(String[]::new);
         final StateFileMemory memory = new StateFileMemory(stateDir, groupNames, log);
         // the incarnation is a counter in the state, advanced and saved before the first heartbeat carries it
@@ -79,7 +94,7 @@ public final class RunCommand implements Command {
 
         final String bin = System.getProperty("armd.bin");
         final ScriptRunner runner = new ScriptRunner(ScriptRunner.Settings.of(bin == null ? null : Path.of(bin),
-            socket), (group, script, text) -> log.line("group " + group + " " + script + ": " + text));
+            socket), ScriptRunner.OutputSink.to(log));
         // resources and monitors report to the agent, which is made after them: forward through a reference
         final AtomicReference<ClusterAgent> agentRef = new AtomicReference<>();
         final ResourceEvents events = new ResourceEvents() {
@@ -94,8 +109,9 @@ public final class RunCommand implements Command {
                 agentRef.get().normalAgain(g, n);
             }
         };
+        final TransitionLog transitions = new TransitionLog();
         final ResourceLauncher resources = new ResourceLauncher(config,
-            new ScriptRunnerLauncher(config, runner, log), log);
+            new ScriptRunnerLauncher(config, runner, log, transitions), log);
         // before anything else: nothing runs here yet, so an address or a mount still up is a crashed run's
         resources.releaseStale();
         final UdpHeartbeatLink link;
@@ -109,7 +125,7 @@ public final class RunCommand implements Command {
             Thread.sleep(2);
         }
         if (link.schedulerResult() != 0) {
-            log.line("heartbeat sender runs at normal priority (SCHED_FIFO refused: " + link.schedulerResult()
+            log.warning("heartbeat sender runs at normal priority (SCHED_FIFO refused: " + link.schedulerResult()
                 + "); heartbeats may be late on a loaded machine");
         }
         // the guardian learns what to release and how to say "gone" before the agent can hold anything
@@ -118,18 +134,31 @@ public final class RunCommand implements Command {
             guardian.arm(link.lastWords(), true);
             link.onIncarnation(() -> guardian.arm(link.lastWords(), false));
         }
-        final MonitoredLauncher monitored = new MonitoredLauncher(config, resources,
-            new MonitorEngine(config, me.id(), log, events));
+        final MonitorEngine monitors = new MonitorEngine(config, me.id(), log, events);
+        final MonitoredLauncher monitored = new MonitoredLauncher(config, resources, monitors);
         final ClusterAgent agent = new ClusterAgent(config, me.id(), link, monitored, memory, saved, log);
         agentRef.set(agent);
+        final DetectionRecorder detections = new DetectionRecorder(agent, link.pathStats(), config.servers().size());
+        agent.statusDetails(new StatusDetails(config, link.pathStats(), transitions, resources::state,
+            monitors::state).withDetections(detections));
         final ControlBridge control = ControlBridge.start(config, agent, me.id(), socket, log);
+        final StatusServer page = statusPage(config, agent, log);
+        // READY=1 once the control socket listens (above) and the sender has sent (or tried) a first heartbeat
+        final ServiceNotifier notifier = ServiceNotifier.fromEnvironment(() -> heartbeatsGoing(link),
+            "serving server " + name + " of cluster " + config.name(), log);
+        // every turn of the agent loop: the service manager's watchdog, and the peers found down (detection latency)
+        agent.onTurn(nowNs -> {
+            notifier.accept(nowNs);
+            detections.accept(nowNs);
+        });
 
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() -> {
             log.line("signal received: shutting this server down (groups stop and move on)");
+            notifier.stopping();
             final CountDownLatch done = new CountDownLatch(1);
             agent.operation(Op.SERVER_SHUTDOWN, -1, me.id(), r -> done.countDown(), r -> {
-                log.line(r);
+                log.error(r);
                 done.countDown();
             });
             try {
@@ -155,12 +184,17 @@ public final class RunCommand implements Command {
             }
         } finally {
             control.close();
+            if (page != null) {
+                page.close();
+            }
             link.close();
             monitored.close();
             resources.close();
             runner.close();
             agent.close();
+            notifier.close();
             log.line("agent stopped");
+            log.flush();
             lock.close();
             stopped.countDown();
         }
@@ -188,6 +222,35 @@ public final class RunCommand implements Command {
             throw new OperatorException(Exit.SYSTEM, "state directory " + dir + ": " + e.getMessage()
                 + " (check state-dir in the configuration)");
         }
+    }
+
+    /** The status page and /metrics at [cluster] status-listen; a port in use is logged, the agent runs on. */
+    private static StatusServer statusPage(final ClusterConfig config, final ClusterAgent agent, final AgentLog log) {
+        final java.net.InetSocketAddress at = config.actions().statusListen();
+        if (at == null) {
+            return null;
+        }
+        try {
+            final StatusServer s = StatusServer.start(at, agent::snapshot);
+            log.info("status page on http://" + (at.getAddress() instanceof java.net.Inet6Address
+                ? "[" + at.getAddress().getHostAddress() + "]" : at.getAddress().getHostAddress()) + ":"
+                + s.address().getPort() + "/ (metrics on /metrics)");
+            return s;
+        } catch (IOException e) {
+            log.warning("status page on " + at + ": " + e.getMessage() + "; the agent runs without it (set "
+                + "[cluster] status-listen to a free address, or off)");
+            return null;
+        }
+    }
+
+    private static boolean heartbeatsGoing(final UdpHeartbeatLink link) {
+        final armd.heartbeat.HeartbeatStats s = link.stats();
+        for (int p = 0; p < s.paths(); p++) {
+            if (s.sent(p) + s.sendErrors(p) > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static long maxScriptTimeoutMs(final ClusterConfig config) {

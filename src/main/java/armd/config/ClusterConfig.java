@@ -4,6 +4,7 @@ import armd.cluster.Topology;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -58,10 +59,22 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
      *                     monitors stop failing it over (SPEC.md section 3)
      * @param downAction   what {@code armdown} does to the machine once the server left as a member
      * @param crashAction  what the guardian does once it released what a dead agent held
+     * @param statusListen where the read-only status page and /metrics listen ([cluster] status-listen); null: off
      */
-    public record Actions(int maxFailovers, DownAction downAction, CrashAction crashAction) {
-        /** Eight failovers; armdown leaves the machine running; a dead agent's resources are released. */
-        public static final Actions DEFAULTS = new Actions(8, DownAction.NONE, CrashAction.RELEASE);
+    public record Actions(int maxFailovers, DownAction downAction, CrashAction crashAction,
+                          InetSocketAddress statusListen) {
+        /** The status page's default address: loopback only. */
+        public static final InetSocketAddress DEFAULT_STATUS_LISTEN = new InetSocketAddress("127.0.0.1", 7406);
+        /**
+         * Eight failovers; armdown leaves the machine running; a dead agent's resources are released; the status
+         * page on 127.0.0.1:7406.
+         */
+        public static final Actions DEFAULTS = new Actions(8, DownAction.NONE);
+
+        /** With the default crash action and status page address. */
+        public Actions(final int maxFailovers, final DownAction downAction) {
+            this(maxFailovers, downAction, CrashAction.RELEASE, DEFAULT_STATUS_LISTEN);
+        }
     }
 
     /**

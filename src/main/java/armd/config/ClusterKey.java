@@ -40,7 +40,8 @@ public final class ClusterKey {
         try {
             text = Files.readString(file, StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw new OperatorException(Exit.SYSTEM, "cannot read key file " + file + ": " + e.getMessage());
+            throw new OperatorException(Exit.SYSTEM, "cannot read key file " + file + ": "
+                + OperatorException.reason(e));
         }
         try {
             return parse(text);

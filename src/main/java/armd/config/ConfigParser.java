@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * <pre>
  * # a comment (a '#' after whitespace also starts one)
  * [cluster]              name, key-file, auto-return, startup-wait, state-dir, socket, max-failovers,
- *                        down-action, crash-action
+ *                        down-action, crash-action, status-listen
  * [heartbeat]            port, multicast-group, interval, timeout
  * [server NAME]          address          (one section per server, 1 to 16, in a fixed order)
  * [group NAME]           policy, start, stop, script-timeout
@@ -81,7 +81,7 @@ public final class ConfigParser {
 
     private static final List<String> CLUSTER_KEYS =
         List.of("name", "key-file", "auto-return", "startup-wait", "state-dir", "socket", "max-failovers",
-            "down-action", "crash-action");
+            "down-action", "crash-action", "status-listen");
     private static final List<String> HEARTBEAT_KEYS = List.of("port", "multicast-group", "interval", "timeout");
     private static final List<String> SERVER_KEYS = List.of("address");
     private static final List<String> GROUP_KEYS = List.of("policy", "start", "stop", "script-timeout");
@@ -207,7 +207,8 @@ public final class ConfigParser {
         } catch (CharacterCodingException e) {
             return new Result(null, List.of(new Problem(file, 0, "not UTF-8 text: save it as UTF-8")));
         } catch (IOException e) {
-            return new Result(null, List.of(new Problem(file, 0, "cannot read: " + e.getMessage())));
+            return new Result(null, List.of(new Problem(file, 0, "cannot read: "
+                + armd.base.OperatorException.reason(e))));
         }
         return new Run(file, lines, ownerMustBeRoot).run();
     }
@@ -837,13 +838,48 @@ public final class ConfigParser {
                     problem(ca.line(), "crash-action '" + ca.value() + "' is not one of release, reboot, panic");
                 }
             }
+            final java.net.InetSocketAddress statusListen = statusListen(e.get("status-listen"));
             if (groups.size() > armd.cluster.ClusterNode.MAX_GROUPS) {
                 problem(0, groups.size() + " groups: at most " + armd.cluster.ClusterNode.MAX_GROUPS
                     + " fit in one heartbeat; merge some");
             }
             return new ClusterConfig(file, name == null ? null : name.value(), keyFile, hb, autoReturn,
                 startupWaitMs, stateDir, socket, servers, groups, List.of(),
-                new ClusterConfig.Actions(maxFailovers, down, crash));
+                new ClusterConfig.Actions(maxFailovers, down, crash, statusListen));
+        }
+
+        /** [cluster] status-listen: off, or ADDRESS:PORT with a literal IPv4 address or [IPv6]:PORT. */
+        private java.net.InetSocketAddress statusListen(final Entry e) {
+            if (e == null) {
+                return ClusterConfig.Actions.DEFAULT_STATUS_LISTEN;
+            }
+            final String v = e.value();
+            if (v.equals("off")) {
+                return null;
+            }
+            final int colon = v.lastIndexOf(':');
+            final String host = colon > 0 ? v.substring(0, colon) : "";
+            final String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1)
+                : host;
+            int port = -1;
+            try {
+                port = Integer.parseInt(v.substring(colon + 1));
+            } catch (NumberFormatException | IndexOutOfBoundsException ex) {
+                // reported below
+            }
+            final boolean literalOk = literal.matches("[0-9.]+") && literal.chars().filter(c -> c == '.').count() == 3
+                || literal.contains(":") && host.startsWith("[");
+            if (colon <= 0 || port < 1 || port > 65535 || !literalOk) {
+                problem(e.line(), "status-listen '" + v + "' is not ADDRESS:PORT (e.g. 127.0.0.1:7406, [::1]:7406) "
+                    + "or off");
+                return null;
+            }
+            try {
+                return new java.net.InetSocketAddress(java.net.InetAddress.ofLiteral(literal), port);
+            } catch (IllegalArgumentException ex) {
+                problem(e.line(), "status-listen '" + v + "': " + literal + " is not an IP address");
+                return null;
+            }
         }
 
         private Path path(final String value) {

@@ -148,11 +148,11 @@ public final class ControlClient {
         final String m = String.valueOf(e.getMessage());
         if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && !m.contains("Permission denied")) {
             return new NotRunningException("agent not running (no control socket at " + socket + "): start it with "
-                + "'armd run --config FILE --server NAME'");
+                + "'systemctl start armd@NAME' or 'armd run --config FILE --server NAME'");
         }
         if (m.contains("Connection refused")) {
             return new NotRunningException("agent not running (nobody listens on " + socket + "): start it with "
-                + "'armd run --config FILE --server NAME'");
+                + "'systemctl start armd@NAME' or 'armd run --config FILE --server NAME'");
         }
         if (m.contains("Permission denied")) {
             return new NotAllowedException("permission denied: armd's control socket " + socket + " is root-only");

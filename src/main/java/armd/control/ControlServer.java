@@ -278,7 +278,8 @@ public final class ControlServer implements AutoCloseable {
             final UnixDomainPrincipal p = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
             if (!allowed.contains(p.user())) {
                 LOG.log(System.Logger.Level.WARNING, "control request refused for user " + p.user().getName());
-                answer(ch, ControlCodec.RES_RESULT, ControlStatus.REFUSED, NOT_ALLOWED);
+                // a permission problem is a system error (exit 3), as the README's exit codes say
+                answer(ch, ControlCodec.RES_RESULT, ControlStatus.SYSTEM, NOT_ALLOWED);
                 return;
             }
             peer = new PeerCredentials(p.user().getName(), p.group().getName());

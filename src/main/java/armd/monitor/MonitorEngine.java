@@ -37,6 +37,8 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
     private final ClusterConfig config;
     private final int selfServerId;
     private final AgentLog log;
+    /** Each monitor's state for the status, by name. */
+    private final Map<String, String> states = new java.util.concurrent.ConcurrentHashMap<>();
     private final ResourceEvents events;
     private final java.util.function.Consumer<String> configurationErrors;
     private final Map<Integer, Running> online = new HashMap<>();
@@ -87,6 +89,9 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
         final List<MonitorConfig> monitors = config.monitorsOf(group);
         if (monitors.isEmpty()) {
             return;
+        }
+        for (final MonitorConfig m : monitors) {
+            states.put(m.name(), "watching");
         }
         final Running r = new Running(new ArrayList<>(), new ArrayList<>());
         online.put(group, r);
@@ -162,7 +167,7 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
     private ScriptRunner scripts() {
         if (scripts == null) {
             scripts = new ScriptRunner(new ScriptRunner.Settings(null, config.socketPath(), SCRIPT_KILL_GRACE_MS,
-                FileSafety.runningAsRoot()), (g, label, text) -> log.line(g + " " + label + ": " + text));
+                FileSafety.runningAsRoot()), ScriptRunner.OutputSink.to(log));
         }
         return scripts;
     }
@@ -177,6 +182,9 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
         if (r == null) {
             return;
         }
+        for (final MonitorConfig m : config.monitorsOf(group)) {
+            states.put(m.name(), "off");
+        }
         for (final PeriodicMonitor p : r.periodic()) {
             p.stop();
         }
@@ -189,7 +197,7 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
             for (final PeriodicMonitor p : r.periodic()) {
                 final long waitMs = p.config().timeoutMs() + (long) SCRIPT_KILL_GRACE_MS + STOP_SLACK_MS;
                 if (!p.join(waitMs)) {
-                    log.line("monitor " + p.config().name() + " of group " + groupName(group) + ": its probe is "
+                    log.warning("monitor " + p.config().name() + " of group " + groupName(group) + ": its probe is "
                         + "still blocked after " + waitMs + " ms; left behind (it reports nothing more)");
                 }
             }
@@ -203,9 +211,15 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
         return online.containsKey(group);
     }
 
+    /** Monitor {@code name}'s state for the status: off, watching, failed or unusable. */
+    public String state(final String name) {
+        return states.getOrDefault(name, "off");
+    }
+
     @Override
     public void failed(final MonitorConfig m, final String reason) {
-        log.line("monitor " + m.name() + " of group " + groupName(m.group()) + " failed: " + reason + " ("
+        states.put(m.name(), "failed");
+        log.error("monitor " + m.name() + " of group " + groupName(m.group()) + " failed: " + reason + " ("
             + m.action().name().toLowerCase() + (m.action() == armd.cluster.FailureAction.FAILOVER
             ? " to the " + (m.destination() == armd.cluster.Destination.STABLE ? "most stable" : "highest-priority")
             + " server" : "") + ")");
@@ -215,6 +229,7 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
 
     @Override
     public void normalAgain(final MonitorConfig m) {
+        states.put(m.name(), "watching");
         log.line("monitor " + m.name() + " of group " + groupName(m.group()) + ": resource normal for "
             + m.resetAfterMs() / 1000 + " s");
         events.normalAgain(m.group(), m.name());
@@ -222,9 +237,10 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
 
     @Override
     public void unusable(final MonitorConfig m, final String reason) {
+        states.put(m.name(), "unusable");
         final String line = (m.line() > 0 ? config.file() + ":" + m.line() + ": " : "") + "monitor " + m.name()
             + " of group " + groupName(m.group()) + " cannot work on this server: " + reason;
-        log.line(line + "; the monitor is off until the group restarts");
+        log.error(line + "; the monitor is off until the group restarts");
         configurationErrors.accept(line);
     }
 

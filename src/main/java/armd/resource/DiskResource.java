@@ -100,7 +100,7 @@ final class DiskResource implements GroupResource {
                     return what + ": " + r.detail() + "; require-scsi = yes: connect the disk through a SCSI "
                         + "path, or set require-scsi = no";
                 }
-                a.log(disk.name(), "no SCSI TEST UNIT READY on " + disk.device() + " (not a SCSI device): mounting "
+                a.warning(disk.name(), "no SCSI TEST UNIT READY on " + disk.device() + " (not a SCSI device): mounting "
                     + "without the path check (require-scsi = yes refuses such a device)");
                 return null;
             }

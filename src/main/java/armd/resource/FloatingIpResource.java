@@ -101,7 +101,7 @@ final class FloatingIpResource implements GroupResource {
                 // for their spacing (every millisecond of a failover counts)
                 final ArpProbe.Result an = probe.announce(ip.addressBits(), 1, 0);
                 if (an.outcome() != ProbeOutcome.HEALTHY) {
-                    a.log(ip.name(), "gratuitous ARP on " + ip.interfaceName() + " failed (" + an.reason()
+                    a.warning(ip.name(), "gratuitous ARP on " + ip.interfaceName() + " failed (" + an.reason()
                         + (an.errno() != 0 ? ": " + Errno.describe(an.errno()) : "") + "); the address is up, "
                         + "neighbours learn it when their ARP cache entries expire");
                 }
@@ -226,11 +226,11 @@ final class FloatingIpResource implements GroupResource {
                 + ArpPacket.macToString(r.conflictMac()) + ")";
             if (attempt == tries) {
                 conflicted = true;
-                a.log(ip.name(), "address conflict, try " + attempt + " of " + tries + ": " + holder + "; giving up");
+                a.error(ip.name(), "address conflict, try " + attempt + " of " + tries + ": " + holder + "; giving up");
                 return "floating IP " + ip.cidr() + ": address conflict: " + holder + " after " + tries
                     + " tries: find the host holding it (its MAC is above) and free the address, or choose another";
             }
-            a.log(ip.name(), "address conflict, try " + attempt + " of " + tries + ": " + holder + "; probing again"
+            a.warning(ip.name(), "address conflict, try " + attempt + " of " + tries + ": " + holder + "; probing again"
                 + " in " + ip.conflictRetryIntervalMs() + " ms");
             if (!a.pause(ip.conflictRetryIntervalMs())) {
                 return "floating IP " + ip.cidr() + ": activation abandoned, the agent is stopping";
@@ -277,14 +277,14 @@ final class FloatingIpResource implements GroupResource {
         }
         try (Rtnetlink rt = Rtnetlink.open()) {
             final AddressResult r = rt.deleteAddress(ifIndex, ip.address().getAddress(), ip.prefixLen());
-            a.log(ip.name(), switch (r) {
-                case DONE -> where + " removed";
-                case NOT_FOUND -> where + " was not present: nothing to remove";
-                case NO_DEVICE -> "interface " + ip.interfaceName() + " is gone: nothing to remove";
-                default -> "removing " + where + " failed: " + r.text();
-            });
+            switch (r) {
+                case DONE -> a.log(ip.name(), where + " removed");
+                case NOT_FOUND -> a.log(ip.name(), where + " was not present: nothing to remove");
+                case NO_DEVICE -> a.log(ip.name(), "interface " + ip.interfaceName() + " is gone: nothing to remove");
+                default -> a.error(ip.name(), "removing " + where + " failed: " + r.text());
+            }
         } catch (SysException e) {
-            a.log(ip.name(), "removing " + where + " failed: " + e.getMessage() + "; remove it by hand with "
+            a.error(ip.name(), "removing " + where + " failed: " + e.getMessage() + "; remove it by hand with "
                 + "'armd ip del " + ip.cidr() + " --interface " + ip.interfaceName() + "'");
         }
     }

@@ -40,7 +40,17 @@ final class GroupContext {
 
     /** Logs {@code group G: resource R: text}. */
     void log(final String resource, final String text) {
-        log.line("group " + group + ": resource " + resource + ": " + text);
+        log.info("group " + group + ": resource " + resource + ": " + text);
+    }
+
+    /** Logs {@code group G: resource R: text} as a warning (handled, but the operator should know). */
+    void warning(final String resource, final String text) {
+        log.warning("group " + group + ": resource " + resource + ": " + text);
+    }
+
+    /** Logs {@code group G: resource R: text} as an error (something the operator must fix). */
+    void error(final String resource, final String text) {
+        log.error("group " + group + ": resource " + resource + ": " + text);
     }
 
     /** Waits {@code ms}; false when the launcher is closing (the agent stops), true after the full wait. */

@@ -76,6 +76,8 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
     private final ClusterConfig config;
     private final ScriptLauncher delegate;
     private final AgentLog log;
+    /** Each resource's state for the status (up, failed, down), by name. */
+    private final java.util.Map<String, String> states = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<List<GroupResource>> resources = new ArrayList<>();
     private final List<GroupContext> contexts = new ArrayList<>();
     private final ExecutorService[] workers;
@@ -165,7 +167,7 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
                 w.execute(() -> start(run, done));
             }
         } catch (RejectedExecutionException e) {
-            log.line("group " + config.groups().get(group).name() + ": " + run.script() + " script not run: the "
+            log.warning("group " + config.groups().get(group).name() + ": " + run.script() + " script not run: the "
                 + "agent is stopping");
             done.done(RunOutcome.FAILED, "the agent is stopping");
         }
@@ -237,20 +239,23 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
                 failure = name + ": " + e;
             }
             if (failure == null) {
+                states.put(name, "up");
                 continue;
             }
+            states.put(name, "failed");
             failed.add(name);
-            log.line("group " + a.group() + ": resource " + name + " failed: " + failure);
+            log.error("group " + a.group() + ": resource " + name + " failed: " + failure);
             if (!r.config().countsInArmsDisk()) {
                 release(group, i);
-                log.line("group " + a.group() + ": not started here: " + name + " is needed; " + i
+                log.warning("group " + a.group() + ": not started here: " + name + " is needed; " + i
                     + " resource(s) activated before it were released");
                 return new Activation(disksOk, name + ": " + failure,
                     r instanceof FloatingIpResource ip && ip.conflicted());
             }
             disksOk = false;
         }
-        log.line("group " + a.group() + ": " + (rs.size() - failed.size()) + " of " + rs.size() + " resource(s) "
+        log.log(failed.isEmpty() ? AgentLog.Level.INFO : AgentLog.Level.WARNING, "group " + a.group() + ": "
+            + (rs.size() - failed.size()) + " of " + rs.size() + " resource(s) "
             + "up" + (failed.isEmpty() ? "" : ", failed: " + String.join(", ", failed))
             + (disksOk ? "" : "; the start script gets ARMS_DISK=FAILURE"));
         return new Activation(disksOk, null, false);
@@ -350,10 +355,17 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
         for (int i = count - 1; i >= 0; i--) {
             try {
                 rs.get(i).deactivate(a);
+                states.put(rs.get(i).config().name(), "down");
             } catch (RuntimeException e) {
-                log.line("group " + a.group() + ": resource " + rs.get(i).config().name() + ": release failed: " + e);
+                log.error("group " + a.group() + ": resource " + rs.get(i).config().name() + ": release failed: "
+                    + e);
             }
         }
+    }
+
+    /** Resource {@code name}'s state for the status: up, failed or down. */
+    public String state(final String name) {
+        return states.getOrDefault(name, "down");
     }
 
     /**

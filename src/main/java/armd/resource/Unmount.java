@@ -53,13 +53,13 @@ final class Unmount {
             // the stop script did not end every user of the mount point; detaching keeps the group moving, but
             // the file system stays alive until the last user closes it: say so loudly
             final int lazy = Mount.umount2(mp, Mount.MNT_DETACH | Mount.UMOUNT_NOFOLLOW);
-            a.log(resource, mp + " is still busy after " + BUSY_TRIES + " tries: " + (lazy == 0
+            a.warning(resource, mp + " is still busy after " + BUSY_TRIES + " tries: " + (lazy == 0
                 ? "detached lazily (MNT_DETACH); the file system is released only when its last user exits: "
                 + "make the stop script end them (armrelpath " + mp + ")"
                 : "lazy detach failed too (" + Errno.describe(-lazy) + "): find its users with 'fuser -vm " + mp
                 + "' and unmount it by hand"));
         } else {
-            a.log(resource, "unmounting " + mp + " failed: " + Errno.describe(-rc) + ": unmount it by hand");
+            a.error(resource, "unmounting " + mp + " failed: " + Errno.describe(-rc) + ": unmount it by hand");
         }
     }
 }

@@ -1,8 +1,11 @@
 package armd.agent;
 
 import armd.base.AgentLog;
+import armd.sys.NotifySocket;
+import armd.sys.SdNotify;
 import armd.action.ScriptLauncher;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import armd.cluster.NodeMemory;
@@ -13,11 +16,13 @@ import armd.sim.SimConfigs;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent's own heartbeat path (drain, decode, the state machine's onHeartbeat and tick, encode, compare,
@@ -119,7 +124,7 @@ class AgentAllocationTest {
     }
 
     @Test
-    void theAgentThreadAllocatesNothingPerHeartbeat() throws Exception {
+    void theAgentThreadAllocatesNothingPerHeartbeat(@TempDir final Path tmp) throws Exception {
         final ClusterConfig config = SimConfigs.guide(2, false);
         final Slot a = new Slot();
         final Slot b = new Slot();
@@ -130,7 +135,17 @@ class AgentAllocationTest {
         try (ClusterAgent s1 = new ClusterAgent(config, 0, la, instant, new Memory(3), new NodeMemory(3),
             new AgentLog("s1", quiet));
              ClusterAgent s2 = new ClusterAgent(config, 1, lb, instant, new Memory(3), new NodeMemory(3),
-                 new AgentLog("s2", quiet))) {
+                 new AgentLog("s2", quiet));
+             NotifySocket manager = new NotifySocket(tmp.resolve("notify").toString());
+             SdNotify sd = SdNotify.open(manager.name());
+             ServiceNotifier watchdog = ServiceNotifier.of(sd, 2_000, () -> true, "test", new AgentLog("s1", quiet))) {
+            // s1's loop also pings a service manager's watchdog, every 1 ms: the pings must not allocate either
+            // and looks for peers found down (detection latency) at every turn
+            final DetectionRecorder detections = new DetectionRecorder(s1, new PathStats(2, 1, 10), 2);
+            s1.onTurn(nowNs -> {
+                watchdog.accept(nowNs);
+                detections.accept(nowNs);
+            });
             final Thread t1 = Thread.ofPlatform().name("agent-s1").start(s1::run);
             final Thread t2 = Thread.ofPlatform().name("agent-s2").start(s2::run);
             try {
@@ -155,6 +170,8 @@ class AgentAllocationTest {
                     final long n = la.drains - drains;
                     assertTrue(n >= 20_000, "the agent loop ran " + n + " times");
                     if (allocated < SLACK_BYTES) {
+                        assertEquals("READY=1\nSTATUS=test\nWATCHDOG=1", manager.receive(5_000));
+                        assertEquals("WATCHDOG=1", manager.receive(5_000));
                         return;
                     }
                     rounds.append(' ').append(allocated).append(" B/").append(n);

@@ -90,6 +90,6 @@ class CtlCommandTest {
         final OperatorException e = assertThrows(OperatorException.class, () -> run("status"));
         assertEquals(Exit.NO_AGENT, e.exitCode());
         assertEquals("agent not running (no control socket at " + tmp.resolve("armd.sock") + "): start it with "
-            + "'armd run --config FILE --server NAME'", e.getMessage());
+            + "'systemctl start armd@NAME' or 'armd run --config FILE --server NAME'", e.getMessage());
     }
 }

@@ -295,7 +295,7 @@ class ControlServerTest {
         final ControlClient.NotRunningException e = assertThrows(ControlClient.NotRunningException.class,
             () -> client().call(new ControlRequest.Down()));
         assertEquals("agent not running (no control socket at " + socket + "): start it with "
-            + "'armd run --config FILE --server NAME'", e.getMessage());
+            + "'systemctl start armd@NAME' or 'armd run --config FILE --server NAME'", e.getMessage());
     }
 
     private static ControlClient.Reply readReply(final SocketChannel ch) throws IOException {

@@ -133,6 +133,31 @@ class NativeCommandsTest {
     }
 
     @Test
+    void armstatWatchRepeatsUntilInterrupted() throws Exception {
+        final Path out = tmp.resolve("watch.out");
+        final ProcessBuilder pb = new ProcessBuilder(BIN.resolve("armstat").toString(), "--watch", "1");
+        pb.environment().put("ARMD_SOCKET", socket.toString());
+        final Process p = pb.redirectOutput(out.toFile()).redirectErrorStream(true).start();
+        try {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Files.readString(out).split("Every 1s: armstat", -1).length < 3) {
+                assertTrue(System.nanoTime() < deadline, "two rounds within 30 s: " + Files.readString(out));
+                Thread.sleep(50);
+            }
+            final String text = Files.readString(out);
+            assertTrue(text.contains("server1 up\nA running\n"), text);
+            assertTrue(!text.contains("\u001b"), "no escape codes when stdout is not a terminal");
+            new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "armstat --watch ends on SIGINT");
+            assertEquals(0, p.exitValue());
+        } finally {
+            p.destroyForcibly();
+        }
+        assertEquals(new Run(2, "", "armstat: --watch takes seconds from 1 to 3600, not '0' (see 'armstat --help')\n"),
+            run("armstat", "--watch", "0"));
+    }
+
+    @Test
     void groupAndServerCommandsSendTheirRequests() throws Exception {
         assertEquals(0, run("armgrp", "move", "A", "server2").exit());
         assertEquals(0, run("armfover", "A").exit());
@@ -200,6 +225,6 @@ class NativeCommandsTest {
         dead.bind(java.net.UnixDomainSocketAddress.of(socket));
         dead.close();
         assertEquals(new Run(4, "", "armstat: agent not running (nobody listens on " + socket + "): start it with "
-            + "'armd run --config FILE --server NAME'\n"), run("armstat"));
+            + "'systemctl start armd@NAME' or 'armd run --config FILE --server NAME'\n"), run("armstat"));
     }
 }

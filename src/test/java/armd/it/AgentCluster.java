@@ -45,6 +45,10 @@ public final class AgentCluster implements AutoCloseable {
     private final Map<String, Path[]> chained = new HashMap<>();
     /** The directory of the arm* commands given to the agents (PATH of their scripts), or null. */
     private Path commandDir;
+    /** The armd launcher the agents run from (an installed or unpacked package), or null: this JVM's classes. */
+    private Path launcher;
+    /** Environment variables added to every agent started from now on. */
+    private final Map<String, String> environment = new HashMap<>();
 
     /**
      * Heartbeat settings of the cluster.
@@ -198,6 +202,16 @@ public final class AgentCluster implements AutoCloseable {
         this.commandDir = bin;
     }
 
+    /** Runs the agents started from now on with {@code armd}, a launcher (e.g. of an unpacked package). */
+    public void launcher(final Path armd) {
+        this.launcher = armd;
+    }
+
+    /** Adds {@code name=value} to the environment of the agents started from now on. */
+    public void environment(final String name, final String value) {
+        environment.put(name, value);
+    }
+
     /** The fixture's directory (the configuration, scripts, sockets and logs are in it). */
     public Path dir() {
         return dir;
@@ -292,21 +306,28 @@ public final class AgentCluster implements AutoCloseable {
     private Process launch(final int i, final ProcessBuilder.Redirect out) throws IOException {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespaces[i]));
-        if (guarded) {
-            final Path guard = Path.of("target", "bin", "armguard").toAbsolutePath();
-            if (!Files.isExecutable(guard)) {
-                throw new IOException(guard + " is missing: run scripts/build first");
+        if (launcher != null) {
+            cmd.add(launcher.toString());
+        } else {
+            if (guarded) {
+                final Path guard = Path.of("target", "bin", "armguard").toAbsolutePath();
+                if (!Files.isExecutable(guard)) {
+                    throw new IOException(guard + " is missing: run scripts/build first");
+                }
+                cmd.addAll(List.of(guard.toString(), "--"));
             }
-            cmd.addAll(List.of(guard.toString(), "--"));
+            cmd.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"));
+            if (commandDir != null) {
+                cmd.add("-Darmd.bin=" + commandDir);
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "armd.Main"));
         }
-        cmd.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"));
-        if (commandDir != null) {
-            cmd.add("-Darmd.bin=" + commandDir);
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "armd.Main", "run", "--config",
-            config.toString(), "--server", "server" + (i + 1), "--socket", socket(i).toString()));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out)
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        cmd.addAll(List.of("run", "--config", config.toString(), "--server", "server" + (i + 1), "--socket",
+            socket(i).toString()));
+        final ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(environment);
+        return pb.start();
     }
 
     /** Starts every agent. */

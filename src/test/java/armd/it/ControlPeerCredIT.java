@@ -75,12 +75,12 @@ class ControlPeerCredIT {
         try (ControlServer server = ControlServer.start(ControlServer.Options.defaults(socket).withModes(0666, 0755),
             handler)) {
             if (Files.isExecutable(BIN.resolve("armctl"))) {
-                assertEquals(new Run(1, "armstat: permission denied: armd's control socket is root-only"),
+                assertEquals(new Run(3, "armstat: permission denied: armd's control socket is root-only"),
                     asNobody("env", "ARMD_SOCKET=" + socket, BIN.resolve("armstat").toString()));
             } else {
                 System.err.println("*** SKIPPED the native half: target/bin/armctl is not built ***");
             }
-            assertEquals(new Run(1, "armd status: permission denied: armd's control socket is root-only"),
+            assertEquals(new Run(3, "armd status: permission denied: armd's control socket is root-only"),
                 asNobody(java(), "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED", "-cp",
                     CLASSES.toString(), "armd.Main", "status", "--socket", socket.toString()));
             assertEquals(0, handled.get());
@@ -92,7 +92,7 @@ class ControlPeerCredIT {
         final Path socket = tmp.resolve("run/armd.sock");
         try (ControlServer server = ControlServer.start(ControlServer.Options.defaults(socket), handler)) {
             Assumptions.assumeTrue(Files.isExecutable(BIN.resolve("armctl")), "target/bin/armctl is not built");
-            assertEquals(new Run(1, "armstat: permission denied: armd's control socket " + socket + " is root-only"),
+            assertEquals(new Run(3, "armstat: permission denied: armd's control socket " + socket + " is root-only"),
                 asNobody("env", "ARMD_SOCKET=" + socket, BIN.resolve("armstat").toString()));
             assertEquals(0, handled.get());
         }

@@ -125,7 +125,7 @@ final class Fixtures {
             return log;
         }
 
-        /** The lines so far, without the timestamp and server. */
+        /** The lines so far, without the timestamp, server and level. */
         List<String> lines() {
             final String text;
             synchronized (out) {
@@ -133,9 +133,9 @@ final class Fixtures {
             }
             final List<String> out2 = new ArrayList<>();
             for (final String l : text.split("\n")) {
-                final String[] parts = l.split(" ", 3);
-                if (parts.length == 3) {
-                    out2.add(parts[2]);
+                final String[] parts = l.split(" ", 4);
+                if (parts.length == 4) {
+                    out2.add(parts[3]);
                 }
             }
             return out2;
