@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class ConfigParserFuzzTest {
     /** Longest problem line: a value is echoed, and lines of the file are bounded. */
-    private static final int MAX_PROBLEM_CHARS = 8192;
+    private static final int MAX_PROBLEM_CHARS = 16384;
 
     private static Path dir;
     private static Path file;
