@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * Checks that a file the agent trusts (a script it runs as root, the cluster key, the configuration) cannot be
  * changed (nor the key read) by anyone else: each check returns {@code null} when the file is safe, otherwise
- * one sentence saying what is wrong and what to do. Shared by the configuration check and the script runner, so both refuse the same
- * files with the same words.
+ * one sentence saying what is wrong and what to do. Shared by the configuration check and the script runner, so
+ * both refuse the same files with the same words.
  */
 public final class FileSafety {
     private static final int S_IFMT = 0170000;
