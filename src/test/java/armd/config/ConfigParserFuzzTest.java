@@ -57,7 +57,7 @@ class ConfigParserFuzzTest {
             return;
         }
         assertFalse(r.problems().isEmpty(), "invalid without a problem");
-        final long lines = new String(data, java.nio.charset.StandardCharsets.ISO_8859_1).split("\\R", -1).length;
+        final long lines = new String(data, java.nio.charset.StandardCharsets.UTF_8).split("\\R", -1).length;
         for (final Problem p : r.problems()) {
             final String line = p.toString();
             assertEquals(file, p.file());
