@@ -130,6 +130,8 @@ public final class ClusterNode {
     private final int[] ackSeq;
     private final OpResult[] ackResult;
     private final int[][] peerAckSeq;
+    /** Per peer: its last heartbeat named servers or groups this configuration lacks (logged once). */
+    private final boolean[] foreignLogged;
     private final OpResult[][] peerAckResult;
     /** Per peer: the incarnation it last heard from each server (its acks are about that incarnation's ops). */
     private final long[][] peerKnown;
@@ -183,6 +185,7 @@ public final class ClusterNode {
         this.ackSeq = new int[servers];
         this.ackResult = new OpResult[servers];
         this.peerAckSeq = new int[servers][servers];
+        this.foreignLogged = new boolean[servers];
         this.peerAckResult = new OpResult[servers][servers];
         this.peerKnown = new long[servers][servers];
         this.crashed = memory.member;
@@ -204,6 +207,17 @@ public final class ClusterNode {
         if (from < 0 || from >= servers || from == self) {
             return;
         }
+        final String foreign = foreign(hb);
+        if (foreign != null) {
+            // authentic but not of this configuration: acting on it would index past this cluster's servers
+            if (!foreignLogged[from]) {
+                foreignLogged[from] = true;
+                fx.log("heartbeats of server " + serverNames[from] + " dropped: " + foreign + ", which this "
+                    + "configuration does not have (do both run the same configuration file?)");
+            }
+            return;
+        }
+        foreignLogged[from] = false;
         final boolean wasAlive = peers.alive(from);
         final PeerTable.Arrival arrival = peers.onHeartbeat(from, path, hb.incarnation, rxNs);
         switch (arrival) {
@@ -282,6 +296,35 @@ public final class ClusterNode {
         mem.incarnation = next;
         fx.persist();
         fx.newIncarnation(next);
+    }
+
+    /** What {@code hb} names that this cluster does not have (a server or group id), or null. */
+    private String foreign(final PeerSnapshot hb) {
+        for (int g = 0; g < groups && g < hb.groups; g++) {
+            final GroupRecord r = hb.records[g];
+            if (!serverOrNone(r.writer) || !serverOrNone(r.owner) || !serverOrNone(r.lastStop)) {
+                return "the record of group " + groupNames[g] + " names server ids " + r.writer + ", " + r.owner
+                    + ", " + r.lastStop;
+            }
+            for (int i = 0; i < r.errorCount; i++) {
+                final int s = (int) (r.errorOrder >>> (4 * i)) & 0xf;
+                if (s >= servers) {
+                    return "the error history of group " + groupNames[g] + " names server id " + s;
+                }
+            }
+        }
+        for (int i = 0; i < hb.commands; i++) {
+            if (hb.cmdGroup[i] < -1 || hb.cmdGroup[i] >= groups || !serverOrNone(hb.cmdServer[i])
+                || !serverOrNone(hb.cmdExecutor[i])) {
+                return "operation " + hb.cmdSeq[i] + " names group id " + hb.cmdGroup[i] + ", server id "
+                    + hb.cmdServer[i] + ", executor id " + hb.cmdExecutor[i];
+            }
+        }
+        return null;
+    }
+
+    private boolean serverOrNone(final int s) {
+        return s >= -1 && s < servers;
     }
 
     /**

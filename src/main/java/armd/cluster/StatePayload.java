@@ -70,7 +70,8 @@ public final class StatePayload {
 
     /**
      * Decodes {@code len} bytes at {@code buf}'s position into {@code s}; returns false (leaving {@code s}
-     * unusable) when the bytes are not a valid version-1 payload.
+     * unusable) when the bytes are not a valid payload of this version, or name a server or group id the format
+     * cannot carry (the receiving node checks them against its own configuration).
      */
     public static boolean decode(final ByteBuffer buf, final int len, final PeerSnapshot s) {
         if (len < 5 || buf.remaining() < len) {
@@ -100,8 +101,9 @@ public final class StatePayload {
             final boolean failed = (buf.get() & 1) != 0;
             final GroupExec ex = GroupExec.of(buf.get());
             final int errors = Byte.toUnsignedInt(buf.get());
-            if (mode == null || errors > 16
-                || buf.position() - start + (errors + 1) / 2 + servers * PER_SERVER + 1 > len) {
+            // the groups still to come need their 12 bytes too: else a long error list reads past len
+            if (mode == null || !serverOrNone(writer) || !serverOrNone(owner) || !serverOrNone(lastStop) || errors > 16
+                || buf.position() - start + (errors + 1) / 2 + (groups - g - 1) * 12 + servers * PER_SERVER + 1 > len) {
                 return false;
             }
             long order = 0;
@@ -128,7 +130,16 @@ public final class StatePayload {
             s.cmdGroup[i] = buf.get();
             s.cmdServer[i] = buf.get();
             s.cmdExecutor[i] = buf.get();
+            if (s.cmdGroup[i] < -1 || s.cmdGroup[i] >= ClusterNode.MAX_GROUPS || !serverOrNone(s.cmdServer[i])
+                || !serverOrNone(s.cmdExecutor[i])) {
+                return false;
+            }
         }
         return true;
+    }
+
+    /** A server id the format can carry (0..15), or -1 for none. */
+    private static boolean serverOrNone(final int id) {
+        return id >= -1 && id < 16;
     }
 }

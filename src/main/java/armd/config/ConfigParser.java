@@ -6,13 +6,17 @@ import armd.cluster.Destination;
 import armd.cluster.FailureAction;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,6 +77,12 @@ public final class ConfigParser {
     /** Default time a resource must stay normal after a failure to count as normal again. */
     public static final int MONITOR_DEFAULT_RESET_AFTER_MS = 600_000;
 
+    /** The largest file read: a configuration is a few KiB; anything bigger is some other file. */
+    private static final int MAX_FILE_BYTES = 1 << 20;
+    /** The longest line: longer ones are refused, so that every problem stays one readable line. */
+    private static final int MAX_LINE_CHARS = 8192;
+    /** PATH_MAX is 4096 bytes including the terminating NUL (linux/limits.h). */
+    private static final int MAX_PATH_BYTES = 4095;
     /** sun_path is 108 bytes including the terminating NUL (linux/un.h). */
     private static final int MAX_SOCKET_PATH_BYTES = 107;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,31}");
@@ -109,7 +119,7 @@ public final class ConfigParser {
     public static final int DEFAULT_CONFLICT_RETRIES = 5;
     /** Default time between two conflict probes (SPEC.md section 3: 30 s intervals). */
     public static final int DEFAULT_CONFLICT_RETRY_INTERVAL_MS = 30_000;
-    /** Longest Linux interface name (IFNAMSIZ 16 with the NUL, linux/if.h). */
+    /** Longest Linux interface name in bytes (IFNAMSIZ 16 with the NUL, linux/if.h). */
     private static final int MAX_INTERFACE_NAME = 15;
     private static final Pattern FS_TYPE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,31}");
     /** Keys every [monitor NAME] section may have. */
@@ -195,22 +205,48 @@ public final class ConfigParser {
             + (more > 0 ? " (and " + more + " more: run 'armd check --config " + file + "')" : ""));
     }
 
-    /** Reads and validates {@code file}. Never throws for anything wrong in or with the file. */
+    /**
+     * Reads and validates {@code file}. Never throws for anything wrong in or with the file: a file that is
+     * missing, not a regular file, open to others (see {@link FileSafety#configFileProblem}), over 1 MiB or not
+     * UTF-8 is one problem, and the file is not read further.
+     */
     public Result parse(final Path file) {
-        final List<String> lines;
-        try {
-            lines = List.of(StandardCharsets.UTF_8.newDecoder()
-                .decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString().split("\\R", -1));
+        final String unsafe = FileSafety.configFileProblem(file, ownerMustBeRoot);
+        if (unsafe != null) {
+            return new Result(null, List.of(new Problem(file, 0, unsafe)));
+        }
+        final byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_FILE_BYTES + 1);
         } catch (NoSuchFileException e) {
             return new Result(null, List.of(new Problem(file, 0, "no such file: give the path of the cluster's "
                 + "configuration (see conf/armd.conf.example)")));
-        } catch (CharacterCodingException e) {
-            return new Result(null, List.of(new Problem(file, 0, "not UTF-8 text: save it as UTF-8")));
         } catch (IOException e) {
             return new Result(null, List.of(new Problem(file, 0, "cannot read: "
                 + armd.base.OperatorException.reason(e))));
         }
-        return new Run(file, lines, ownerMustBeRoot).run();
+        if (bytes.length > MAX_FILE_BYTES) {
+            return new Result(null, List.of(new Problem(file, 0, "larger than " + MAX_FILE_BYTES
+                + " bytes: not a configuration file")));
+        }
+        final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder();
+        final ByteBuffer in = ByteBuffer.wrap(bytes);
+        final CharBuffer text = CharBuffer.allocate(bytes.length);
+        CoderResult decoded = utf8.decode(in, text, true);
+        if (!decoded.isError()) {
+            decoded = utf8.flush(text);
+        }
+        if (decoded.isError()) {
+            // the decoder stops at the first malformed byte: name its line, as the lines below are counted
+            final int line = new String(bytes, 0, in.position(), StandardCharsets.UTF_8).split("\\R", -1).length;
+            return new Result(null, List.of(new Problem(file, line, String.format("not UTF-8 text (byte 0x%02x): "
+                + "save the file as UTF-8", bytes[in.position()] & 0xff))));
+        }
+        String s = text.flip().toString();
+        if (s.startsWith("\uFEFF")) {
+            s = s.substring(1); // a byte order mark some editors write
+        }
+        return new Run(file, List.of(s.split("\\R", -1)), ownerMustBeRoot).run();
     }
 
     /** One {@code key = value} line. */
@@ -228,6 +264,8 @@ public final class ConfigParser {
         private final List<String> lines;
         private final boolean ownerMustBeRoot;
         private final List<Problem> problems = new ArrayList<>();
+        /** Lines that are not text: then only the lines are reported, not what their keys would have set. */
+        private int notText;
 
         Run(final Path file, final List<String> lines, final boolean ownerMustBeRoot) {
             this.file = file;
@@ -242,6 +280,9 @@ public final class ConfigParser {
 
         Result run() {
             final List<Section> sections = sections();
+            if (notText > 0) {
+                return new Result(null, List.copyOf(problems));
+            }
             Section cluster = null;
             Section heartbeat = null;
             final List<Section> serverSections = new ArrayList<>();
@@ -288,6 +329,9 @@ public final class ConfigParser {
             Section current = null;
             for (int i = 0; i < lines.size(); i++) {
                 final int lineNo = i + 1;
+                if (!text(lines.get(i), lineNo)) {
+                    continue;
+                }
                 final String line = stripComment(lines.get(i)).strip();
                 if (line.isEmpty()) {
                     continue;
@@ -337,6 +381,29 @@ public final class ConfigParser {
                 current.entries().put(key, new Entry(key, value, lineNo));
             }
             return out;
+        }
+
+        /**
+         * Whether {@code line} is text a value may come from: a control character (a NUL cuts a path short in
+         * the kernel, an escape sequence rewrites the terminal that shows the problem) or an endless line is a
+         * problem, so that every value, whatever its key, is printable and every problem is one line.
+         */
+        private boolean text(final String line, final int lineNo) {
+            if (line.length() > MAX_LINE_CHARS) {
+                problem(lineNo, "line of " + line.length() + " characters: a line holds at most " + MAX_LINE_CHARS);
+                notText++;
+                return false;
+            }
+            for (int i = 0; i < line.length(); i++) {
+                final char c = line.charAt(i);
+                if (Character.isISOControl(c) && c != '\t') {
+                    problem(lineNo, String.format("control character U+%04X in this line: a configuration file is "
+                        + "text, remove it", (int) c));
+                    notText++;
+                    return false;
+                }
+            }
+            return true;
         }
 
         private static String stripComment(final String line) {
@@ -646,12 +713,7 @@ public final class ConfigParser {
                     address = b;
                 }
             }
-            if (i != null && (i.value().length() > MAX_INTERFACE_NAME || i.value().indexOf('/') >= 0
-                || i.value().chars().anyMatch(Character::isWhitespace) || i.value().equals(".")
-                || i.value().equals(".."))) {
-                problem(i.line(), "'" + i.value() + "' is not an interface name (1 to " + MAX_INTERFACE_NAME
-                    + " characters, no '/' or space): give the interface as 'ip link' shows it, e.g. eth0");
-            }
+            final String ifName = interfaceName(i);
             final int retries = integer(e.get("conflict-retries"), DEFAULT_CONFLICT_RETRIES, 0, 100);
             final int retryMs = duration(e.get("conflict-retry-interval"), DEFAULT_CONFLICT_RETRY_INTERVAL_MS, 10,
                 3_600_000);
@@ -662,10 +724,10 @@ public final class ConfigParser {
                 duration(e.get("arp-probe-wait"), ClusterConfig.Arp.DEFAULT.probeWaitMs(), 1, 10_000),
                 integer(e.get("arp-announcements"), ClusterConfig.Arp.DEFAULT.announcements(), 1, 10),
                 duration(e.get("arp-announce-interval"), ClusterConfig.Arp.DEFAULT.announceSpacingMs(), 0, 10_000));
-            if (address == null || i == null) {
+            if (address == null || ifName == null) {
                 return null;
             }
-            return new ClusterConfig.FloatingIp(s.name(), (Inet4Address) address(address), prefixLen, i.value(),
+            return new ClusterConfig.FloatingIp(s.name(), (Inet4Address) address(address), prefixLen, ifName,
                 retries, retryMs, anySubnet, arp);
         }
 
@@ -746,7 +808,7 @@ public final class ConfigParser {
                     + example);
                 return null;
             }
-            return Path.of(e.value()).normalize();
+            return path(e);
         }
 
         private String mountOptions(final Entry e) {
@@ -767,8 +829,8 @@ public final class ConfigParser {
                     + " (relative to this file's directory)");
                 return null;
             }
-            final Path p = path(e.value());
-            final String unsafe = FileSafety.scriptProblem(p, ownerMustBeRoot);
+            final Path p = path(e);
+            final String unsafe = p == null ? null : FileSafety.scriptProblem(p, ownerMustBeRoot);
             if (unsafe != null) {
                 problem(e.line(), unsafe);
             }
@@ -796,11 +858,11 @@ public final class ConfigParser {
                 problem(s.line(), "[cluster] has no key-file: add 'key-file = PATH' and create the file with "
                     + "'armd keygen PATH'");
             } else {
-                keyFile = path(key.value());
-                final String unsafe = FileSafety.keyFileProblem(keyFile, ownerMustBeRoot);
+                keyFile = path(key);
+                final String unsafe = keyFile == null ? null : FileSafety.keyFileProblem(keyFile, ownerMustBeRoot);
                 if (unsafe != null) {
                     problem(key.line(), unsafe);
-                } else {
+                } else if (keyFile != null) {
                     try {
                         ClusterKey.parse(Files.readString(keyFile, StandardCharsets.US_ASCII));
                     } catch (IOException | IllegalArgumentException ex) {
@@ -811,10 +873,10 @@ public final class ConfigParser {
             final boolean autoReturn = bool(e.get("auto-return"), false);
             final int startupWaitMs = duration(e.get("startup-wait"), DEFAULT_STARTUP_WAIT_MS, 0, 3_600_000);
             final Entry sd = e.get("state-dir");
-            final Path stateDir = sd == null ? DEFAULT_STATE_DIR : path(sd.value());
+            final Path stateDir = sd == null ? DEFAULT_STATE_DIR : path(sd);
             final Entry so = e.get("socket");
-            final Path socket = so == null ? DEFAULT_SOCKET : path(so.value());
-            if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH_BYTES) {
+            final Path socket = so == null ? DEFAULT_SOCKET : path(so);
+            if (socket != null && socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH_BYTES) {
                 problem(so == null ? s.line() : so.line(), "socket path " + socket + " is longer than "
                     + MAX_SOCKET_PATH_BYTES + " bytes, the limit of a UNIX socket: choose a shorter one");
             }
@@ -882,8 +944,23 @@ public final class ConfigParser {
             }
         }
 
-        private Path path(final String value) {
-            return dir.resolve(value).normalize();
+        /**
+         * The path {@code e}'s value names, relative to the file's directory: the one place where a value becomes
+         * a {@link Path}. Null (with a problem) when it cannot be one the kernel takes.
+         */
+        private Path path(final Entry e) {
+            final int bytes = e.value().getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > MAX_PATH_BYTES) {
+                problem(e.line(), e.key() + " is a path of " + bytes + " bytes: the longest path Linux takes is "
+                    + MAX_PATH_BYTES + " bytes");
+                return null;
+            }
+            try {
+                return dir.resolve(e.value()).normalize();
+            } catch (InvalidPathException ex) {
+                problem(e.line(), e.key() + " '" + e.value() + "' is not a path: " + ex.getReason());
+                return null;
+            }
         }
 
         private int integer(final Entry e, final int def, final int min, final int max) {
@@ -1070,7 +1147,7 @@ public final class ConfigParser {
                 case "ping" -> {
                     final InetAddress a = literal(e.get("target"), "the address to ping, e.g. the default "
                         + "gateway 192.0.2.254");
-                    final String ifName = interfaceName(e.get("interface"), false);
+                    final String ifName = interfaceName(e.get("interface"));
                     yield a == null ? null : new MonitorConfig.Ping(a, ifName);
                 }
                 case "nfs" -> {
@@ -1108,12 +1185,15 @@ public final class ConfigParser {
                             + "that holds the address");
                         yield null;
                     }
-                    final String ifName = interfaceName(e.get("interface"), true);
+                    final String ifName = interfaceName(e.get("interface"));
                     yield a == null || ifName == null ? null : new MonitorConfig.Ip(a, ifName);
                 }
                 case "script" -> {
                     final Entry c = e.get("command");
-                    final Path p = path(c.value());
+                    final Path p = path(c);
+                    if (p == null) {
+                        yield null;
+                    }
                     final String unsafe = FileSafety.scriptProblem(p, ownerMustBeRoot);
                     if (unsafe != null) {
                         problem(c.line(), unsafe);
@@ -1122,10 +1202,13 @@ public final class ConfigParser {
                     yield new MonitorConfig.Script(p);
                 }
                 case "link" -> {
-                    final String ifName = interfaceName(e.get("interface"), true);
+                    final String ifName = interfaceName(e.get("interface"));
                     yield ifName == null ? null : new MonitorConfig.Link(ifName);
                 }
-                case "process" -> new MonitorConfig.Process(path(e.get("pidfile").value()));
+                case "process" -> {
+                    final Path p = path(e.get("pidfile"));
+                    yield p == null ? null : new MonitorConfig.Process(p);
+                }
                 default -> throw new IllegalStateException(type);
             };
         }
@@ -1140,17 +1223,22 @@ public final class ConfigParser {
             }
         }
 
-        private String interfaceName(final Entry e, final boolean requiredKey) {
+        /**
+         * {@code e}'s value as an interface name, or null (with a problem when it is not one): the kernel's rule
+         * (dev_valid_name): 1 to 15 bytes, not . or .., no '/', ':' or whitespace.
+         */
+        private String interfaceName(final Entry e) {
             if (e == null) {
                 return null;
             }
             final String v = e.value();
-            if (v.length() > 15 || v.contains("/") || v.chars().anyMatch(Character::isWhitespace)) {
-                problem(e.line(), "interface '" + v + "' is not an interface name (1 to 15 characters, no '/' or "
-                    + "spaces): 'armd ip list' shows them");
+            if (v.getBytes(StandardCharsets.UTF_8).length > MAX_INTERFACE_NAME || v.equals(".") || v.equals("..")
+                || v.chars().anyMatch(c -> c == '/' || c == ':' || Character.isWhitespace(c))) {
+                problem(e.line(), "'" + v + "' is not an interface name (1 to " + MAX_INTERFACE_NAME + " bytes, no "
+                    + "'/', ':' or space, not . or ..): give it as 'ip link' shows it, e.g. eth0");
                 return null;
             }
-            return requiredKey || !v.isEmpty() ? v : null;
+            return v;
         }
 
         private String device(final Entry e) {
@@ -1159,7 +1247,7 @@ public final class ConfigParser {
                     + "/dev/sdb or /dev/disk/by-id/...");
                 return null;
             }
-            return e.value();
+            return path(e) == null ? null : e.value();
         }
     }
 

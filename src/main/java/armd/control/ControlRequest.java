@@ -192,10 +192,36 @@ public sealed interface ControlRequest {
         }
         for (int i = 0; i < s.length(); i++) {
             if (Character.isISOControl(s.charAt(i)) || Character.isWhitespace(s.charAt(i))) {
-                throw new InvalidException(what + " name '" + s.strip() + "' contains a space or control character");
+                throw new InvalidException(what + " name " + quoted(s) + " contains a space or control character");
             }
         }
         return s;
+    }
+
+    /**
+     * {@code s} in quotes for a one-line reply: control characters escaped (a newline would split the reply the
+     * client prints, an escape sequence would rewrite its terminal), at most 64 characters shown.
+     */
+    static String quoted(final String s) {
+        final StringBuilder b = new StringBuilder("'");
+        final int shown = Math.min(s.length(), 64);
+        for (int i = 0; i < shown; i++) {
+            final char c = s.charAt(i);
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\t' -> b.append("\\t");
+                case '\r' -> b.append("\\r");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append(shown < s.length() ? "'..." : "'").toString();
     }
 
     private static Optional<String> optionalName(final String s, final String what) throws InvalidException {
@@ -206,7 +232,7 @@ public sealed interface ControlRequest {
         return switch (s) {
             case "" -> Optional.empty();
             case "start", "stop" -> Optional.of(s);
-            default -> throw new InvalidException("script must be start, stop or empty, not '" + s + "'");
+            default -> throw new InvalidException("script must be start, stop or empty, not " + quoted(s));
         };
     }
 
@@ -214,7 +240,7 @@ public sealed interface ControlRequest {
         return switch (s) {
             case "failover" -> LoadAction.FAILOVER;
             case "restart" -> LoadAction.RESTART;
-            default -> throw new InvalidException("action must be failover or restart, not '" + s + "'");
+            default -> throw new InvalidException("action must be failover or restart, not " + quoted(s));
         };
     }
 
@@ -222,7 +248,7 @@ public sealed interface ControlRequest {
         throws InvalidException {
         Objects.requireNonNull(s);
         if (s.isEmpty() || s.length() > 10 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw new InvalidException(what + " must be a whole number, not '" + s + "'");
+            throw new InvalidException(what + " must be a whole number, not " + quoted(s));
         }
         final long n = Long.parseLong(s);
         if (n < min || n > max) {

@@ -120,4 +120,16 @@ class CheckAndKeygenCommandTest {
         assertEquals(dir.resolve("none") + ": no such file: give the path of the cluster's configuration (see "
             + "conf/armd.conf.example)\n", output());
     }
+
+    @Test
+    void aNulByteInAPathIsOneLineAndExitTwo() throws Exception {
+        final Path conf = dir.resolve("armd.conf");
+        Files.writeString(conf, "[cluster]\nname = c\nkey-file = armd.key\0\n");
+        assertEquals(Exit.USAGE, new CheckCommand(out, new ConfigParser(false))
+            .run(new String[] {"--config", conf.toString()}));
+        final java.util.List<String> lines = output().lines().toList();
+        assertTrue(lines.contains(conf + ":3: control character U+0000 in this line: a configuration file is text, "
+            + "remove it"), output());
+        assertTrue(lines.stream().allMatch(l -> l.startsWith(conf + ":")), output());
+    }
 }

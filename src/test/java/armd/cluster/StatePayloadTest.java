@@ -58,4 +58,44 @@ class StatePayloadTest {
             assertFalse(StatePayload.decode(buf, cut, new PeerSnapshot()), "truncated at " + cut);
         }
     }
+
+    @Test
+    void aHeartbeatNamingAServerThisClusterLacksIsDroppedAndLoggedOnce() {
+        final java.util.List<String> log = new java.util.ArrayList<>();
+        final ClusterNode node = new ClusterNode(SimConfigs.guide(3, false), 0, new NodeMemory(3), new NodeEffects() {
+            @Override
+            public void runScript(final ScriptRun run) {
+            }
+
+            @Override
+            public void persist() {
+            }
+
+            @Override
+            public void log(final String line) {
+                log.add(line);
+            }
+
+            @Override
+            public void operationDone(final int seq, final OpResult result) {
+            }
+        }, 0);
+        final PeerSnapshot hb = new PeerSnapshot();
+        hb.state = ServerState.NORMAL;
+        hb.groups = 3;
+        hb.servers = 3;
+        hb.header(1, 1);
+        // server id 5 fits the format (0..15) but not this three-server cluster: it indexed past its arrays
+        hb.records[0].set(100, 1, 5, GroupMode.RUN, ArmsEvent.START, -1, false);
+        node.onHeartbeat(hb, 0, 1_000_000);
+        node.onHeartbeat(hb, 0, 2_000_000);
+        node.tick(3_000_000);
+        assertEquals(-1, node.record(0).owner(), "the foreign record was adopted");
+        assertEquals(java.util.List.of("heartbeats of server server2 dropped: the record of group A names server ids "
+            + "1, 5, -1, which this configuration does not have (do both run the same configuration file?)"),
+            log.stream().filter(l -> l.contains("dropped")).toList());
+        hb.records[0].set(100, 1, 1, GroupMode.RUN, ArmsEvent.START, -1, false);
+        node.onHeartbeat(hb, 0, 4_000_000);
+        assertEquals(1, node.record(0).owner(), "a consistent heartbeat is taken again");
+    }
 }

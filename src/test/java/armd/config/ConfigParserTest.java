@@ -332,7 +332,7 @@ class ConfigParserTest {
         assertEquals(List.of(dir.resolve("nope.conf") + ": no such file: give the path of the cluster's "
             + "configuration (see conf/armd.conf.example)"), r.problems().stream().map(Problem::toString).toList());
         Files.write(file, new byte[] {(byte) 0xff, (byte) 0xfe, 0});
-        assertEquals(List.of(file + ": not UTF-8 text: save it as UTF-8"),
+        assertEquals(List.of(file + ":1: not UTF-8 text (byte 0xff): save the file as UTF-8"),
             new ConfigParser(false).parse(file).problems().stream().map(Problem::toString).toList());
     }
 

@@ -208,8 +208,8 @@ class MonitorConfigParserTest {
             problems("[monitor m]\ngroup = A\ntype = link\ninterface = eth0\nwhen = activation\n"));
         assertEquals(List.of("20: sector '-1' is not a sector number from 0 to 2^40"),
             problems("[monitor m]\ngroup = A\ntype = partition\ndevice = /dev/sdc1\nsector = -1\n"));
-        assertEquals(List.of("19: interface 'eth0/1' is not an interface name (1 to 15 characters, no '/' or spaces): "
-            + "'armd ip list' shows them"),
+        assertEquals(List.of("19: 'eth0/1' is not an interface name (1 to 15 bytes, no '/', ':' or space, not . or "
+            + "..): give it as 'ip link' shows it, e.g. eth0"),
             problems("[monitor m]\ngroup = A\ntype = link\ninterface = eth0/1\n"));
         assertEquals(List.of("20: monitor m is defined twice (also at line 16): rename or remove one"),
             problems("[monitor m]\ngroup = A\ntype = link\ninterface = eth0\n[monitor m]\ngroup = A\ntype = link\n"

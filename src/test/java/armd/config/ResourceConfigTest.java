@@ -172,10 +172,10 @@ class ResourceConfigTest {
         29 | address = 192.0.2.255/24   | 29: address 192.0.2.255/24 is the broadcast address of its subnet: choose a \
         host address
         29 | # no address               | 26: resource A-ip has no address: add 'address = 192.0.2.100/24'
-        30 | interface = eth0/1         | 30: 'eth0/1' is not an interface name (1 to 15 characters, no '/' or space): \
-        give the interface as 'ip link' shows it, e.g. eth0
+        30 | interface = eth0/1         | 30: 'eth0/1' is not an interface name (1 to 15 bytes, no '/', ':' or \
+        space, not . or ..): give it as 'ip link' shows it, e.g. eth0
         30 | interface = a-very-long-interface | 30: 'a-very-long-interface' is not an interface name (1 to 15 \
-        characters, no '/' or space): give the interface as 'ip link' shows it, e.g. eth0
+        bytes, no '/', ':' or space, not . or ..): give it as 'ip link' shows it, e.g. eth0
         30 | # no interface             | 26: resource A-ip has no interface: add 'interface = eth0'
         31 | conflict-retries = -1      | 31: conflict-retries '-1' is not a whole number from 0 to 100
         32 | conflict-retry-interval = 30 | 32: conflict-retry-interval '30' is not a duration: write a number and a \
