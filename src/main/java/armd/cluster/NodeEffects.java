@@ -24,19 +24,24 @@ public interface NodeEffects {
     /**
      * Ask the data plane whether group {@code g}'s floating addresses still answer from any host (an ARP probe
      * of each); report with {@link ClusterNode#onHolderProbe}. Asked before taking a group over from a server
-     * that went silent: its kernel answers for the addresses as long as they are up there.
+     * that went silent: its kernel answers for the addresses as long as they are up there. Only asked for groups
+     * with floating addresses.
      */
-    void probeHolder(int g);
+    default void probeHolder(final int g) {
+        throw new UnsupportedOperationException("group " + g + " has floating addresses: probeHolder is needed");
+    }
 
     /**
      * Group {@code g} runs here and another server that also ran it has let go (a partition healed): make sure
      * its floating addresses are up here and announce them again, so neighbours that learned the other server's
      * hardware address come back.
      */
-    void reassert(int g);
+    default void reassert(final int g) {
+    }
 
     /** Heartbeats from now on carry {@code incarnation} (already persisted). */
-    void newIncarnation(long incarnation);
+    default void newIncarnation(final long incarnation) {
+    }
 
     /**
      * This server hears no peer on any network: ask the tiebreak whether it still reaches the outside; report with

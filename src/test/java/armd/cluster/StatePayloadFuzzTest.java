@@ -46,7 +46,7 @@ class StatePayloadFuzzTest {
             node.settle(now);
         }
         final PeerSnapshot out = new PeerSnapshot();
-        node.core.snapshot(out, 2);
+        node.core.snapshot(out);
         final ByteBuffer buf = ByteBuffer.allocate(StatePayload.MAX_SIZE);
         final int len = StatePayload.encode(out, buf);
         buf.flip();
@@ -91,12 +91,12 @@ class StatePayloadFuzzTest {
     /** Server 0 of the guide's three-server cluster, whose scripts succeed at once. */
     private static final class Node implements NodeEffects {
         final ArrayDeque<ScriptRun> scripts = new ArrayDeque<>();
-        final ClusterNode core = new ClusterNode(CONFIG, 0, new NodeMemory(GROUPS.length), this, 0);
+        final ClusterNode core = new ClusterNode(CONFIG.topology(), 0, new NodeMemory(GROUPS.length), this, 0);
 
         void settle(final long nowNs) {
             for (int runs = 0; !scripts.isEmpty(); runs++) {
                 assertTrue(runs < MAX_SCRIPT_RUNS, "scripts keep running: " + scripts);
-                core.onScriptDone(scripts.poll().group(), true, nowNs);
+                core.onScriptDone(scripts.poll().group(), RunOutcome.OK, null, nowNs);
                 core.tick(nowNs);
             }
         }
@@ -120,6 +120,21 @@ class StatePayloadFuzzTest {
         @Override
         public void operationDone(final int seq, final OpResult result) {
             // operations issued here: none
+        }
+
+        @Override
+        public void probeHolder(final int g) {
+            core.onHolderProbe(g, true, null, BOOTED_NS);
+        }
+
+        @Override
+        public void reassert(final int g) {
+            // no addresses here
+        }
+
+        @Override
+        public void newIncarnation(final long incarnation) {
+            // heartbeats are not sent here
         }
     }
 }

@@ -62,7 +62,7 @@ class StatePayloadTest {
     @Test
     void aHeartbeatNamingAServerThisClusterLacksIsDroppedAndLoggedOnce() {
         final java.util.List<String> log = new java.util.ArrayList<>();
-        final ClusterNode node = new ClusterNode(SimConfigs.guide(3, false), 0, new NodeMemory(3), new NodeEffects() {
+        final ClusterNode node = new ClusterNode(SimConfigs.guide(3, false).topology(), 0, new NodeMemory(3), new NodeEffects() {
             @Override
             public void runScript(final ScriptRun run) {
             }
