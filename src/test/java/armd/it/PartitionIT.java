@@ -42,12 +42,16 @@ class PartitionIT {
     }
 
     /** Where each of A, B, C is online as server {@code at} sees it, e.g. "A=server1 B=server2 C=server1". */
-    private static String placement(final AgentCluster c, final int at) throws Exception {
-        final StringBuilder sb = new StringBuilder();
-        for (final String g : List.of("A", "B", "C")) {
-            sb.append(g).append('=').append(c.onlineOn(at, g)).append(' ');
+    private static String placement(final AgentCluster c, final int at) {
+        return c.placement(at);
+    }
+
+    private static List<String> stops(final AgentCluster c) {
+        try {
+            return c.records().stream().filter(r -> r.contains(" stop ")).toList();
+        } catch (java.io.IOException e) {
+            return List.of();
         }
-        return sb.toString().trim();
     }
 
     private static long downLines(final AgentCluster c) throws Exception {
@@ -64,6 +68,7 @@ class PartitionIT {
         try (AgentCluster c = new AgentCluster("pl", 2, false)) {
             c.startAll();
             c.awaitRecords(3, T);
+            c.awaitSettled(T);
             // 30% loss both ways: 600 ms of silence would need 30 heartbeats lost in a row (0.3^30)
             for (int i = 0; i < 2; i++) {
                 drop(c, i, "udp dport 7405 numgen random mod 100 < 30 counter drop");
@@ -86,6 +91,8 @@ class PartitionIT {
         try (AgentCluster c = new AgentCluster("pp", 2, false)) {
             c.startAll();
             c.awaitRecords(3, T);
+            // server1 learns that B is online on server2 from server2's next heartbeat, not with the record
+            c.awaitSettled(T);
             assertEquals("A=server1 B=server2 C=server1", placement(c, 0));
             drop(c, 0, "ip saddr " + AgentCluster.address(1) + " counter drop");
             drop(c, 1, "ip saddr " + AgentCluster.address(0) + " counter drop");
@@ -108,7 +115,10 @@ class PartitionIT {
                     return false;
                 }
             }, T, "one placement both servers agree on");
-            final List<String> stops = c.records().stream().filter(r -> r.contains(" stop ")).toList();
+            // the placement agrees as the losing side begins to stop: its stop scripts record as they start
+            c.await(() -> stops(c).size() >= 3, T, "three stop scripts on the losing side");
+            c.awaitSettled(T);
+            final List<String> stops = stops(c);
             assertEquals(3, stops.size(), "each group stopped on the losing side once: " + c.records());
             assertTrue(stops.stream().allMatch(r -> r.contains(" GROUPFAILOVER ")), stops.toString());
         }
