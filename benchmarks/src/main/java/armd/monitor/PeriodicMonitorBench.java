@@ -26,8 +26,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * A periodic monitor's steady state: one probe plus its threshold verdict ({@link PeriodicMonitor#step}), for the
  * ping monitor (ICMP echo to 127.0.0.1) and the partition monitor (O_DIRECT write and read back of one sector of a
  * loop device whose backing file is in /dev/shm: a probe of microseconds, so JMH's count of every thread's bytes
- * is not swamped by the JVM's own background allocation, as it is for a probe of milliseconds on a real disk). Each runs in a fork of its own: where {@code step} has run another monitor type in the same JVM,
- * C2 may inline less and then allocates the slice FFM makes of the errno capture segment on every downcall
+ * is not swamped by the JVM's own background allocation, as it is for a probe of milliseconds on a real disk).
+ * Each runs in a fork of its own: where {@code step} has run another monitor type in the same JVM, C2 may inline
+ * less and then allocates the slice FFM makes of the errno capture segment on every downcall
  * (benchmarks/RESULTS.md). In the package of the monitors: PeriodicMonitor and the checks are not public.
  * Needs root (raw ICMP socket, loop device).
  *
