@@ -88,7 +88,7 @@ class PartitionIT {
             c.startAll();
             c.awaitRecords(3, T);
             c.awaitSettled(T);
-            // 30% loss both ways: 600 ms of silence would need 30 heartbeats lost in a row (0.3^30)
+            // 30% loss both ways: 1500 ms of silence would need 75 heartbeats lost in a row (0.3^75)
             for (int i = 0; i < 2; i++) {
                 drop(c, i, "udp dport 7405 numgen random mod 100 < 30 counter drop");
             }
