@@ -1,9 +1,9 @@
 #!/bin/busybox sh
-# PID 1 of the SCSI test guest (packed into the initramfs by scripts/vm/image). Loads the virtio, SCSI and 9p
-# modules, mounts the host's root file system read-only over 9p at /newroot with proc, sys, dev and a writable
-# tmp inside, and runs the host's script named by armd.run= on the kernel command line chrooted into it. The
-# last console line is "ARMD-VM-EXIT <code>" (the script's exit code, 124 when armd.deadline= seconds passed),
-# then the guest powers off, which ends qemu.
+# PID 1 of the SCSI and NFS test guest (packed into the initramfs by scripts/vm/image). Loads the virtio, SCSI,
+# 9p, veth and NFS modules, mounts the host's root file system read-only over 9p at /newroot with proc, sys, dev
+# and a writable tmp inside, and runs the host's script named by armd.run= on the kernel command line chrooted
+# into it. The last console line is "ARMD-VM-EXIT <code>" (the script's exit code, 124 when armd.deadline=
+# seconds passed), then the guest powers off, which ends qemu.
 /bin/busybox --install -s
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -26,6 +26,9 @@ finish() {
 kver=$(uname -r)
 for rel in $(cat /etc/modules.load); do
   insmod "/lib/modules/$kver/$rel" || echo "armd-vm: insmod $rel failed"
+done
+for m in $(cat /etc/modules.probe); do
+  modprobe "$m" || echo "armd-vm: modprobe $m failed"
 done
 if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /newroot; then
   echo "armd-vm: cannot mount the host root over 9p"

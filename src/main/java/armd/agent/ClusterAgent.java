@@ -122,7 +122,9 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
             while ((t = tasks.poll()) != null) {
                 t.run();
             }
-            node.tick(System.nanoTime());
+            // time as of the drain: every frame received before it has been handled, so a peer's silence is
+            // measured by what it sent, not by how long this thread then spent on tasks or a state file's fsync
+            node.tick(now);
             checkWaiters(System.nanoTime());
             publish();
             final long wait = Math.min(node.nextDeadlineNs(now) - System.nanoTime(), MAX_SLEEP_NS);

@@ -121,10 +121,14 @@ public final class RunCommand implements Command {
             throw OperatorException.system("heartbeat on " + me.addresses() + " port " + config.heartbeat().port()
                 + ": " + e.getMessage() + " (is each address of [server " + name + "] configured on this host?)");
         }
-        for (int i = 0; i < 50 && link.schedulerResult() == armd.heartbeat.HeartbeatSender.NOT_STARTED; i++) {
+        // a loaded machine may take a while to run the new thread: without the wait, "refused" was logged for a
+        // sender that had not started yet
+        for (int i = 0; i < 1000 && link.schedulerResult() == armd.heartbeat.HeartbeatSender.NOT_STARTED; i++) {
             Thread.sleep(2);
         }
-        if (link.schedulerResult() != 0) {
+        if (link.schedulerResult() == armd.heartbeat.HeartbeatSender.NOT_STARTED) {
+            log.warning("heartbeat sender thread not running after 2 s (a loaded machine?): its priority is not known");
+        } else if (link.schedulerResult() != 0) {
             log.warning("heartbeat sender runs at normal priority (SCHED_FIFO refused: " + link.schedulerResult()
                 + "); heartbeats may be late on a loaded machine");
         }

@@ -3,9 +3,9 @@ package armd.action;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import armd.config.FileSafety;
+import armd.it.Need;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -188,7 +188,7 @@ class ScriptRunnerTest {
 
     @Test
     void asRootAScriptNotOwnedByRootIsRefused() throws Exception {
-        assumeTrue(FileSafety.runningAsRoot(), "needs root to give a file away");
+        Need.that(FileSafety.runningAsRoot(), "this test needs root to give a file away");
         final Path p = script("foreign.sh", "exit 0");
         Files.setAttribute(p, "unix:uid", 65534);
         final ScriptResult r = run(p, startEnv(), 10_000);

@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import armd.it.Need;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -310,7 +311,7 @@ class ConfigParserTest {
 
     @Test
     void asRootScriptsAndKeyMustBeOwnedByRoot() throws IOException {
-        assumeTrue(FileSafety.runningAsRoot(), "needs root to give a file away");
+        Need.that(FileSafety.runningAsRoot(), "this test needs root to give a file away");
         Files.setAttribute(dir.resolve("start.sh"), "unix:uid", 65534);
         Files.setAttribute(dir.resolve("armd.key"), "unix:uid", 65534);
         Files.writeString(file, VALID.replace("/DIR", dir.toString()));

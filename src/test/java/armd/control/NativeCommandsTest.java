@@ -3,6 +3,8 @@ package armd.control;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import armd.it.Need;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,7 +19,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,8 +42,8 @@ class NativeCommandsTest {
 
     @BeforeEach
     void start() throws IOException {
-        Assumptions.assumeTrue(Files.isExecutable(BIN.resolve("armctl")),
-            "SKIPPED LOUDLY: " + BIN + "/armctl is not built: run 'make -C native' (scripts/build does)");
+        Need.that(Files.isExecutable(BIN.resolve("armctl")),
+            BIN + "/armctl is not built: run 'make -C native' (scripts/build does)");
         socket = tmp.resolve("armd.sock");
         server = ControlServer.start(ControlServer.Options.defaults(socket), this::handle);
     }

@@ -58,8 +58,12 @@ public final class AgentCluster implements AutoCloseable {
      * @param multicast  multicast (else unicast to every peer)
      */
     public record Heartbeat(int intervalMs, int timeoutMs, boolean multicast) {
-        /** Settings with room for a loaded test machine: 20 ms, 600 ms, multicast. */
-        public static final Heartbeat TESTS = new Heartbeat(20, 600, true);
+        /**
+         * Settings with room for a loaded test machine: 20 ms, 1500 ms, multicast. At 600 ms an agent starting at a
+         * load of 16 on 2 cores (its JVM stopped at a safepoint, sender thread included) went 654 ms without a
+         * heartbeat and was declared down; a kill -9 is found by the crash probe in three intervals either way.
+         */
+        public static final Heartbeat TESTS = new Heartbeat(20, 1500, true);
     }
 
     private final Heartbeat heartbeat;
@@ -179,6 +183,81 @@ public final class AgentCluster implements AutoCloseable {
         } catch (IOException | RuntimeException | AssertionError e) {
             return "-";
         }
+    }
+
+    /**
+     * Where each of groups A, B, C is online as server {@code at}'s agent reports it, e.g.
+     * "A=server1 B=server2 C=server1" ("-" for a group online nowhere or an agent that does not answer).
+     */
+    public String placement(final int at) {
+        final StringBuilder sb = new StringBuilder();
+        for (final String g : List.of("A", "B", "C")) {
+            sb.append(g).append('=').append(onlineOn(at, g)).append(' ');
+        }
+        return sb.toString().trim();
+    }
+
+    /**
+     * Waits until the cluster has settled: every running agent reports the same servers and groups (so each
+     * peer has every group's latest record) and no group is starting or stopping. A test calls this before it
+     * injects a fault whose expected outcome assumes the state is replicated (a kill -9 right after a start
+     * script ran would otherwise find peers that never heard of that start).
+     */
+    public void awaitSettled(final int timeoutS) throws Exception {
+        final String[] last = {""};
+        final BooleanSupplier settled = () -> {
+            String first = null;
+            for (int i = 0; i < servers; i++) {
+                if (!running(i)) {
+                    continue;
+                }
+                final String view;
+                try {
+                    view = settledView(status(i));
+                } catch (IOException | RuntimeException | AssertionError e) {
+                    last[0] = "server" + (i + 1) + " does not answer: " + e.getMessage();
+                    return false;
+                }
+                if (view == null) {
+                    last[0] = "server" + (i + 1) + " has a group starting or stopping";
+                    return false;
+                }
+                if (first == null) {
+                    first = view;
+                } else if (!first.equals(view)) {
+                    last[0] = "the agents disagree:\n" + first + "\n---\n" + view;
+                    return false;
+                }
+            }
+            return true;
+        };
+        try {
+            await(settled, timeoutS, "the cluster settled (every running agent's status the same, no group in "
+                + "transition)");
+        } catch (AssertionError e) {
+            throw new AssertionError("not settled, last seen: " + last[0] + "\n" + e.getMessage(), e);
+        }
+    }
+
+    /** The servers and groups of a status text, or null while a group is in transition. */
+    static String settledView(final String status) {
+        final StringBuilder sb = new StringBuilder();
+        boolean groups = false;
+        for (final String line : status.split("\n")) {
+            if (line.startsWith("servers:")) {
+                sb.append(line).append('\n');
+            } else if (line.startsWith("groups:")) {
+                groups = true;
+                sb.append(line).append('\n');
+            } else if (line.startsWith("  ")) {
+                final String[] f = line.trim().split("\\s+");
+                if (groups && f.length > 1 && !List.of("online", "stopped", "offline", "failed").contains(f[1])) {
+                    return null;
+                }
+                sb.append(line.trim()).append('\n');
+            }
+        }
+        return sb.toString();
     }
 
     /** Sends {@code request} to server {@code at}'s agent; fails the test, with every log, unless it succeeds. */

@@ -19,6 +19,8 @@ class AgentProcessIT {
         try (AgentCluster c = new AgentCluster("ap", 2, false)) {
             c.startAll();
             c.awaitRecords(3, T);
+            // server2's view of A below needs server1's start record: settled, not just recorded
+            c.awaitSettled(T);
             final Path out = c.dir().resolve("second.out");
             final Process second = c.startAnother(0, out);
             try {
@@ -42,11 +44,13 @@ class AgentProcessIT {
         try (AgentCluster c = new AgentCluster("at", 2, false)) {
             c.startAll();
             c.awaitRecords(3, T);
+            // the hand-over to server2 assumes server2 has the groups' start records
+            c.awaitSettled(T);
             final int before = c.records().size();
             assertEquals(0, c.terminate(0), c.diagnostics());
             final var runs = c.awaitRecords(before + 4, T).subList(before, before + 4);
-            assertTrue(runs.contains("1 stop A START HOME 1 SERVERSHUTDOWN SUCCESS"), runs.toString());
-            assertTrue(runs.contains("2 start A FAILOVER OTHER 2 - SUCCESS"), runs.toString());
+            assertTrue(runs.contains("1 stop A START HOME 1 SERVERSHUTDOWN SUCCESS"), runs + "\n" + c.diagnostics());
+            assertTrue(runs.contains("2 start A FAILOVER OTHER 2 - SUCCESS"), runs + "\n" + c.diagnostics());
             c.await(() -> c.onlineOn(1, "C").equals("server2"), T, "C handed over to server2");
         }
     }

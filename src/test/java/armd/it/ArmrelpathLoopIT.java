@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,10 +38,7 @@ class ArmrelpathLoopIT {
             "/usr/bin/umount")) {
             tools &= Files.isExecutable(Path.of(t));
         }
-        if (!tools) {
-            System.err.println("*** SKIPPED: ArmrelpathLoopIT needs losetup, mkfs.ext4, mount and umount ***");
-        }
-        Assumptions.assumeTrue(tools, "loop device tools missing");
+        Need.that(tools, "ArmrelpathLoopIT needs losetup, mkfs.ext4, mount and umount (scripts/setup)");
         if (!Files.isExecutable(BIN.resolve("armrelpath"))) {
             fail(BIN.resolve("armrelpath") + " is missing: run scripts/build first");
         }

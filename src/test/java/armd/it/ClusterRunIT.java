@@ -29,10 +29,13 @@ class ClusterRunIT {
         Netns.assumeRoot();
         try (AgentCluster c = new AgentCluster("ra", 2, false)) {
             step(c, "1", c::startAll);
+            c.awaitSettled(T);
             step(c, "2", () -> c.ok(0, new ControlRequest.ClusterShutdown()));
             final int stopped = c.records().size();
             c.ok(1, new ControlRequest.ClusterStart());
             c.awaitRecords(stopped + 3, T);
+            // the fault's rows assume server2 has server1's start records: wait for them to be replicated
+            c.awaitSettled(T);
             step(c, "3", () -> c.kill9(0));
             c.start(0);
             c.await(() -> c.logHas(0, "is isolated"), T, "server1 comes back isolated");
@@ -47,12 +50,14 @@ class ClusterRunIT {
         try (AgentCluster c = new AgentCluster("rb", 2, false)) {
             c.startAll();
             c.awaitRecords(3, T);
+            c.awaitSettled(T);
             c.kill9(0);
             c.awaitRecords(5, T);
             c.start(0);
             c.await(() -> c.logHas(0, "is isolated"), T, "server1 comes back isolated");
             c.ok(0, new ControlRequest.ServerReturn(Optional.empty()));
             c.awaitRecords(7, T);
+            c.awaitSettled(T);
             // two moves at once: both stop scripts run before either start (the gate holds them until both began)
             final int before6 = c.records().size();
             c.gate(true);
@@ -66,8 +71,11 @@ class ClusterRunIT {
             }
             join(moves);
             steps.compare(c, "6", before6);
+            c.awaitSettled(T);
             step(c, "8", () -> c.ok(0, new ControlRequest.GroupFailover("C")));
+            c.awaitSettled(T);
             step(c, "9", () -> c.ok(1, new ControlRequest.GroupMove("C", Optional.of("server1"))));
+            c.awaitSettled(T);
             step(c, "10", () -> c.ok(0, new ControlRequest.ServerLeave(Optional.empty())));
             step(c, "11", () -> c.ok(1, new ControlRequest.GroupStop("B")));
             step(c, "12", () -> c.ok(1, new ControlRequest.GroupStart("B", Optional.empty())));
@@ -87,6 +95,7 @@ class ClusterRunIT {
         try (AgentCluster c = new AgentCluster("rl", 2, false)) {
             c.startAll();
             c.awaitRecords(3, T);
+            c.awaitSettled(T);
             final int server2Before = (int) c.records().stream().filter(r -> r.startsWith("2 ")).count();
             c.net().exec(c.namespace(0), "ip", "link", "set", "eth0", "down");
             steps.compareServer(c, 2, "3", server2Before);
@@ -99,6 +108,7 @@ class ClusterRunIT {
         try (AgentCluster c = new AgentCluster("rc", 2, true)) {
             c.startAll();
             c.awaitRecords(3, T);
+            c.awaitSettled(T);
             c.kill9(0);
             c.awaitRecords(5, T);
             step(c, "7", () -> c.start(0));
@@ -111,7 +121,10 @@ class ClusterRunIT {
         try (AgentCluster c = new AgentCluster("rd", 3, false)) {
             c.startAll();
             c.awaitRecords(3, T);
+            // server1 killed before its start records reached server2 and server3 gave START instead of FAILOVER
+            c.awaitSettled(T);
             step(c, "S1a", () -> c.kill9(0));
+            c.awaitSettled(T);
             step(c, "S1b", () -> c.ok(2, new ControlRequest.GroupMove("C", Optional.of("server3"))));
         }
     }
@@ -122,6 +135,7 @@ class ClusterRunIT {
         try (AgentCluster c = new AgentCluster("re", 2, false)) {
             c.startAll();
             c.awaitRecords(3, T);
+            c.awaitSettled(T);
             // what armload asks: watch a real process of group A, restart in place on its death
             final Process app = new ProcessBuilder("sleep", "300").start();
             try {
@@ -131,6 +145,7 @@ class ClusterRunIT {
             } finally {
                 app.destroyForcibly();
             }
+            c.awaitSettled(T);
             final Process app2 = new ProcessBuilder("sleep", "300").start();
             try {
                 c.ok(0, new ControlRequest.Load("A", "app", (int) app2.pid(), ControlRequest.LoadAction.FAILOVER, 0,

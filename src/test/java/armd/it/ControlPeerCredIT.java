@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,12 +40,8 @@ class ControlPeerCredIT {
     @BeforeEach
     void needRootAndSetpriv() throws Exception {
         Netns.assumeRoot();
-        final boolean setpriv = Files.isExecutable(Path.of("/usr/bin/setpriv"));
-        if (!setpriv) {
-            System.err.println("*** SKIPPED: ControlPeerCredIT needs setpriv (util-linux) to run a client as "
-                + "nobody ***");
-        }
-        Assumptions.assumeTrue(setpriv, "setpriv missing");
+        Need.that(Files.isExecutable(Path.of("/usr/bin/setpriv")), "ControlPeerCredIT needs setpriv (util-linux) "
+            + "to run a client as nobody");
         // nobody must reach the socket's directory through the test's temp dir
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
@@ -78,7 +73,7 @@ class ControlPeerCredIT {
                 assertEquals(new Run(3, "armstat: permission denied: armd's control socket is root-only"),
                     asNobody("env", "ARMD_SOCKET=" + socket, BIN.resolve("armstat").toString()));
             } else {
-                System.err.println("*** SKIPPED the native half: target/bin/armctl is not built ***");
+                Need.partMissing("the native half of ControlPeerCredIT: target/bin/armctl is not built (scripts/build)");
             }
             assertEquals(new Run(3, "armd status: permission denied: armd's control socket is root-only"),
                 asNobody(java(), "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED", "-cp",
@@ -91,7 +86,7 @@ class ControlPeerCredIT {
     void theDefaultModesKeepOtherUsersFromConnectingAtAll() throws Exception {
         final Path socket = tmp.resolve("run/armd.sock");
         try (ControlServer server = ControlServer.start(ControlServer.Options.defaults(socket), handler)) {
-            Assumptions.assumeTrue(Files.isExecutable(BIN.resolve("armctl")), "target/bin/armctl is not built");
+            Need.that(Files.isExecutable(BIN.resolve("armctl")), "target/bin/armctl is not built (scripts/build)");
             assertEquals(new Run(3, "armstat: permission denied: armd's control socket " + socket + " is root-only"),
                 asNobody("env", "ARMD_SOCKET=" + socket, BIN.resolve("armstat").toString()));
             assertEquals(0, handled.get());

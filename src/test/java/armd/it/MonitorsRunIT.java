@@ -51,6 +51,7 @@ class MonitorsRunIT {
             c.startAll();
             c.await(() -> c.onlineOn(1, "A").equals("server1") && c.onlineOn(0, "B").equals("server2"), T,
                 "A on server1, B on server2");
+            c.awaitSettled(T);
             final int before = c.records().size();
             gatewayIgnores(c, 0);
             final List<String> runs = c.awaitRecords(before + 3, T).subList(before, before + 3);
@@ -71,6 +72,7 @@ class MonitorsRunIT {
             Files.writeString(c.config(), conf);
             c.startAll();
             c.await(() -> c.onlineOn(1, "A").equals("server1"), T, "A on server1");
+            c.awaitSettled(T);
             gatewayIgnores(c, 0);
             gatewayIgnores(c, 1);
             // server1 -> server2 (server1's one failover), server2 -> server1 (server2's), then server1 must keep it
@@ -85,6 +87,7 @@ class MonitorsRunIT {
         try (AgentCluster c = cluster("mr", "")) {
             c.startAll();
             c.await(() -> c.onlineOn(0, "B").equals("server2"), T, "B on server2");
+            c.awaitSettled(T);
             final ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", c.namespace(1),
                 BIN.resolve("armrsp").toString(), "--group", "B", "--ping", GATEWAY, "--interval", "200ms",
                 "--timeout", "200ms", "--failures", "2", "--socket", c.socket(1).toString())

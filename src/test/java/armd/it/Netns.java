@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * even when the test failed. Names carry a per-fixture prefix so parallel runs do not collide. Only
  * documentation addresses (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) are meant to be used inside.
  *
- * <p>Needs root: {@link #assumeRoot()} skips a test loudly where it is missing.
+ * <p>Needs root: {@link #assumeRoot()} skips a test loudly where it is missing, and fails it under CI=true.
  */
 public final class Netns implements AutoCloseable {
     private final String prefix;
@@ -25,13 +25,12 @@ public final class Netns implements AutoCloseable {
             + Integer.toHexString((int) (System.nanoTime() & 0xff));
     }
 
-    /** Skips the calling test, loudly, when not root (the kernel tests need CAP_NET_ADMIN). */
+    /**
+     * Skips the calling test, loudly, when not root (the kernel tests need CAP_NET_ADMIN); fails it under CI=true
+     * ({@link Need#root()}).
+     */
     public static void assumeRoot() {
-        final boolean root = armd.sys.Libc.geteuid() == 0;
-        if (!root) {
-            System.err.println("*** SKIPPED: kernel integration test needs root (CI runs as root) ***");
-        }
-        org.junit.jupiter.api.Assumptions.assumeTrue(root, "kernel integration test needs root");
+        Need.root();
     }
 
     /** The name prefix of everything this fixture makes (at most 11 characters). */

@@ -40,6 +40,8 @@ class ResourcesRunIT {
             c.ok(0, new ControlRequest.GroupMove("A", Optional.of("server1")));
             c.await(() -> has(c, 0) && !has(c, 1) && c.onlineOn(1, "A").equals("server1"), T, IP + " back on server1");
 
+            // the failover's start on server2 assumes server2 has A's record: let the cluster settle first
+            c.awaitSettled(T);
             c.kill9(0);
             // a dead server holds no address; here its namespace outlives the agent, so drop it as death would
             c.net().exec(c.namespace(0), "ip", "addr", "del", IP + "/24", "dev", "eth0");

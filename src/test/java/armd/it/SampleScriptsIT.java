@@ -76,6 +76,7 @@ class SampleScriptsIT {
                 c.commands(BIN);
                 c.startAll();
                 c.awaitRecords(3, T);
+                c.awaitSettled(T);
                 apps.add(watchedPid(c, 0));
                 assertTrue(alive(apps.get(0)), "the demo application does not run");
                 // its agent gone, the demo application ends by itself (armstat fails) while A fails over
@@ -161,6 +162,7 @@ class SampleScriptsIT {
     private static void run(final AgentCluster c, final Path pids) throws Exception {
         c.startAll();
         c.awaitRecords(3, T);
+        c.awaitSettled(T);
         // start: the application runs on server1, watched by armload's agent
         final long app1 = awaitApp(c, pids, 1, "1");
         awaitLog(c, 0, "group A start: demo started (START on priority 1)");
@@ -172,6 +174,7 @@ class SampleScriptsIT {
         steps.compare(c, "S2a", before);
         final long app2 = awaitApp(c, pids, 2, "1");
         awaitLog(c, 0, "group A stop: demo was not running (GROUPRESTART)");
+        c.awaitSettled(T);
 
         // again, past APP_RESTARTS=1: the group fails over, row S2b
         before = c.records().size();
@@ -179,6 +182,7 @@ class SampleScriptsIT {
         steps.compare(c, "S2b", before);
         final long app3 = awaitApp(c, pids, 3, "2");
         awaitLog(c, 1, "group A start: demo started (FAILOVER on priority 2)");
+        c.awaitSettled(T);
 
         // armgrp stop: the stop script stops the application (armkill) and runs the mount-point cleanup
         before = c.records().size();
@@ -261,7 +265,7 @@ class SampleScriptsIT {
                 assertEquals(new Out(3, "", want + "\n"), o, "as nobody: " + String.join(" ", cmd));
             }
         } else {
-            System.err.println("*** SKIPPED the non-root callers of SampleScriptsIT: no /usr/bin/setpriv ***");
+            Need.partMissing("the non-root callers of SampleScriptsIT: no /usr/bin/setpriv (util-linux)");
         }
         assertEquals(runs, c.records().size(), "a refused command ran a script:\n" + c.diagnostics());
         assertTrue(c.running(0) && c.running(1), "an agent stopped:\n" + c.diagnostics());

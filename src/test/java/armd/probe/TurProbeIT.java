@@ -8,6 +8,7 @@ import armd.base.Exit;
 import armd.base.OperatorException;
 import armd.cli.TurCommand;
 import armd.it.Cli;
+import armd.it.Need;
 import armd.it.Netns;
 import armd.sys.Errno;
 
@@ -17,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +35,7 @@ class TurProbeIT {
         Netns.assumeRoot();
         final Path backing = Files.write(dir.resolve("disk.img"), new byte[1 << 20]);
         final Netns.Result attach = Netns.tryRun("losetup", "--find", "--show", backing.toString());
-        Assumptions.assumeTrue(attach.exitCode() == 0, "no loop device available: " + attach.stderr());
+        Need.that(attach.exitCode() == 0, "no loop device available: " + attach.stderr().strip());
         final String loop = attach.stdout().strip();
         try {
             try (TurProbe p = TurProbe.open(loop, 1000)) {

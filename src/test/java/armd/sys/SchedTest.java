@@ -3,6 +3,8 @@ package armd.sys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import armd.it.Need;
+
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import org.junit.jupiter.api.Test;
@@ -23,6 +25,8 @@ class SchedTest {
         assertTrue(rc == 0 || rc == -Errno.EPERM, "setFifo: " + rc);
         assertEquals(rc == 0 ? Sched.SCHED_FIFO : Sched.SCHED_OTHER, out.get(1));
         assertEquals(Sched.SCHED_OTHER, out.get(2));
+        Need.that(rc == 0, "SCHED_FIFO refused (EPERM): the heartbeat sender needs root (CAP_SYS_NICE) and a "
+            + "real-time budget (kernel.sched_rt_runtime_us)");
     }
 
     /** A process started from a real-time thread (fsck, mount, a script) runs at normal priority. */
