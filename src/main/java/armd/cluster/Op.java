@@ -1,6 +1,6 @@
 package armd.cluster;
 
-/** Operator operations that travel between servers (docs/behaviour.md#operations; issue: server and group ops). */
+/** Operator operations that travel between servers (docs/behaviour.md#operations). */
 public enum Op {
     /** Every STOPPED server starts as a member again. */
     CLUSTER_START,
