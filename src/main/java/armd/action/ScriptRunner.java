@@ -92,7 +92,7 @@ public final class ScriptRunner implements AutoCloseable {
     }
 
     /**
-     * The {@code ARMS_*} environment of a script run (SPEC.md section 4), in the guide's order.
+     * The {@code ARMS_*} environment of a script run (docs/behaviour.md#script-environment), in the guide's order.
      *
      * @param event     START, FAILOVER or RECOVER
      * @param factor    why a stop script runs (CLUSTERSHUTDOWN, ...); null for a start script

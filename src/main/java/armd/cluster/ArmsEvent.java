@@ -1,6 +1,6 @@
 package armd.cluster;
 
-/** ARMS_EVENT (SPEC.md section 4): why a start script runs; a stop script shows the start run's value. */
+/** ARMS_EVENT (docs/behaviour.md#start-events): why a start script runs; a stop script shows the start run's value. */
 public enum ArmsEvent {
     START, FAILOVER, RECOVER;
 

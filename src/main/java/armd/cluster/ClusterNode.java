@@ -22,15 +22,15 @@ import java.util.Iterator;
  * other stops it (YIELD).
  *
  * <p>Each group's state here is a {@link GroupRun}: the sequence being run and its step, or online, or fencing,
- * or offline. Every input is dispatched on that state with an exhaustive switch (the transition table in
- * docs/behaviour.md). Called only on the agent thread (or the simulation's single thread).
+ * or offline. Every input is dispatched on that state with an exhaustive switch (the transitions in
+ * docs/behaviour.md#group-transitions). Called only on the agent thread (or the simulation's single thread).
  */
 public final class ClusterNode {
     /** Most groups a cluster can have (heartbeat payload size). */
     public static final int MAX_GROUPS = 48;
     /** Most operations one server has in flight. */
     public static final int MAX_OUTSTANDING = 8;
-    /** Default limit of failovers caused by monitors (SPEC.md section 3). */
+    /** Default limit of failovers caused by monitors (docs/behaviour.md#failover-counter). */
     public static final int DEFAULT_MAX_MONITOR_FAILOVERS = 8;
 
     /** A report made while a group's start script ran, acted on once the group is online (deferred). */
@@ -610,7 +610,8 @@ public final class ClusterNode {
     /**
      * A monitor of group {@code g} failed on this server: stop the group, or fail it over to the server
      * {@code destination} picks, unless no other server is healthy or this server's failover counter for the
-     * group reached its limit (SPEC.md section 3). Returns what was decided, for the log and for armrsp.
+     * group reached its limit (docs/behaviour.md#resource-monitoring). Returns what was decided, for the log and for
+     * armrsp.
      */
     public OpResult resourceFailed(final int g, final String name, final FailureAction action,
                                    final Destination destination, final String reason) {
@@ -959,7 +960,8 @@ public final class ClusterNode {
             fx.log("server " + serverNames[self] + " was down; returning by itself (auto-return)");
             doReturn(nowNs);
         } else {
-            // a start (not a return after a crash) resets the monitors' failover counters (SPEC.md section 3)
+            // a start (not a return after a crash) resets the monitors' failover counters
+            // (docs/behaviour.md#failover-counter)
             Arrays.fill(mem.monitorFailovers, 0);
             becomeNormal(nowNs);
         }
@@ -1280,7 +1282,7 @@ public final class ClusterNode {
 
     /**
      * START when {@code target} has the same or a higher priority than where the group ran at the last
-     * shutdown or stop, FAILOVER when lower (SPEC.md section 4, ARMS_EVENT).
+     * shutdown or stop, FAILOVER when lower (docs/behaviour.md#start-events).
      */
     private ArmsEvent eventFor(final int g, final int target) {
         final int last = records[g].lastStop;
@@ -1309,7 +1311,7 @@ public final class ClusterNode {
         final Sequence.Step step = r.sequence.step(r.step);
         final int prio = priority(g, self);
         if (step.stop()) {
-            // a stop shows the environment of the start run before it (SPEC.md section 4)
+            // a stop shows the environment of the start run before it (docs/behaviour.md#stop-scripts)
             final ArmsEvent ev = mem.lastStartEvent[g] == null ? ArmsEvent.START : mem.lastStartEvent[g];
             final int startPrio = mem.lastStartPriority[g] == 0 ? prio : mem.lastStartPriority[g];
             fx.runScript(new ScriptRun(g, true, ev, startPrio == 1, startPrio, step.factor(), true));

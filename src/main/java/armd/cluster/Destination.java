@@ -1,6 +1,6 @@
 package armd.cluster;
 
-/** Where a monitor's failover sends the group (SPEC.md section 3). */
+/** Where a monitor's failover sends the group (docs/behaviour.md#destinations). */
 public enum Destination {
     /** The highest-priority healthy server of the group's policy, other than this one. */
     PRIORITY,

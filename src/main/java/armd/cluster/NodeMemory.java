@@ -18,7 +18,10 @@ public final class NodeMemory {
     final boolean[] onlineHere;
     final ArmsEvent[] lastStartEvent;
     final int[] lastStartPriority;
-    /** Failovers caused here by monitors, per group, since the counter's last reset (SPEC.md section 3). */
+    /**
+     * Failovers caused here by monitors, per group, since the counter's last reset
+     * (docs/behaviour.md#failover-counter).
+     */
     final int[] monitorFailovers;
     /** The kernel's boot id when last saved ("" unknown): a new one means the server itself restarted. */
     String bootId = "";
@@ -77,8 +80,9 @@ public final class NodeMemory {
 
     /**
      * This agent runs under kernel boot {@code currentBootId}. When it differs from the saved one the server
-     * restarted (not just its agent), which resets the monitors' failover counters (SPEC.md section 3); an agent
-     * restart on the same boot keeps them. Returns whether they were reset.
+     * restarted (not just its agent), which resets the monitors' failover counters
+     * (docs/behaviour.md#failover-counter); an agent restart on the same boot keeps them. Returns whether they were
+     * reset.
      */
     public boolean boot(final String currentBootId) {
         if (currentBootId.equals(bootId)) {

@@ -1,6 +1,6 @@
 package armd.cluster;
 
-/** Operator operations that travel between servers (SPEC.md section 4.1; issue: server and group ops). */
+/** Operator operations that travel between servers (docs/behaviour.md#operations). */
 public enum Op {
     /** Every STOPPED server starts as a member again. */
     CLUSTER_START,

@@ -1,7 +1,7 @@
 package armd.cluster;
 
 /**
- * One start or stop script run with its ARMS_* environment, as SPEC.md section 4 defines it.
+ * One start or stop script run with its ARMS_* environment, as docs/behaviour.md#script-environment defines it.
  *
  * @param group    group id
  * @param stop     a stop script (else start)

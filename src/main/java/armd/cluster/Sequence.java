@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The guide's script sequences, as data: for each cause, the scripts one server runs for one group, in order,
- * and what becomes of the group after the last of them (docs/behaviour.md, "Script sequences"; the rows of
+ * and what becomes of the group after the last of them (docs/behaviour.md#script-sequences; the rows of
  * transitions.tsv are these sequences seen from outside).
  *
  * <pre>

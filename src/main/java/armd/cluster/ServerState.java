@@ -1,7 +1,7 @@
 package armd.cluster;
 
 /**
- * A server's own state as it publishes it in its heartbeats (SPEC.md section 2). DOWN and UNKNOWN are not
+ * A server's own state as it publishes it in its heartbeats (docs/behaviour.md#server-states). DOWN and UNKNOWN are not
  * here: they are what a peer concludes from silence ({@link PeerStatus}).
  */
 public enum ServerState {

@@ -17,7 +17,7 @@ import java.util.Optional;
  * @param name         the cluster's name; heartbeats of another cluster are dropped
  * @param keyFile      the cluster key (mode 0600 or stricter, owned by root)
  * @param heartbeat    heartbeat settings
- * @param autoReturn   a server that was down comes back as a member by itself (SPEC.md section 2)
+ * @param autoReturn   a server that was down comes back as a member by itself (docs/behaviour.md#server-states)
  * @param startupWaitMs how long a starting agent waits for the other servers before starting groups
  * @param stateDir     where persisted state lives (one directory per server name below it)
  * @param socketPath   the control socket
@@ -56,7 +56,7 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
      * Failure-action settings.
      *
      * @param maxFailovers failovers caused by monitors (and failed floating IPs) per group and server before
-     *                     monitors stop failing it over (SPEC.md section 3)
+     *                     monitors stop failing it over (docs/behaviour.md#failover-counter)
      * @param downAction   what {@code armdown} does to the machine once the server left as a member
      * @param crashAction  what the guardian does once it released what a dead agent held
      * @param statusListen where the read-only status page and /metrics listen ([cluster] status-listen); null: off
@@ -105,7 +105,7 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
         return monitors.stream().filter(m -> m.group() == groupId).toList();
     }
 
-    /** Maximum number of servers in a cluster (SPEC.md section 1). */
+    /** Maximum number of servers in a cluster (docs/behaviour.md#words). */
     public static final int MAX_SERVERS = 16;
 
     /** The server named {@code name}. */

@@ -115,9 +115,11 @@ public final class ConfigParser {
         RESOURCE_KEYS = List.copyOf(keys);
     }
 
-    /** Default number of probes after a floating IP's first conflict (SPEC.md section 3: at most 5 times). */
+    /**
+     * Default number of probes after a floating IP's first conflict (docs/behaviour.md#floating-ip: at most 5 times).
+     */
     public static final int DEFAULT_CONFLICT_RETRIES = 5;
-    /** Default time between two conflict probes (SPEC.md section 3: 30 s intervals). */
+    /** Default time between two conflict probes (docs/behaviour.md#floating-ip: 30 s intervals). */
     public static final int DEFAULT_CONFLICT_RETRY_INTERVAL_MS = 30_000;
     /** Longest Linux interface name in bytes (IFNAMSIZ 16 with the NUL, linux/if.h). */
     private static final int MAX_INTERFACE_NAME = 15;
@@ -1028,7 +1030,7 @@ public final class ConfigParser {
             };
         }
 
-        // ------------------------------------------------------------ [monitor NAME] sections (SPEC.md section 3)
+        // -------------------------------------------- [monitor NAME] sections (docs/behaviour.md#resource-monitoring)
 
         private static ClusterConfig withMonitors(final ClusterConfig config, final List<MonitorConfig> monitors) {
             return config == null ? null : config.withMonitors(monitors);

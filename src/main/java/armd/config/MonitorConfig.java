@@ -8,7 +8,7 @@ import java.nio.file.Path;
 
 /**
  * One {@code [monitor NAME]} section: what a resource monitor watches, how often, and what its group does when
- * the resource fails (SPEC.md section 3). Immutable.
+ * the resource fails (docs/behaviour.md#resource-monitoring). Immutable.
  *
  * @param name          the monitor's name (unique in the file)
  * @param line          the line of its section header, for messages
@@ -26,7 +26,7 @@ public record MonitorConfig(String name, int line, int group, int intervalMs, in
                             When when, FailureAction action, Destination destination, int resetAfterMs,
                             Target target) {
 
-    /** When a monitor runs (SPEC.md section 3, "when monitorable"). */
+    /** When a monitor runs (docs/behaviour.md#monitor-types). */
     public enum When {
         /** Once when the group comes online, before it counts as started. */
         ACTIVATION,

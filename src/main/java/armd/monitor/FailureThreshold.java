@@ -3,7 +3,7 @@ package armd.monitor;
 /**
  * The timing logic of one monitor, pure (time is an argument): counts consecutive failed results, says when the
  * resource counts as failed (once per failure), and when it has been normal long enough to count as normal
- * again (the failover counter's reset, SPEC.md section 3). Allocates nothing.
+ * again (the failover counter's reset, docs/behaviour.md#failover-counter). Allocates nothing.
  *
  * <p>Rules: {@code failures} consecutive failed results report {@link #FAILED} once; after that, nothing more is
  * reported until a normal result came (then the count starts again from zero). {@link #NORMAL_AGAIN} is reported

@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs the resource monitors of the groups online on this server (SPEC.md section 3) and reports to the agent
- * through {@link ResourceEvents}: {@code failed} once when a monitor's resource fails (its threshold reached), not
- * again until a normal result came or the group restarted; {@code normalAgain} when the resource stayed normal
- * for its {@code reset-after} time after a failure or since the group came online.
+ * Runs the resource monitors of the groups online on this server (docs/behaviour.md#resource-monitoring) and reports to
+ * the agent through {@link ResourceEvents}: {@code failed} once when a monitor's resource fails (its threshold
+ * reached), not again until a normal result came or the group restarted; {@code normalAgain} when the resource stayed
+ * normal for its {@code reset-after} time after a failure or since the group came online.
  *
  * <p>Threads: each probed monitor (ping, nfs, disk, partition, script, ip at activation) has a thread of its own,
  * so a probe blocked in the kernel by a sick disk delays no other monitor; the event monitors (link, process, ip

@@ -6,8 +6,8 @@ import armd.sys.disk.SectorIo;
 
 /**
  * The cluster partition monitor: writes a stamp (magic, server id, sequence number) to this server's own sector
- * with O_DIRECT and reads it back (SPEC.md section 3: an I/O error on the partition is a failure). A short
- * transfer (the device shrank or is gone) or different data read back is a failure too. After a failure the
+ * with O_DIRECT and reads it back (docs/behaviour.md#monitor-types: an I/O error on the partition is a failure). A
+ * short transfer (the device shrank or is gone) or different data read back is a failure too. After a failure the
  * device is closed and opened again at the next probe, so a device that comes back is used again.
  */
 final class PartitionCheck implements Check {

@@ -8,7 +8,7 @@ import armd.sys.SysException;
 /**
  * SCSI TEST UNIT READY on the shared disk through {@link TurProbe}. A device without SCSI passthrough (loop,
  * virtio-blk, NVMe) or one that rejects the command cannot be monitored this way: {@link #UNUSABLE}, which the
- * engine reports as one configuration-error line (SPEC.md section 3: "say so clearly").
+ * engine reports as one configuration-error line (docs/behaviour.md#monitor-types).
  */
 final class TurCheck implements Check {
     private final String device;

@@ -1,5 +1,5 @@
 /**
- * Resource monitors (SPEC.md section 3): the probes of each monitor type, the failure threshold and
+ * Resource monitors (docs/behaviour.md#resource-monitoring): the probes of each monitor type, the failure threshold and
  * normal-again timing, and the engine that runs a group's monitors while it is online.
  */
 package armd.monitor;

@@ -6,8 +6,8 @@ import armd.wire.ScsiSense;
 
 /**
  * SCSI TEST UNIT READY on one device through SG_IO: open once, then {@link #probe()} as often as needed.
- * This finds host adapter and cable faults (SPEC: shared disk), not media errors. A UNIT ATTENTION (reset,
- * power on, changed parameters) is retried once, since it reports an event rather than a fault.
+ * This finds host adapter and cable faults (docs/behaviour.md#monitor-types), not media errors. A UNIT ATTENTION
+ * (reset, power on, changed parameters) is retried once, since it reports an event rather than a fault.
  *
  * <p>Steady state allocates nothing: the native buffers live in {@link SgIo} and the {@link TurResult} is
  * reused. Not thread-safe: one caller at a time; a call blocks up to the timeout.

@@ -14,9 +14,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A switchable disk partition (SPEC.md section 3): TEST UNIT READY when the device takes SG_IO, fsck when
- * configured, then mount(2); released by unmounting after the stop script. A failure here makes ARMS_DISK
- * FAILURE for the start script.
+ * A switchable disk partition (docs/behaviour.md#disk-partition): TEST UNIT READY when the device takes SG_IO, fsck
+ * when configured, then mount(2); released by unmounting after the stop script. A failure here makes ARMS_DISK FAILURE
+ * for the start script.
  */
 final class DiskResource implements GroupResource {
     private final ClusterConfig.Disk disk;

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A floating IPv4 address (SPEC.md section 3): the subnet check, the RFC 5227 conflict probe with retries, the
- * rtnetlink add and gratuitous ARP; released by removing the address.
+ * A floating IPv4 address (docs/behaviour.md#floating-ip): the subnet check, the RFC 5227 conflict probe with retries,
+ * the rtnetlink add and gratuitous ARP; released by removing the address.
  *
  * <p>GroupContext fails on a wrong network address (the interface has no address in the floating IP's subnet,
  * unless {@code any-subnet}) or when the address is still in use after the configured retries; each conflict

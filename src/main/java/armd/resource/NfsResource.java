@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An NFS mount (SPEC.md section 3): ping the server (ICMP echo), then {@code mount -t nfs}; released by
+ * An NFS mount (docs/behaviour.md#nfs-mount): ping the server (ICMP echo), then {@code mount -t nfs}; released by
  * unmounting after the stop script. Counted in ARMS_DISK like a disk partition. The mount goes through the
  * mount command because NFS needs its user-space helper (mount.nfs: option parsing, rpcbind, locking).
  */

@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Activates and releases a group's resources around its scripts (SPEC.md sections 3 and 4), as a decorator of
+ * Activates and releases a group's resources around its scripts (docs/behaviour.md#resources), as a decorator of
  * the agent's {@link ScriptLauncher}.
  *
  * <p>Start run: the group's resources are activated in file order, then the start script runs with ARMS_DISK

@@ -11,7 +11,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** The subnet check ("a wrong network address", SPEC.md section 3) without a kernel. */
+/** The subnet check ("a wrong network address", docs/behaviour.md#floating-ip) without a kernel. */
 class FloatingIpResourceTest {
     private static InterfaceAddress addr(final String a, final int prefixLen) {
         return new InterfaceAddress(2, "eth0", Fixtures.v4(a), prefixLen, 0, 0, "eth0");

@@ -19,9 +19,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a failed monitor does to its group (SPEC.md section 3), in the deterministic simulation: the two
- * destination policies, no failover without a healthy server, the failover counter and its resets, the
- * stop action, and the script runs a monitor failover causes.
+ * What a failed monitor does to its group (docs/behaviour.md#resource-monitoring), in the deterministic simulation: the
+ * two destination policies, no failover without a healthy server, the failover counter and its resets, the stop action,
+ * and the script runs a monitor failover causes.
  */
 class MonitorPolicySimTest {
     private static final long SETTLE_MS = 3_000;

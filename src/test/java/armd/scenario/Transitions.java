@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The guide's script-environment tables (the spec's transitions.tsv, copied into test resources) as rows
- * grouped by step, in file order.
+ * The guide's script-environment tables (src/test/resources/spec/transitions.tsv, described in
+ * docs/behaviour.md#walk-throughs) as rows grouped by step, in file order.
  */
 public final class Transitions {
     /** One expected script run. */

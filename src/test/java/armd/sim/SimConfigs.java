@@ -14,7 +14,7 @@ public final class SimConfigs {
 
     /**
      * {@code servers} servers named server1..N; groups A (server1, server2, ...), B (server2, server1, ...)
-     * and C (server1, server2, ...), as in SPEC.md 4.1 and 4.2.
+     * and C (server1, server2, ...), as in docs/behaviour.md#two-servers and #three-servers.
      */
     public static ClusterConfig guide(final int servers, final boolean autoReturn) {
         return guide(servers, autoReturn, false);
