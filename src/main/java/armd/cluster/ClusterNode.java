@@ -73,6 +73,8 @@ public final class ClusterNode {
         String failure;
         /** After a conflict: no new start of the group here before this instant. */
         long retryNs;
+        /** The next start follows a holder probe that found the addresses free (its activation need not probe). */
+        boolean checked;
 
         GroupExec exec() {
             if (sequence != null) {
@@ -684,6 +686,7 @@ public final class ClusterNode {
         if (free) {
             r.fencing = false;
             r.fenceDetail = null;
+            r.checked = true;
             takeOver(g, nowNs);
             return;
         }
@@ -1319,12 +1322,14 @@ public final class ClusterNode {
         }
         final ArmsEvent ev = step.event() != null ? step.event() : records[g].startEvent;
         r.startEvent = ev;
+        final boolean checked = r.checked;
+        r.checked = false;
         if (ev != ArmsEvent.RECOVER && !mem.onlineHere[g]) {
             // a crash from here on may leave part of the group running: the return after it runs RECOVER
             mem.onlineHere[g] = true;
             fx.persist();
         }
-        fx.runScript(new ScriptRun(g, false, ev, prio == 1, prio, null, true));
+        fx.runScript(new ScriptRun(g, false, ev, prio == 1, prio, null, true, checked));
     }
 
     /** What the group's record says after the last script of a sequence ended here. */

@@ -44,6 +44,11 @@ final class FloatingIpResource implements GroupResource {
         return ip;
     }
 
+    /** The next activation probes the address itself, whatever a holder probe found before. */
+    void forgetProbe() {
+        freeAtNs = 0;
+    }
+
     /** Whether the last {@link #activate} failed because the address answered from another host. */
     boolean conflicted() {
         return conflicted;

@@ -187,6 +187,12 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
             delegate.launch(run, done);
             return;
         }
+        if (!run.checked()) {
+            // a holder probe counts as this start's conflict check only when the start is the takeover it was for
+            for (final FloatingIpResource ip : floatingIps(group)) {
+                ip.forgetProbe();
+            }
+        }
         final Activation a;
         try {
             a = activate(group);
@@ -206,7 +212,7 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
     /** {@code run} with ARMS_DISK FAILURE when {@code disksOk} is false (ScriptRun is a record: a copy). */
     private static ScriptRun withDisk(final ScriptRun run, final boolean disksOk) {
         return disksOk || !run.diskOk() ? run : new ScriptRun(run.group(), run.stop(), run.event(), run.home(),
-            run.priority(), run.factor(), false);
+            run.priority(), run.factor(), false, run.checked());
     }
 
     /**

@@ -244,9 +244,16 @@ class FloatingIpIT {
                 assertEquals("192.0.2.100 answered by " + macB, probe(l));
                 n.exec(ns[1], "ip", "addr", "del", "192.0.2.100/24", "dev", "eth0");
                 assertEquals(null, probe(l));
-                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.FAILOVER)).ok());
+                final armd.cluster.ScriptRun takeover = new armd.cluster.ScriptRun(0, false, ArmsEvent.FAILOVER, true, 1,
+                    null, true, true);
+                assertTrue(Fixtures.launchAndWait(l, takeover).ok());
                 assertTrue(has(n, ns[0], "192.0.2.100/24"), log.dump());
                 assertNotNull(log.await(x -> x.contains("by the takeover check; not probed again"), 0), log.dump());
+                // a start that is not that takeover probes for itself, however recent the holder probe
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.stop(0)).ok());
+                assertEquals(null, probe(l));
+                assertTrue(Fixtures.launchAndWait(l, Fixtures.start(0, ArmsEvent.START)).ok());
+                assertEquals(1, log.lines().stream().filter(x -> x.contains("not probed again")).count(), log.dump());
             }
         }
     }

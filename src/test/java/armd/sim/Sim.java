@@ -121,7 +121,8 @@ public final class Sim {
                 // the floating IP is activated before the start script; never online without it. As the real
                 // activation, it skips its own conflict probe when a takeover's holder probe found it free just now
                 final int other = reachableHolder(id, g);
-                final boolean fresh = probedFreeAt[id][g] != 0 && nowNs - probedFreeAt[id][g] < 500_000_000L;
+                final boolean fresh = run.checked() && probedFreeAt[id][g] != 0
+                    && nowNs - probedFreeAt[id][g] < 500_000_000L;
                 probedFreeAt[id][g] = 0;
                 if (other >= 0 && !fresh) {
                     at(nowNs + probeNs, () -> {
