@@ -22,6 +22,7 @@ import armd.status.StatusJson;
 import armd.status.StatusText;
 import armd.config.ClusterConfig;
 import armd.sys.EventFd;
+import armd.sys.Sched;
 import armd.sys.Poller;
 
 import java.nio.ByteBuffer;
@@ -48,6 +49,10 @@ import java.util.function.UnaryOperator;
  */
 public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoCloseable {
     private static final long MAX_SLEEP_NS = 100_000_000L;
+    /** SCHED_FIFO priority of the agent loop: below the heartbeat sender (50) and the resource workers (40). */
+    static final int LOOP_PRIORITY = 30;
+    /** Turns in a row without sleeping after which the loop sleeps a millisecond anyway. */
+    private static final int MAX_BUSY_TURNS = 1000;
 
     private final ClusterConfig config;
     private final int self;
@@ -114,6 +119,10 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
 
     /** The agent thread's loop; returns after {@link #stop()}. */
     public void run() {
+        // decisions (a takeover, the start it allows) must not queue behind ordinary work on a loaded machine: the
+        // loop runs at SCHED_FIFO below the heartbeat sender and the resource workers (refused: normal priority)
+        Sched.setFifo(LOOP_PRIORITY);
+        int busyTurns = 0;
         while (running) {
             final long now = System.nanoTime();
             turnHook.accept(now);
@@ -129,7 +138,12 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
             publish();
             final long wait = Math.min(node.nextDeadlineNs(now) - System.nanoTime(), MAX_SLEEP_NS);
             if (wait > 0) {
+                busyTurns = 0;
                 poller.poll((int) ((wait + 999_999) / 1_000_000));
+            } else if (++busyTurns > MAX_BUSY_TURNS) {
+                // a deadline that stays in the past is a bug, but a real-time thread must not spin on it
+                busyTurns = 0;
+                poller.poll(1);
             }
             wakeup.drain();
         }

@@ -841,7 +841,6 @@ public final class ClusterNode {
                 final ArmsEvent ev = eventFor(g, self);
                 write(g, self, GroupMode.RUN, ev, records[g].lastStop, false);
                 mem.monitorFailovers[g] = 0;
-                fx.persist();
                 begin(g, Sequence.START, -1);
                 yield OpResult.OK;
             }
@@ -1092,7 +1091,6 @@ public final class ClusterNode {
                 if (nowNs - pickupUntilNs < 0 && firstCandidate(g) == self) {
                     final ArmsEvent ev = eventFor(g, self);
                     write(g, self, GroupMode.RUN, ev, r.lastStop, false);
-                    fx.persist();
                     begin(g, Sequence.START, -1);
                 }
             }
@@ -1147,7 +1145,6 @@ public final class ClusterNode {
                 + serverNames[self]);
         }
         write(g, self, GroupMode.RUN, ev, r.lastStop, false);
-        fx.persist();
         begin(g, Sequence.START, -1);
     }
 
@@ -1324,8 +1321,9 @@ public final class ClusterNode {
         r.startEvent = ev;
         final boolean checked = r.checked;
         r.checked = false;
-        if (ev != ArmsEvent.RECOVER && !mem.onlineHere[g]) {
-            // a crash from here on may leave part of the group running: the return after it runs RECOVER
+        if (ev != ArmsEvent.RECOVER) {
+            // a crash from here on may leave part of the group running: the return after it runs RECOVER. One save
+            // covers this and the record written just before (callers that start a group do not save first)
             mem.onlineHere[g] = true;
             fx.persist();
         }
