@@ -164,8 +164,9 @@ public final class Tiebreak {
                 last = probe.probe(timeoutMs);
                 sent++;
                 if (last.outcome() == ProbeOutcome.HEALTHY) {
-                    return new Target(index, true, name + " answered (" + String.format(Locale.ROOT, "%.1f", last.rttNs() / 1e6)
-                        + " ms" + (sent > 1 ? ", echo " + sent : "") + ")");
+                    final String rtt = String.format(Locale.ROOT, "%.1f", last.rttNs() / 1e6);
+                    return new Target(index, true, name + " answered (" + rtt + " ms"
+                        + (sent > 1 ? ", echo " + sent : "") + ")");
                 }
             }
             if (last == null) {

@@ -118,12 +118,15 @@ class TiebreakConfigParserTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-        device = dev/sdb1                | 13: device 'dev/sdb1' is not an absolute path: write it from /, e.g. /dev/disk/by-id/...
+        device = dev/sdb1                | 13: device 'dev/sdb1' is not an absolute path: write it from /, e.g. \
+        /dev/disk/by-id/...
         sector = -1                      | 14: sector '-1' is not a sector number from 0 to 2^40
         sector = ten                     | 14: sector 'ten' is not a sector number from 0 to 2^40
         interval = 5ms                   | 15: interval 5ms is out of range: give 10ms to 10s
-        timeout = 200ms                  | 16: timeout 200ms is shorter than 3 intervals (300 ms): one slow write would make a live server look dead; raise timeout or lower interval
-        timeout = soon                   | 16: timeout 'soon' is not a duration: write a number and a unit, e.g. 10ms, 30s, 5m, 1h
+        timeout = 200ms                  | 16: timeout 200ms is shorter than 3 intervals (300 ms): one slow write \
+        would make a live server look dead; raise timeout or lower interval
+        timeout = soon                   | 16: timeout 'soon' is not a duration: write a number and a unit, e.g. \
+        10ms, 30s, 5m, 1h
         """)
     void aWrongDiskHeartbeatLineIsNamed(final String line, final String expected) throws IOException {
         final String key = line.substring(0, line.indexOf(' '));
@@ -161,12 +164,18 @@ class TiebreakConfigParserTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-        targets = gateway.example        | 13: target 'gateway.example' is not an IPv4 or IPv6 address (no host names): give e.g. the default gateway ('ip route show default')
-        targets = 127.0.0.1              | 13: target 127.0.0.1 is not a unicast address of another host: give one outside this server, e.g. the default gateway
-        targets = ::1                    | 13: target ::1 is not a unicast address of another host: give one outside this server, e.g. the default gateway
-        targets = 239.1.1.1              | 13: target 239.1.1.1 is not a unicast address of another host: give one outside this server, e.g. the default gateway
-        targets = 0.0.0.0                | 13: target 0.0.0.0 is not a unicast address of another host: give one outside this server, e.g. the default gateway
-        targets = 255.255.255.255        | 13: target 255.255.255.255 is not a unicast address of another host: give one outside this server, e.g. the default gateway
+        targets = gateway.example        | 13: target 'gateway.example' is not an IPv4 or IPv6 address (no host \
+        names): give e.g. the default gateway ('ip route show default')
+        targets = 127.0.0.1              | 13: target 127.0.0.1 is not a unicast address of another host: give one \
+        outside this server, e.g. the default gateway
+        targets = ::1                    | 13: target ::1 is not a unicast address of another host: give one outside \
+        this server, e.g. the default gateway
+        targets = 239.1.1.1              | 13: target 239.1.1.1 is not a unicast address of another host: give one \
+        outside this server, e.g. the default gateway
+        targets = 0.0.0.0                | 13: target 0.0.0.0 is not a unicast address of another host: give one \
+        outside this server, e.g. the default gateway
+        targets = 255.255.255.255        | 13: target 255.255.255.255 is not a unicast address of another host: give \
+        one outside this server, e.g. the default gateway
         targets = 192.0.2.9, 192.0.2.9   | 13: target 192.0.2.9 is listed twice: list each once
         rule = most                      | 14: rule 'most' is not any, all or majority
         timeout = 0ms                    | 15: timeout 0ms is out of range: give 1ms to 10s
@@ -193,6 +202,30 @@ class TiebreakConfigParserTest {
             + "outside the cluster every server should reach, e.g. the default gateway"), problems("[tiebreak]\n"));
         assertEquals(List.of("13: 9 targets: at most 8"), problems("[tiebreak]\ntargets = 192.0.2.1, 192.0.2.2, "
             + "192.0.2.3, 192.0.2.4, 192.0.2.5, 192.0.2.6, 192.0.2.7, 192.0.2.8, 192.0.2.9\n"));
+    }
+
+    @Test
+    void theShippedExampleIsValidWithBothSectionsUncommented() throws IOException {
+        final Path conf = Path.of("conf");
+        final Path copy = dir.resolve("etc");
+        Files.createDirectories(copy.resolve("groups/A"));
+        final StringBuilder text = new StringBuilder();
+        boolean inside = false;
+        for (final String line : Files.readAllLines(conf.resolve("armd.conf.example"))) {
+            inside = line.startsWith("#[disk-heartbeat]") || inside && !line.startsWith("# One section per server");
+            text.append(inside && line.matches("#(\\[|[a-z-]+ = ).*") ? line.substring(1) : line).append('\n');
+        }
+        Files.writeString(copy.resolve("armd.conf"), text);
+        for (final String s : List.of("start.sh", "stop.sh")) {
+            ConfigParserTest.script(copy.resolve("groups/A").resolve(s));
+        }
+        ConfigParserTest.writeKey(copy.resolve("armd.key"));
+        final ConfigParser.Result r = new ConfigParser(false).parse(copy.resolve("armd.conf"));
+        assertEquals(List.of(), r.problems());
+        assertEquals(new ClusterConfig.DiskHeartbeat(Path.of("/dev/disk/by-id/scsi-SHARED-part1"), 64, 100, 1000),
+            r.config().diskHeartbeat());
+        assertEquals(new ClusterConfig.Tiebreak(List.of(InetAddress.ofLiteral("192.0.2.254")),
+            ClusterConfig.Tiebreak.Rule.ANY, 200, 3), r.config().tiebreak());
     }
 
     @Test
