@@ -53,7 +53,7 @@ class ScsiVmIT {
     }
 
     /** The java command for the guest: this JVM's JDK and the test class path, at the same paths. */
-    private static String guestJava(final Path project) throws IOException {
+    static String guestJava(final Path project) throws IOException {
         final Path cpFile = project.resolve("target/test-classpath.txt");
         final String deps = Files.exists(cpFile) ? Files.readString(cpFile, StandardCharsets.UTF_8).strip() : "";
         final String cp = project.resolve("target/test-classes") + ":" + project.resolve("target/classes")
