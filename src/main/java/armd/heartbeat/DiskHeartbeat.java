@@ -405,6 +405,25 @@ public final class DiskHeartbeat implements AutoCloseable {
         return p == PATH_UNKNOWN ? null : p == PATH_UP;
     }
 
+    /** One line for a log or a failed test: the path, the threads, what is in flight, the counts; allocates. */
+    @Override
+    public String toString() {
+        final long since = ioSinceNs;
+        final StringBuilder sb = new StringBuilder("disk heartbeat on ").append(device).append(": path ")
+            .append(path == PATH_UNKNOWN ? "unknown" : path == PATH_UP ? "working" : "not working")
+            .append(", I/O thread ").append(ioThread.getState()).append(", watchdog ").append(watchdog.getState());
+        if (since != 0) {
+            sb.append(", ").append(ioWrite ? "write" : "read").append(" of sector ").append(ioSector)
+                .append(" in flight for ").append((System.nanoTime() - since) / 1_000_000).append(" ms");
+        }
+        sb.append(", written ").append(count(WRITTEN)).append(", reported ").append(count(REPORTED))
+            .append(", unchanged ").append(count(UNCHANGED)).append(", replayed ").append(count(REPLAYED));
+        for (final DiskBeat.Result r : DiskBeat.Result.values()) {
+            sb.append(", ").append(r.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(count(r));
+        }
+        return sb.toString();
+    }
+
     /** The boot incarnation written. */
     public long incarnation() {
         synchronized (incarnationLock) {

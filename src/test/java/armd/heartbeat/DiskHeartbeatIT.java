@@ -103,6 +103,15 @@ class DiskHeartbeatIT {
         }
     }
 
+    /** The device's size in bytes as the kernel sees it, for failure messages. */
+    private static String size(final LoopDisk disk) {
+        try {
+            return Netns.run("blockdev", "--getsize64", disk.device()).strip();
+        } catch (java.io.IOException e) {
+            return e.getMessage();
+        }
+    }
+
     private static DiskHeartbeat heartbeat(final LoopDisk disk, final int self, final int servers, final long inc,
                                            final long intervalMs, final long timeoutMs, final Recorder r) {
         return new DiskHeartbeat(disk.device(), FIRST_SECTOR, self, servers, key(0), CLUSTER, inc,
@@ -229,7 +238,13 @@ class DiskHeartbeatIT {
                 final int before = r0.paths().size();
                 disk.removeMedium();
                 // writes fail with ENOSPC, reads transfer nothing, or an I/O in flight at the change gets EIO
-                await("server 0's path stops", () -> r0.downSince(before, " of " + disk.device()), r0.paths());
+                await("server 0's path stops", () -> r0.downSince(before, " of " + disk.device()),
+                    new Object() {
+                        @Override
+                        public String toString() {
+                            return r0.paths() + "; " + s0 + "; size " + size(disk);
+                        }
+                    });
                 assertTrue(r0.last().reason().contains(disk.device()), r0.last().reason());
                 assertFalse(s0.working());
                 disk.restoreMedium();

@@ -100,8 +100,16 @@ public final class LoopDisk implements AutoCloseable {
 
     /** From now on the device has no sectors: writes fail with ENOSPC, reads transfer nothing. Heals. */
     public void removeMedium() throws IOException {
-        Netns.run("truncate", "-s", "0", backing.resolve("disk.img").toString());
-        Netns.run("losetup", "--set-capacity", device);
+        // a write to the device between the truncation and the new capacity grows the file again: repeat until the
+        // device has no sector left (then no write reaches the file)
+        for (int i = 0; i < 50; i++) {
+            Netns.run("truncate", "-s", "0", backing.resolve("disk.img").toString());
+            Netns.run("losetup", "--set-capacity", device);
+            if (Netns.run("blockdev", "--getsize64", device).strip().equals("0")) {
+                return;
+            }
+        }
+        throw new IOException(device + " still has sectors after 50 truncations of its backing file");
     }
 
     /** The device has its size again, every sector zero (what was written before the removal is gone). */
