@@ -284,7 +284,10 @@ public final class DiskHeartbeat implements AutoCloseable {
                 continue; // the baseline: how old it is, nobody knows
             }
             counts.incrementAndGet(REPORTED);
-            listener.onDiskBeat(i, inc, codec.serverState(), codec.heldGroups(), readNs);
+            synchronized (pathLock) {
+                // one listener call at a time: the watchdog may be reporting the I/O that has just ended
+                listener.onDiskBeat(i, inc, codec.serverState(), codec.heldGroups(), readNs);
+            }
         }
         if (write && path != PATH_UP) {
             pathChange(PATH_UP, 0, "disk heartbeat on " + device + " works (sectors " + firstSector + " to "
