@@ -128,12 +128,14 @@ static int connect_agent(const char *path, long long deadline_ms)
     if (err == ENOENT || (err == ECONNREFUSED && stat(path, &st) != 0)) {
         return fail(ARM_CLIENT_ENOAGENT,
                     "agent not running (no control socket at %s): start it with 'systemctl start armd@NAME' or "
-                    "'armd run --config FILE --server NAME'", path);
+                    "'armd run --config FILE --server NAME'",
+                    path);
     }
     if (err == ECONNREFUSED) {
         return fail(ARM_CLIENT_ENOAGENT,
                     "agent not running (nobody listens on %s): start it with 'systemctl start armd@NAME' or "
-                    "'armd run --config FILE --server NAME'", path);
+                    "'armd run --config FILE --server NAME'",
+                    path);
     }
     if (err == EACCES || err == EPERM) {
         return fail(ARM_CLIENT_EACCES, "permission denied: armd's control socket %s is root-only", path);
