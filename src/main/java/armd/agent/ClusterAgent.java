@@ -21,6 +21,8 @@ import armd.status.ClusterStatus;
 import armd.status.StatusJson;
 import armd.status.StatusText;
 import armd.config.ClusterConfig;
+import armd.heartbeat.DiskHeartbeat;
+import armd.probe.Tiebreak;
 import armd.sys.EventFd;
 import armd.sys.Sched;
 import armd.sys.Poller;
@@ -47,7 +49,7 @@ import java.util.function.UnaryOperator;
  * <p>Thread-safety: {@link #execute}, {@link #operation}, {@link #status} and {@link #stop} may be called
  * from any thread; everything else runs on the agent thread.
  */
-public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoCloseable {
+public final class ClusterAgent implements NodeEffects, ResourceEvents, DiskHeartbeat.Listener, AutoCloseable {
     private static final long MAX_SLEEP_NS = 100_000_000L;
     /** SCHED_FIFO priority of the agent loop: below the heartbeat sender (50) and the resource workers (40). */
     static final int LOOP_PRIORITY = 30;
@@ -87,6 +89,13 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
         }
     };
     private volatile boolean running = true;
+    /** The disk heartbeat path, or null; set before run(). */
+    private DiskHeartbeat disk;
+    /** The ping tiebreak, or null; set before run(). */
+    private Tiebreak tiebreak;
+    /** What the disk path last carried: server state ordinal and held groups (-1: nothing yet). */
+    private int diskState = -1;
+    private long diskHeld;
     /** Called at every turn of the loop with its clock (watchdog, detection latencies); set before run(). */
     private LongConsumer turnHook = nowNs -> { };
     /** Completes the status with what other parts know (paths, resources, monitors); set before run(). */
@@ -156,8 +165,47 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
         }
     }
 
+    /**
+     * The partition tiebreak's observers: the disk heartbeat path (its beats carry this server's state and held
+     * groups; it reports the peers' beats here) and the ping tiebreak; either may be null. Call before run().
+     */
+    public void partitionTiebreak(final DiskHeartbeat diskPath, final Tiebreak ping) {
+        this.disk = diskPath;
+        this.tiebreak = ping;
+    }
+
+    @Override
+    public void onDiskBeat(final int peer, final long inc, final int serverState, final long heldGroups,
+                           final long readNs) {
+        final ServerState st = ServerState.of(serverState);
+        if (st != null) {
+            execute(() -> node.onDiskBeat(peer, inc, st, heldGroups, readNs));
+        }
+    }
+
+    @Override
+    public void onDiskPath(final boolean working, final String reason, final long nowNs) {
+        execute(() -> node.onDiskPath(working, reason, System.nanoTime()));
+    }
+
+    @Override
+    public void checkTiebreak() {
+        if (tiebreak != null) {
+            tiebreak.check(r -> execute(() -> node.onTiebreak(r.reachable(), r.detail(), System.nanoTime())));
+        }
+    }
+
     /** Encodes the node's state; hands it to the link only when it changed (the link repeats it). */
     private void publish() {
+        if (disk != null) {
+            final int st = node.state().ordinal();
+            final long held = node.heldGroups();
+            if (st != diskState || held != diskHeld) {
+                diskState = st;
+                diskHeld = held;
+                disk.publish(st, held);
+            }
+        }
         node.snapshot(outbound);
         payload.clear();
         StatePayload.encode(outbound, payload);
@@ -429,6 +477,9 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
     @Override
     public void newIncarnation(final long incarnation) {
         link.incarnation(incarnation);
+        if (disk != null) {
+            disk.incarnation(incarnation);
+        }
     }
 
     @Override

@@ -7,6 +7,8 @@ import armd.action.ScriptRunner;
 import armd.base.AgentLog;
 import armd.base.SystemLoggers;
 import armd.agent.ClusterAgent;
+import armd.heartbeat.DiskHeartbeat;
+import armd.probe.Tiebreak;
 import armd.agent.ControlBridge;
 import armd.agent.Guardian;
 import armd.action.ResourceEvents;
@@ -142,6 +144,9 @@ public final class RunCommand implements Command {
         final MonitoredLauncher monitored = new MonitoredLauncher(config, resources, monitors);
         final ClusterAgent agent = new ClusterAgent(config, me.id(), link, monitored, memory, saved, log);
         agentRef.set(agent);
+        final DiskHeartbeat disk = diskPath(config, me.id(), key, incarnation, agent);
+        agent.partitionTiebreak(disk, config.tiebreak() == null ? null : new Tiebreak(config.tiebreak().targets(),
+            config.tiebreak().needed(), config.tiebreak().timeoutMs(), config.tiebreak().tries()));
         final DetectionRecorder detections = new DetectionRecorder(agent, link.pathStats(), config.servers().size());
         agent.statusDetails(new StatusDetails(config, link.pathStats(), transitions, resources::state,
             monitors::state).withDetections(detections));
@@ -192,6 +197,9 @@ public final class RunCommand implements Command {
                 page.close();
             }
             link.close();
+            if (disk != null) {
+                disk.close();
+            }
             monitored.close();
             resources.close();
             runner.close();
@@ -255,6 +263,24 @@ public final class RunCommand implements Command {
             }
         }
         return false;
+    }
+
+    /**
+     * The disk heartbeat path of {@code [disk-heartbeat]}, started, or null when the section is absent; its beats go
+     * to {@code agent}. A device that cannot be opened is reported by the path itself as "not working" (the
+     * networks then decide alone), not as a reason to refuse to start.
+     */
+    private static DiskHeartbeat diskPath(final ClusterConfig config, final int self, final byte[] key,
+                                          final long incarnation, final ClusterAgent agent) {
+        final ClusterConfig.DiskHeartbeat d = config.diskHeartbeat();
+        if (d == null) {
+            return null;
+        }
+        final DiskHeartbeat disk = new DiskHeartbeat(d.device().toString(), d.sector(), self, config.servers().size(),
+            key, armd.wire.HeartbeatFrame.clusterId(config.name()), incarnation, d.intervalMs() * 1_000_000L,
+            d.timeoutMs() * 1_000_000L, agent);
+        disk.start();
+        return disk;
     }
 
     private static long maxScriptTimeoutMs(final ClusterConfig config) {

@@ -67,7 +67,8 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
         return new Topology(servers.stream().map(Server::name).toList(),
             groups.stream().map(g -> new Topology.Group(g.name(), g.policy(),
                 g.resources().stream().anyMatch(r -> r instanceof FloatingIp))).toList(), startupWaitMs, autoReturn,
-            actions.maxFailovers(), heartbeat.intervalMs(), heartbeat.timeoutMs(), heartbeat.suspectMs(), 0, false);
+            actions.maxFailovers(), heartbeat.intervalMs(), heartbeat.timeoutMs(), heartbeat.suspectMs(),
+            diskHeartbeat == null ? 0 : diskHeartbeat.timeoutMs(), tiebreak != null);
     }
 
     /**
