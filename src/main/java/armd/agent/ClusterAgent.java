@@ -48,7 +48,8 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
     private final int self;
     private final HeartbeatLink link;
     private final ScriptLauncher scripts;
-    private final MemoryStore store;
+    private final SaveGate saves;
+    private final Consumer<ScriptRun> launcher = this::launch;
     private final AgentLog log;
     private final ClusterNode node;
     private final long incarnation;
@@ -88,7 +89,7 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
         this.incarnation = incarnation;
         this.link = link;
         this.scripts = scripts;
-        this.store = store;
+        this.saves = new SaveGate(store, log);
         this.log = log;
         final int[] linkFds = link.fds();
         final int[] all = new int[linkFds.length + 1];
@@ -108,6 +109,7 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
                 t.run();
             }
             node.tick(System.nanoTime());
+            saves.retry(System.nanoTime(), node.memory(), launcher);
             checkWaiters(System.nanoTime());
             publish();
             final long wait = Math.min(node.nextDeadlineNs(now) - System.nanoTime(), MAX_SLEEP_NS);
@@ -312,6 +314,10 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
             sb.append("monitor failovers from ").append(node.serverName(self)).append(": ")
                 .append(String.join(", ", counted)).append('\n');
         }
+        if (saves.unsaved()) {
+            sb.append("state of ").append(node.serverName(self)).append(" cannot be saved (see the log): ")
+                .append(saves.held()).append(" group start(s) here wait for it\n");
+        }
         return sb.toString();
     }
 
@@ -361,12 +367,18 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
 
     @Override
     public void runScript(final ScriptRun run) {
+        if (saves.admit(run, node.groupName(run.group()))) {
+            launch(run);
+        }
+    }
+
+    private void launch(final ScriptRun run) {
         scripts.launch(run, ok -> execute(() -> node.onScriptDone(run.group(), ok, System.nanoTime())));
     }
 
     @Override
     public void persist() {
-        store.save(node.memory());
+        saves.save(node.memory(), System.nanoTime());
     }
 
     @Override

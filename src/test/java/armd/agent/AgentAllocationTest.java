@@ -109,7 +109,8 @@ class AgentAllocationTest {
         }
 
         @Override
-        public void save(final NodeMemory memory) {
+        public boolean save(final NodeMemory memory) {
+            return true;
         }
     }
 
