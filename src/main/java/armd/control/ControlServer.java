@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.EnumSet;
 import java.util.List;
@@ -126,18 +128,11 @@ public final class ControlServer implements AutoCloseable {
         Objects.requireNonNull(handler, "handler");
         final Path socket = options.socket().toAbsolutePath();
         final Path dir = socket.getParent();
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-        }
-        final PosixFileAttributes dirAttrs = Files.readAttributes(dir, PosixFileAttributes.class);
         final UserPrincipal self = FileSystems.getDefault().getUserPrincipalLookupService()
             .lookupPrincipalByName(Integer.toString(Libc.geteuid()));
-        if (!dirAttrs.owner().equals(self)) {
-            throw new OperatorException(Exit.SYSTEM, "control socket directory " + dir + " belongs to "
-                + dirAttrs.owner().getName() + ", not to armd's user: give it to armd's user (chown) or set another "
-                + "socket path");
-        }
-        Files.setPosixFilePermissions(dir, permissions(options.dirMode()));
+        final UserPrincipal root = FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("0");
+        final Set<UserPrincipal> owners = root.equals(self) ? Set.of(root) : Set.of(root, self);
+        socketDirectory(dir, options.dirMode(), owners);
         removeStale(socket);
         final ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
@@ -147,12 +142,53 @@ public final class ControlServer implements AutoCloseable {
             server.close();
             throw e;
         }
-        final UserPrincipal root = FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("0");
-        final ControlServer s = new ControlServer(options, handler, server, root.equals(self)
-            ? Set.of(root) : Set.of(root, self));
+        final ControlServer s = new ControlServer(options, handler, server, owners);
         s.controlThread.start();
         s.acceptThread.start();
         return s;
+    }
+
+    /**
+     * Makes the socket's directory when it is missing, mode {@code mode} (its missing parents as the umask says),
+     * and never changes the mode of a directory that was there: it may be shared (/tmp, /run). A directory that
+     * was there must belong to root or armd's user ({@code owners}), and other users must not be able to replace
+     * the socket in it: not writable by group or others, unless sticky (then only the socket's owner may remove
+     * or rename it).
+     */
+    private static void socketDirectory(final Path dir, final int mode, final Set<UserPrincipal> owners)
+        throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            if (dir.getParent() != null) {
+                Files.createDirectories(dir.getParent());
+            }
+            boolean made = false;
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(permissions(mode & 0700)));
+                made = true;
+            } catch (FileAlreadyExistsException e) {
+                // made meanwhile by someone else: checked below like any directory that was there
+            }
+            if (made) {
+                // exactly the asked mode on the directory made here (the umask may have taken bits from it)
+                Files.setPosixFilePermissions(dir, permissions(mode));
+                return;
+            }
+        }
+        final PosixFileAttributes attrs = Files.readAttributes(dir, PosixFileAttributes.class);
+        if (!attrs.isDirectory()) {
+            throw new OperatorException(Exit.SYSTEM, "control socket directory " + dir + " is not a directory: set "
+                + "another socket path");
+        }
+        if (!owners.contains(attrs.owner())) {
+            throw new OperatorException(Exit.SYSTEM, "control socket directory " + dir + " belongs to "
+                + attrs.owner().getName() + ", not to root or armd's user: set another socket path");
+        }
+        final int bits = (Integer) Files.getAttribute(dir, "unix:mode") & 07777;
+        if ((bits & 0022) != 0 && (bits & 01000) == 0) {
+            throw new OperatorException(Exit.SYSTEM, "control socket directory " + dir + " (mode 0"
+                + Integer.toOctalString(bits) + ") lets other users replace the socket: use a directory only armd's "
+                + "user can write (or one with the sticky bit, like /tmp)");
+        }
     }
 
     private static void removeStale(final Path socket) throws IOException {
