@@ -57,7 +57,7 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
         this.log = log;
         this.watcher = new ProcessWatcher(this::exited);
         try {
-            this.server = ControlServer.start(ControlServer.Options.defaults(socket), this);
+            this.server = ControlServer.start(ControlServer.Options.defaults(socket), this, log::line);
         } catch (IOException | RuntimeException e) {
             watcher.close();
             throw e;

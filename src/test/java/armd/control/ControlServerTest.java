@@ -340,6 +340,54 @@ class ControlServerTest {
     }
 
     @Test
+    void closingWithConnectionsInEveryStateThrowsNothingOnAnyThread() throws Exception {
+        final List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+        final Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+        try {
+            for (int round = 0; round < 5; round++) {
+                server.close();
+                behaviour = (r, p, reply) -> { };
+                server = ControlServer.start(options(), this::handle);
+                final List<SocketChannel> open = new java.util.ArrayList<>();
+                try {
+                    for (int i = 0; i < 20; i++) {
+                        final SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+                        open.add(ch);
+                        if (i % 3 == 1) {
+                            ch.write(ByteBuffer.wrap(new byte[] {0x41, 0x52}));
+                        } else if (i % 3 == 2) {
+                            ch.write(ByteBuffer.wrap(ControlCodec.encode(new ControlRequest.Status(false)
+                                .toMessage())));
+                        }
+                    }
+                    // connections still arriving while the server closes
+                    final Thread late = Thread.ofVirtual().start(() -> {
+                        for (int i = 0; i < 50; i++) {
+                            try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                                ch.write(ByteBuffer.wrap(new byte[] {0x41}));
+                            } catch (IOException e) {
+                                return;
+                            }
+                        }
+                    });
+                    server.close();
+                    late.join(10_000);
+                } finally {
+                    for (final SocketChannel ch : open) {
+                        ch.close();
+                    }
+                }
+            }
+            // whatever was still running on the server's threads has had its chance to fail
+            Thread.sleep(200);
+            assertEquals(0, uncaught.size(), () -> uncaught.size() + " uncaught, the first: " + uncaught.getFirst());
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(before);
+        }
+    }
+
+    @Test
     void noAgentIsToldInOneLine() {
         server.close();
         final ControlClient.NotRunningException e = assertThrows(ControlClient.NotRunningException.class,
