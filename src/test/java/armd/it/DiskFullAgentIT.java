@@ -36,12 +36,15 @@ class DiskFullAgentIT {
              Tmpfs fs = Tmpfs.mount(c.dir().resolve("state").resolve("server1"), 64)) {
             fs.fill();
             final Path out = c.dir().resolve("server1.out");
+            final long t0 = System.nanoTime();
             final Process p = c.startAnother(0, out);
             try {
                 c.await(() -> !p.isAlive(), 30, "armd run to give up on a full state directory");
             } finally {
                 p.destroyForcibly();
             }
+            System.out.printf("full state disk: armd run exited %d after %d ms%n", p.exitValue(),
+                (System.nanoTime() - t0) / 1_000_000);
             final List<String> lines = Files.readAllLines(out);
             assertEquals(3, p.exitValue(), String.join("\n", lines));
             assertEquals(1, lines.size(), String.join("\n", lines));
@@ -124,9 +127,12 @@ class DiskFullAgentIT {
             assertTrue(status[0].text().contains("has not answered"), status[0].text());
 
             final ProcessHandle agent = ProcessHandle.of(c.pid(0)).orElseThrow();
+            final long t0 = System.nanoTime();
             agent.destroy();
             c.await(() -> c.logHas(0, "the agent thread has taken no work for"), 30,
                 "the shutdown hook giving up on the stuck agent thread");
+            System.out.printf("stuck agent thread: the shutdown hook gave up %d ms after SIGTERM%n",
+                (System.nanoTime() - t0) / 1_000_000);
             frozen.thaw();
             c.await(() -> !agent.isAlive(), 30, "server1's agent to exit once the disk thaws");
             assertFalse(c.logHas(0, "internal error"), c.diagnostics());
