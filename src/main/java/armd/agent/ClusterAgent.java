@@ -108,7 +108,8 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
             while ((t = tasks.poll()) != null) {
                 t.run();
             }
-            node.tick(System.nanoTime());
+            // silence is judged only as far as the heartbeats have been read (a cut-off drain reads on next cycle)
+            node.tick(Math.min(System.nanoTime(), link.drainedThroughNs()));
             saves.retry(System.nanoTime(), node.memory(), launcher);
             checkWaiters(System.nanoTime());
             publish();
@@ -355,7 +356,7 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
         }
         return new Json().put("cluster", config.name()).put("server", node.serverName(self))
             .put("state", node.state().name().toLowerCase()).putRaw("servers", Json.array(servers))
-            .putRaw("groups", Json.array(groups)).toString();
+            .putRaw("groups", Json.array(groups)).putRaw("heartbeats", link.stats().toJson()).toString();
     }
 
     /** The decision core (agent thread only: tests and the status path). */

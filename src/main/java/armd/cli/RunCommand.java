@@ -86,7 +86,7 @@ public final class RunCommand implements Command {
             Thread.sleep(2);
         }
         if (link.schedulerResult() != 0) {
-            log.line("heartbeat sender runs at normal priority (SCHED_FIFO refused: " + link.schedulerResult()
+            log.line("heartbeat threads run at normal priority (SCHED_FIFO refused: " + link.schedulerResult()
                 + "); heartbeats may be late on a loaded machine");
         }
         final String bin = System.getProperty("armd.bin");

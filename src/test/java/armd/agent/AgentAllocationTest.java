@@ -91,6 +91,11 @@ class AgentAllocationTest {
         }
 
         @Override
+        public armd.heartbeat.HeartbeatStats stats() {
+            return new armd.heartbeat.HeartbeatStats(1);
+        }
+
+        @Override
         public void close() {
             ready.close();
         }
