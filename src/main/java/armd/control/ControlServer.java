@@ -204,6 +204,8 @@ public final class ControlServer implements AutoCloseable {
     private final Thread controlThread;
     private int live;
     private volatile boolean closed;
+    /** Set (under the eventfd's lock) when the eventfd is closed: a late reply must not write to its number. */
+    private boolean wakeClosed;
 
     private ControlServer(final Options options, final ControlHandler handler, final Consumer<String> log,
                           final int listenFd, final Set<Integer> allowedUids) {
@@ -563,7 +565,7 @@ public final class ControlServer implements AutoCloseable {
         c.deadlineNs = System.nanoTime() + options.handlerDeadlineMs() * 1_000_000L;
         reply.whenDone(() -> {
             replied.add(c);
-            wake.signal();
+            wakeUp();
         });
     }
 
@@ -691,7 +693,19 @@ public final class ControlServer implements AutoCloseable {
             }
         }
         conns.clear();
-        wake.close();
+        synchronized (wake) {
+            wakeClosed = true;
+            wake.close();
+        }
+    }
+
+    /** Wakes the io thread; any thread; nothing once the eventfd is closed (its number may be reused). */
+    private void wakeUp() {
+        synchronized (wake) {
+            if (!wakeClosed) {
+                wake.signal();
+            }
+        }
     }
 
     /**
@@ -706,7 +720,7 @@ public final class ControlServer implements AutoCloseable {
             }
             closed = true;
         }
-        wake.signal();
+        wakeUp();
         controlThread.interrupt();
         try {
             ioThread.join(5_000);

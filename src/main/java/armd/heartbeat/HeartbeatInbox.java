@@ -266,7 +266,10 @@ public final class HeartbeatInbox implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        stop.close();
-        ready.close();
+        if (!thread.isAlive()) {
+            // (a thread still running would signal a descriptor number that may belong to something else)
+            stop.close();
+            ready.close();
+        }
     }
 }
