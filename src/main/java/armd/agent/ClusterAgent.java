@@ -22,6 +22,8 @@ import armd.status.StatusJson;
 import armd.status.StatusText;
 import armd.config.ClusterConfig;
 import armd.heartbeat.DiskHeartbeat;
+import armd.heartbeat.HeartbeatStats;
+import armd.wire.HeartbeatFrame;
 import armd.probe.Tiebreak;
 import armd.sys.EventFd;
 import armd.sys.Sched;
@@ -31,7 +33,9 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -60,7 +64,8 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, DiskHear
     private final int self;
     private final HeartbeatLink link;
     private final ScriptLauncher scripts;
-    private final MemoryStore store;
+    private final SaveGate saves;
+    private final Consumer<ScriptRun> launcher = this::launch;
     private final AgentLog log;
     private final ClusterNode node;
     private final EventFd wakeup = new EventFd();
@@ -116,7 +121,7 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, DiskHear
         this.self = self;
         this.link = link;
         this.scripts = scripts;
-        this.store = store;
+        this.saves = new SaveGate(store, log);
         this.log = log;
         final int[] linkFds = link.fds();
         final int[] all = new int[linkFds.length + 1];
@@ -140,9 +145,10 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, DiskHear
             while ((t = tasks.poll()) != null) {
                 t.run();
             }
-            // time as of the drain: every frame received before it has been handled, so a peer's silence is
-            // measured by what it sent, not by how long this thread then spent on tasks or a state file's fsync
-            node.tick(now);
+            // time as of the drain, and only as far as the heartbeats have been read: a peer's silence is measured
+            // by what it sent, not by how long this thread then spent on tasks or a state file's fsync
+            node.tick(Math.min(now, link.drainedThroughNs()));
+            saves.retry(System.nanoTime(), node.memory(), launcher);
             checkWaiters(System.nanoTime());
             publish();
             final long wait = Math.min(node.nextDeadlineNs(now) - System.nanoTime(), MAX_SLEEP_NS);
@@ -406,7 +412,28 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, DiskHear
                 groupNote(g)));
         }
         return new ClusterStatus(config.name(), node.serverName(self), node.state().name().toLowerCase(),
-            System.currentTimeMillis(), servers, groups, List.of(), List.of(), List.of());
+            System.currentTimeMillis(), servers, groups, List.of(), List.of(), List.of(), heartbeats(link.stats()));
+    }
+
+    /** The status's view of {@code stats} (summed over the paths). */
+    static ClusterStatus.Heartbeats heartbeats(final HeartbeatStats stats) {
+        final Map<String, Long> dropped = new LinkedHashMap<>();
+        for (final HeartbeatFrame.Result r : HeartbeatFrame.Result.values()) {
+            if (r != HeartbeatFrame.Result.OK) {
+                dropped.put(r.name().toLowerCase(Locale.ROOT), stats.count(r));
+            }
+        }
+        long accepted = 0;
+        long kernel = 0;
+        long rx = 0;
+        long tx = 0;
+        for (int p = 0; p < stats.paths(); p++) {
+            accepted += stats.accepted(p);
+            kernel += stats.kernelDropped(p);
+            rx += stats.receiveErrors(p);
+            tx += stats.sendErrors(p);
+        }
+        return new ClusterStatus.Heartbeats(accepted, dropped, kernel, rx, tx);
     }
 
     /** Why a group is not where its record says, seen from here (a waiting takeover, a failed start), or null. */
@@ -416,7 +443,11 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, DiskHear
             return "takeover waits: " + waiting;
         }
         final String failure = node.failure(g);
-        return failure == null ? null : node.serverName(self) + ": " + failure;
+        if (failure != null) {
+            return node.serverName(self) + ": " + failure;
+        }
+        return saves.unsaved() && saves.held() > 0 ? "state of " + node.serverName(self)
+            + " cannot be saved (see its log): " + saves.held() + " start(s) there wait for it" : null;
     }
 
     private String groupState(final int g) {
@@ -459,6 +490,12 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, DiskHear
 
     @Override
     public void runScript(final ScriptRun run) {
+        if (saves.admit(run, node.groupName(run.group()))) {
+            launch(run);
+        }
+    }
+
+    private void launch(final ScriptRun run) {
         scripts.launch(run, (outcome, reason) -> execute(() -> node.onScriptDone(run.group(), outcome, reason,
             System.nanoTime())));
     }
@@ -484,7 +521,7 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, DiskHear
 
     @Override
     public void persist() {
-        store.save(node.memory());
+        saves.save(node.memory(), System.nanoTime());
     }
 
     @Override
