@@ -441,8 +441,14 @@ public final class ClusterNode {
     public void tick(final long nowNs) {
         int down;
         while ((down = peers.expire(nowNs)) >= 0) {
-            fx.log("server " + serverNames[down] + " is down: silent on every heartbeat path for "
-                + (nowNs - peers.newest(down)) / 1_000_000 + " ms");
+            if (diskWorking && peers.diskAlive(down)) {
+                fx.log("server " + serverNames[down] + " is silent on every network for "
+                    + (nowNs - peers.newest(down)) / 1_000_000 + " ms but alive on the disk heartbeat path: a network "
+                    + "partition; the groups it holds stay there");
+            } else {
+                fx.log("server " + serverNames[down] + " is down: silent on every heartbeat path for "
+                    + (nowNs - peers.newest(down)) / 1_000_000 + " ms");
+            }
         }
         if (state == ServerState.STARTING && (allHeard() || nowNs - syncDeadlineNs >= 0)) {
             finishSync(nowNs);
