@@ -120,6 +120,8 @@ public final class RunCommand implements Command {
             new ScriptRunnerLauncher(config, runner, log, transitions), log);
         // before anything else: nothing runs here yet, so an address or a mount still up is a crashed run's
         resources.releaseStale();
+        // the first failover is usually the only one: its code runs once now, cold, instead of then
+        resources.warmUp();
         final UdpHeartbeatLink link;
         try {
             link = new UdpHeartbeatLink(config, me.id(), key, incarnation, log);

@@ -64,6 +64,11 @@ public final class ClusterNode {
         boolean probing;
         /** No new holder probe before this instant. */
         long fenceNextNs;
+        /**
+         * The owner's guardian said it released everything while a probe was in flight: an answer from before the
+         * release says nothing more, so a "held" result is probed again at once (once).
+         */
+        boolean probeAgainNow;
         /** What the last holder probe found ("192.0.2.100 answered by 02:..."), or null. */
         String fenceDetail;
         /** Another server held the group too: announce the addresses again once it let go. */
@@ -350,14 +355,29 @@ public final class ClusterNode {
         }
         if (peers.onGone(peer, incarnation)) {
             fx.log("server " + serverNames[peer] + " is down: its agent died and its guardian released what it held");
-            decide(nowNs);
+            probeAfterRelease(peer, nowNs);
         } else if (peers.alive(peer)) {
             fx.log("server " + serverNames[peer] + ": a 'gone' of incarnation " + incarnation + " ignored (it runs as "
                 + "incarnation " + peers.incarnation(peer) + ")");
         } else if (peers.incarnation(peer) == incarnation) {
             fx.log("server " + serverNames[peer] + " (down): its guardian confirms its agent died and released what it"
                 + " held");
+            probeAfterRelease(peer, nowNs);
         }
+    }
+
+    /**
+     * {@code peer}'s guardian released its addresses: a takeover waiting for them to stop answering asks again now
+     * rather than at its next retry (a probe made before the release found them held).
+     */
+    private void probeAfterRelease(final int peer, final long nowNs) {
+        for (int g = 0; g < groups; g++) {
+            if (records[g].owner == peer) {
+                runs[g].fenceNextNs = nowNs;
+                runs[g].probeAgainNow = runs[g].probing;
+            }
+        }
+        decide(nowNs);
     }
 
     /**
@@ -696,10 +716,16 @@ public final class ClusterNode {
             takeOver(g, nowNs);
             return;
         }
-        r.fenceNextNs = nowNs + fenceRetryNs;
+        final boolean again = r.probeAgainNow;
+        r.probeAgainNow = false;
+        r.fenceNextNs = again ? nowNs : nowNs + fenceRetryNs;
         if (!ownerGone(owner, g)) {
             // only late: its kernel answers for the addresses, so it is alive; suspicion costs nothing more
             r.fencing = false;
+            return;
+        }
+        if (again) {
+            fence(g, nowNs); // the answer came from before the owner's guardian released the addresses
             return;
         }
         if (!detail.equals(r.fenceDetail)) {
@@ -1114,6 +1140,7 @@ public final class ClusterNode {
         }
         if (!r.probing && nowNs - r.fenceNextNs >= 0) {
             r.probing = true;
+            r.probeAgainNow = false;
             fx.probeHolder(g);
         }
     }

@@ -304,6 +304,30 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
         return found.get();
     }
 
+    /**
+     * Warms every floating address's activation path up on its group's worker, in the background (see
+     * {@link FloatingIpResource#warmUp}); a run launched meanwhile waits behind it on the same worker. After
+     * {@link #releaseStale}.
+     */
+    public void warmUp() {
+        for (int g = 0; g < resources.size(); g++) {
+            final int group = g;
+            final List<FloatingIpResource> ips = floatingIps(g);
+            if (ips.isEmpty() || workers[g] == null) {
+                continue;
+            }
+            try {
+                workers[g].execute(() -> {
+                    for (final FloatingIpResource ip : ips) {
+                        ip.warmUp(contexts.get(group));
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                return; // stopping
+            }
+        }
+    }
+
     @Override
     public void probeHolders(final int group, final ProbeDone done) {
         final List<FloatingIpResource> ips = floatingIps(group);

@@ -96,6 +96,26 @@ class OwnershipSimTest {
     }
 
     /**
+     * The guardian releases a little after the peer found the agent gone (a refused heartbeat): the first holder
+     * probe finds the address still held; the guardian's "gone" makes the survivor ask again at once instead of
+     * at its next retry (the heartbeat timeout later).
+     */
+    @Test
+    void aGuardianSlowerThanTheFirstProbeStillGivesAnImmediateTakeover() {
+        final Sim sim = cluster(2, 2);
+        sim.guardian = true;
+        // the peer finds the agent down (timeout) and probes before its guardian has released the address
+        sim.guardianDelayMs = 105;
+        sim.crash("server1");
+        sim.runMs(100);
+        assertEquals(List.of("server1"), holders(sim, "A"), "the guardian has not acted yet: " + log(sim));
+        // the probe after "gone" finds it free: taken over well before the next retry
+        sim.runMs(25);
+        assertEquals(List.of("server2"), holders(sim, "A"), log(sim));
+        assertEquals(List.of(), sim.blindTakeovers());
+    }
+
+    /**
      * A dead host's address stops answering at once: the survivor takes the group over at suspicion (two silent
      * intervals and a holder probe), before the heartbeat timeout declares the host down; a group without an
      * address waits for the timeout.

@@ -74,6 +74,8 @@ public final class Sim {
     public long probeNs = 8_000_000L;
     /** A crashed agent's guardian releases its addresses and says "gone" (else the addresses stay). */
     public boolean guardian;
+    /** How long after the crash the guardian releases and says "gone" (its wake-up, the netlink calls). */
+    public long guardianDelayMs;
     /** The disk heartbeat path's timeout (0: no disk path); set before booting. */
     public long diskTimeoutMs;
     /** A ping tiebreak is configured; set before booting. */
@@ -170,9 +172,11 @@ public final class Sim {
         @Override
         public void probeHolder(final int g) {
             final int gen = generation;
+            // an answer to the probes sent first counts, even when the holder lets go before the wait ends
+            final int early = holds[g] == null ? -1 : reachableHolder(id, g);
             at(nowNs + probeNs, () -> {
                 if (up && generation == gen) {
-                    final int other = holds[g] == null ? -1 : reachableHolder(id, g);
+                    final int other = early >= 0 ? early : holds[g] == null ? -1 : reachableHolder(id, g);
                     if (other < 0) {
                         probedFreeAt[id][g] = nowNs;
                     }
@@ -366,21 +370,35 @@ public final class Sim {
         node.up = false;
         node.generation++;
         if (guardian) {
-            for (final boolean[] h : holds) {
-                if (h != null) {
-                    h[node.id] = false;
-                }
-            }
             final long inc = node.core.incarnation();
-            for (int peer = 0; peer < n; peer++) {
-                final int to = peer;
-                if (to != node.id && !cut[node.id][to]) {
-                    at(nowNs + latencyNs, () -> {
-                        if (nodes[to].up) {
-                            nodes[to].core.onGone(node.id, inc, nowNs);
-                        }
-                    });
-                }
+            final int generation = node.generation;
+            if (guardianDelayMs == 0) {
+                guardianActs(node, inc);
+            } else {
+                at(nowNs + guardianDelayMs * 1_000_000L, () -> {
+                    if (node.generation == generation && !node.up) {
+                        guardianActs(node, inc);
+                    }
+                });
+            }
+        }
+    }
+
+    /** The guardian of {@code node}'s dead agent (incarnation {@code inc}): releases, then tells the peers. */
+    private void guardianActs(final Node node, final long inc) {
+        for (final boolean[] h : holds) {
+            if (h != null) {
+                h[node.id] = false;
+            }
+        }
+        for (int peer = 0; peer < n; peer++) {
+            final int to = peer;
+            if (to != node.id && !cut[node.id][to]) {
+                at(nowNs + latencyNs, () -> {
+                    if (nodes[to].up) {
+                        nodes[to].core.onGone(node.id, inc, nowNs);
+                    }
+                });
             }
         }
     }
