@@ -242,16 +242,20 @@ public final class AgentCluster implements AutoCloseable {
     /** The servers and groups of a status text, or null while a group is in transition. */
     static String settledView(final String status) {
         final StringBuilder sb = new StringBuilder();
-        boolean groups = false;
+        String section = "";
         for (final String line : status.split("\n")) {
-            if (line.startsWith("servers:")) {
-                sb.append(line).append('\n');
-            } else if (line.startsWith("groups:")) {
-                groups = true;
-                sb.append(line).append('\n');
-            } else if (line.startsWith("  ")) {
+            if (!line.startsWith(" ")) {
+                // servers:, groups:, or another section (the last transitions, counters): not part of the view
+                section = line.startsWith("servers:") || line.startsWith("groups:") ? line : "";
+                if (!section.isEmpty()) {
+                    sb.append(line).append('\n');
+                }
+            } else if (!section.isEmpty() && !line.startsWith("   ")) {
+                // a server or group line; the deeper ones (paths with their counters, resources, monitors) differ
+                // between agents and from moment to moment
                 final String[] f = line.trim().split("\\s+");
-                if (groups && f.length > 1 && !List.of("online", "stopped", "offline", "failed").contains(f[1])) {
+                if (section.startsWith("groups:") && f.length > 1
+                    && !List.of("online", "stopped", "offline", "failed").contains(f[1])) {
                     return null;
                 }
                 sb.append(line.trim()).append('\n');
@@ -525,6 +529,8 @@ public final class AgentCluster implements AutoCloseable {
     public void close() {
         for (final Process p : agents) {
             if (p != null && p.isAlive()) {
+                // under a guardian the JVM is its child: a killed guardian would leave it running
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 try {
                     p.waitFor(10, TimeUnit.SECONDS);
@@ -533,12 +539,37 @@ public final class AgentCluster implements AutoCloseable {
                 }
             }
         }
+        killLeftovers();
         net.close();
         if (System.getenv("ARMD_KEEP_IT") == null) {
             try (Stream<Path> walk = Files.walk(dir)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException ignored) {
                 // a temp directory: best effort
+            }
+        }
+    }
+
+    /**
+     * Kills, by PID, every process still running with this fixture's own directory on its command line (agents
+     * restarted or started by a test and left behind: none may outlive the test), and waits for them.
+     */
+    private void killLeftovers() {
+        final String mine = dir.toString();
+        final List<ProcessHandle> left = ProcessHandle.allProcesses().filter(h -> h.info().arguments()
+            .map(a -> String.join(" ", a).contains(mine)).orElse(false)).toList();
+        for (final ProcessHandle h : left) {
+            System.err.println("AgentCluster: process " + h.pid() + " of " + mine + " still running at close: killed");
+            h.destroyForcibly();
+        }
+        for (final ProcessHandle h : left) {
+            try {
+                h.onExit().get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // reported above; the namespace goes anyway
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
