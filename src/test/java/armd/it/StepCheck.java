@@ -62,24 +62,38 @@ final class StepCheck {
         compare(c, step, before, mine.get().subList(0, n));
     }
 
+    /**
+     * The step's rows against the records: the same rows, and for each group its runs in the table's order (the
+     * rows of one run in any order). Groups run on workers of their own, so one group's second run may come
+     * before another group's first ends (a slow stop script of A while C already started elsewhere).
+     */
     private void compare(final AgentCluster c, final String step, final int before, final List<String> all) {
         final List<Transitions.Row> expected = rows.get(step);
         final List<String> got = all.subList(before, all.size());
         final String context = "step " + step + "\n" + c.diagnostics();
         assertEquals(expected.size(), got.size(), context);
-        int i = 0;
-        for (int run = 1; i < expected.size(); run++) {
-            final List<String> want = new ArrayList<>();
-            for (final Transitions.Row r : expected) {
-                if (r.run() == run) {
-                    want.add(line(r, all.subList(0, before)));
+        final java.util.Set<String> groups = new java.util.TreeSet<>();
+        for (final Transitions.Row r : expected) {
+            groups.add(r.group());
+        }
+        for (final String g : groups) {
+            final List<String> have = got.stream().filter(l -> l.split(" ")[2].equals(g)).toList();
+            int i = 0;
+            for (int run = 1; run <= expected.stream().mapToInt(Transitions.Row::run).max().orElse(0); run++) {
+                final List<String> want = new ArrayList<>();
+                for (final Transitions.Row r : expected) {
+                    if (r.run() == run && r.group().equals(g)) {
+                        want.add(line(r, all.subList(0, before)));
+                    }
                 }
+                assertEquals(true, i + want.size() <= have.size(), "group " + g + ", run " + run + " of " + context);
+                final List<String> part = new ArrayList<>(have.subList(i, i + want.size()));
+                Collections.sort(want);
+                Collections.sort(part);
+                assertEquals(want, part, "group " + g + ", run " + run + " of " + context);
+                i += want.size();
             }
-            final List<String> have = new ArrayList<>(got.subList(i, i + want.size()));
-            Collections.sort(want);
-            Collections.sort(have);
-            assertEquals(want, have, "run " + run + " of " + context);
-            i += want.size();
+            assertEquals(have.size(), i, "group " + g + ": records beyond the step's rows in " + context);
         }
     }
 
