@@ -87,7 +87,8 @@ public final class AgentLog {
     private final String server;
     private final PrintStream out;
     private final Format format;
-    private final Level threshold;
+    /** Changed at run time by a configuration reload ({@code [cluster] log-level}). */
+    private volatile Level threshold;
     private final LongSupplier nanoClock;
     /** Recent errors and warnings by text; guarded by {@code this}. */
     private final Map<String, Repeat> repeats = new LinkedHashMap<>();
@@ -154,6 +155,16 @@ public final class AgentLog {
     /** The format lines are written in. */
     public Format format() {
         return format;
+    }
+
+    /** The lowest level written. */
+    public Level threshold() {
+        return threshold;
+    }
+
+    /** Writes lines of {@code level} and above from now on (a configuration reload); thread-safe. */
+    public void threshold(final Level level) {
+        this.threshold = level;
     }
 
     /** Whether lines of {@code level} are written. */
