@@ -197,6 +197,21 @@ public final class AgentLog {
         log(Level.DEBUG, text);
     }
 
+    /**
+     * Writes {@code text} at {@code level} even when the same error or warning was just written: for the answer
+     * to an operator's request (a reload), which must be in the log each time it is asked for.
+     */
+    public void answer(final Level level, final String text) {
+        if (!enabled(level)) {
+            return;
+        }
+        final long now = nanoClock.getAsLong();
+        synchronized (this) {
+            reportEnded(now);
+            write(level, text);
+        }
+    }
+
     /** Writes {@code text} at {@code level}: escaped, one line; repeated errors and warnings are counted. */
     public void log(final Level level, final String text) {
         if (!enabled(level)) {

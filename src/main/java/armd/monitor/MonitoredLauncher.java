@@ -20,7 +20,8 @@ import java.util.concurrent.Executors;
  * monitors go straight through.
  */
 public final class MonitoredLauncher implements ScriptLauncher, AutoCloseable {
-    private final ClusterConfig config;
+    /** Replaced by a configuration reload (monitor settings; never which groups have monitors). */
+    private volatile ClusterConfig config;
     private final ScriptLauncher delegate;
     private final MonitorEngine engine;
     private final ExecutorService lifecycle = Executors.newSingleThreadExecutor(
@@ -52,6 +53,16 @@ public final class MonitoredLauncher implements ScriptLauncher, AutoCloseable {
                 }
             });
         }
+    }
+
+    /**
+     * Runs the monitors of {@code reloaded} from now on (a configuration reload: the same groups and monitors, other
+     * settings): the monitors of {@code groups} are restarted where they run, in order with the starts and stops
+     * of groups, on the lifecycle thread (a stop waits for a probe in progress). Returns at once.
+     */
+    public void reconfigure(final ClusterConfig reloaded, final java.util.Set<Integer> groups) {
+        this.config = reloaded;
+        lifecycle.execute(() -> engine.reconfigure(reloaded, groups));
     }
 
     @Override
