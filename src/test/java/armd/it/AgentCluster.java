@@ -243,13 +243,21 @@ public final class AgentCluster implements AutoCloseable {
     static String settledView(final String status) {
         final StringBuilder sb = new StringBuilder();
         boolean groups = false;
+        // the other sections (each server's own last transitions, monitor failovers) are not compared
+        boolean compared = false;
         for (final String line : status.split("\n")) {
             if (line.startsWith("servers:")) {
+                compared = true;
                 sb.append(line).append('\n');
             } else if (line.startsWith("groups:")) {
                 groups = true;
+                compared = true;
                 sb.append(line).append('\n');
-            } else if (line.startsWith("  ")) {
+            } else if (!line.startsWith(" ")) {
+                compared = false;
+            } else if (compared && line.startsWith("  ") && !line.startsWith("    ")) {
+                // (deeper lines are each server's own: its heartbeat paths to a peer, a group's resources and
+                // monitors, off where the group is not online)
                 final String[] f = line.trim().split("\\s+");
                 if (groups && f.length > 1 && !List.of("online", "stopped", "offline", "failed").contains(f[1])) {
                     return null;
@@ -425,6 +433,20 @@ public final class AgentCluster implements AutoCloseable {
                     Files.delete(p);
                 }
             }
+        }
+    }
+
+    /**
+     * Sends signal {@code name} (HUP, TERM...) by PID to the process this fixture started for server i: under a
+     * guardian the guardian (which forwards it), else the agent JVM.
+     */
+    public void signal(final int i, final String name) throws IOException, InterruptedException {
+        final Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(agents[i].pid()))
+            .redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            kill.destroyForcibly();
+            throw new AssertionError("kill -" + name + " " + agents[i].pid() + " failed: "
+                + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 
