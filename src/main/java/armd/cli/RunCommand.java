@@ -99,14 +99,20 @@ public final class RunCommand implements Command {
         final AtomicReference<ConfigReload> reloadRef = new AtomicReference<>();
         final java.util.concurrent.ExecutorService reloads = java.util.concurrent.Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("armd-reload").daemon().unstarted(r));
-        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reloads.execute(() -> {
-            final ConfigReload reload = reloadRef.get();
-            if (reload == null) {
-                log.line("SIGHUP while the agent starts: ignored (send it again once the agent runs)");
-            } else {
-                reload.reload();
-            }
-        }));
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reloads.execute(() -> {
+                final ConfigReload reload = reloadRef.get();
+                if (reload == null) {
+                    log.line("SIGHUP while the agent starts: ignored (send it again once the agent runs)");
+                } else {
+                    reload.reload();
+                }
+            }));
+        } catch (IllegalArgumentException e) {
+            // e.g. a JVM run with -Xrs: then SIGHUP ends the agent like SIGTERM
+            log.warning("SIGHUP cannot be handled (" + e.getMessage() + "): it would stop this server like "
+                + "SIGTERM; do not reload, restart (remove -Xrs from ARMD_JAVA_OPTS)");
+        }
         final String[] groupNames = config.groups().stream().map(ClusterConfig.Group::name).toArray(String[]::new);
         final StateFileMemory memory = new StateFileMemory(stateDir, groupNames, log);
         // the incarnation is a counter in the state, advanced and saved before the first heartbeat carries it

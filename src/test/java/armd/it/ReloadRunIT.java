@@ -4,15 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import armd.control.ControlRequest;
+
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
 /**
  * SIGHUP to real agents running under their guardian (armguard forwards it), as {@code systemctl reload} sends it:
  * an unchanged file, a file with a mistake, a change applied live (log level, a monitor's interval), a change that
- * needs a restart. Each time the agent keeps running, no script runs and no group moves.
+ * needs a restart. Each time the agent keeps running, no script runs and no group moves. Last, a changed stop
+ * script is applied: the group's next stop (a move asked for) runs it.
  */
 class ReloadRunIT {
     private static final int T = 90;
@@ -70,6 +76,21 @@ class ReloadRunIT {
             nothingMoved(c, placement, records);
             assertFalse(c.logHas(0, "shutting this server down"), c::diagnostics);
             assertFalse(c.logHas(1, "shutting this server down"), c::diagnostics);
+
+            // a stop script changed: applied, and the next stop of the group (a move, asked for) runs the new one
+            final Path stop = c.dir().resolve("reloaded-stop.sh");
+            Files.writeString(stop, "#!/bin/sh\necho \"reloaded-stop $ARMS_GROUPNAME $ARMS_FACTOR\" >> "
+                + c.dir().resolve("record") + "\n");
+            Files.setPosixFilePermissions(stop, PosixFilePermissions.fromString("rwxr-xr-x"));
+            final String text = Files.readString(c.config());
+            final int groupC = text.indexOf("[group C]");
+            Files.writeString(c.config(), text.substring(0, groupC)
+                + text.substring(groupC).replaceFirst("stop = stop.sh", "stop = reloaded-stop.sh"));
+            c.signal(0, "HUP");
+            c.await(() -> c.logHas(0, "applied: [group C] stop: "), T, "server1 applies group C's stop script");
+            c.ok(0, new ControlRequest.GroupMove("C", Optional.of("server2")));
+            c.await(() -> c.onlineOn(0, "C").equals("server2"), T, "group C moves to server2");
+            assertTrue(c.records().contains("reloaded-stop C GROUPMOVE"), c::diagnostics);
         }
     }
 
