@@ -82,17 +82,17 @@ public final class ConfigReload {
             return refused(lines);
         }
         final ConfigChanges changes = ConfigChanges.between(running, r.config());
-        final List<String> restart = new ArrayList<>(changes.needsRestart());
+        final List<String> restart = changes.needsRestart();
+        final List<String> together = new ArrayList<>(changes.needsClusterRestart());
         try {
             if (!MessageDigest.isEqual(key, ClusterKey.load(r.config().keyFile()))) {
-                restart.add("[cluster] key-file " + r.config().keyFile() + ": the key in it changed (every server "
-                    + "must change to it together: restart them one at a time right after copying it)");
+                together.add("[cluster] key-file " + r.config().keyFile() + ": the key in it changed");
             }
         } catch (RuntimeException e) {
             lines.add(r.config().file() + ": key file " + r.config().keyFile() + ": " + e.getMessage());
             return refused(lines);
         }
-        if (changes.applied().isEmpty() && restart.isEmpty()) {
+        if (changes.applied().isEmpty() && restart.isEmpty() && together.isEmpty()) {
             lines.add("configuration reloaded from " + file + ": no change");
             log.line(lines.getLast());
             return new Outcome(true, lines);
@@ -106,9 +106,15 @@ public final class ConfigReload {
             lines.add("needs a restart of the agent (one server at a time): " + x);
             log.answer(AgentLog.Level.WARNING, lines.getLast());
         }
+        for (final String x : together) {
+            lines.add("needs every agent restarted at once (servers on old and new values would not hear each "
+                + "other: stop the agent on every server, then start them): " + x);
+            log.answer(AgentLog.Level.WARNING, lines.getLast());
+        }
+        final int waiting = restart.size() + together.size();
         lines.add("configuration reloaded from " + file + ": " + changes.applied().size() + " change(s) applied"
-            + (restart.isEmpty() ? "" : ", " + restart.size() + " not applied until the agent restarts (it runs "
-            + "on the values read at " + at(readAt) + " for them)"));
+            + (waiting == 0 ? "" : ", " + waiting + " not applied until the agent restarts (it runs on the values "
+            + "read at " + at(readAt) + " for them)"));
         log.line(lines.getLast());
         if (!changes.applied().isEmpty()) {
             final AgentLog.Level before = running.actions().logLevel();

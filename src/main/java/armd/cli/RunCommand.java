@@ -105,7 +105,12 @@ public final class RunCommand implements Command {
                 if (reload == null) {
                     log.line("SIGHUP while the agent starts: ignored (send it again once the agent runs)");
                 } else {
-                    reload.reload();
+                    try {
+                        reload.reload();
+                    } catch (RuntimeException e) {
+                        // never a stack trace, and never the end of the agent: the reload alone failed
+                        log.error("configuration reload failed: " + e + "; the agent runs on as before");
+                    }
                 }
             }));
         } catch (IllegalArgumentException e) {

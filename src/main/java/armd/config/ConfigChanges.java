@@ -28,26 +28,34 @@ import java.util.Set;
  * must agree on (a mismatch is a split cluster), or what threads and sockets were made from at start. A key this
  * class does not know (a setting added later) is compared too and counts as needing a restart: the safe side.
  *
+ * <p>Of those, the changes that decide whether agents hear each other at all (the cluster's name, the heartbeat
+ * port and multicast group, the servers and their addresses, the groups' list) cannot be taken on one server at a
+ * time: an agent restarted with them and one still on the old values would not understand each other, and each
+ * would find the other down. They need every agent stopped and started together ({@link #needsClusterRestart}).
+ *
  * @param applied       the changes the agent takes on, one {@code [section] key: old -> new} line each
- * @param needsRestart  the changes it does not, the same way
+ * @param needsRestart  the changes it does not, the same way, that a restart of one server at a time takes on
+ * @param needsClusterRestart the changes it does not that every server must take on at once (a restart of the
+ *                      whole cluster)
  * @param effective     the running configuration with the applied changes: what the agent runs on afterwards, and
  *                      what the next reload is compared with (so a change still waiting for a restart is reported
  *                      again)
  * @param monitorGroups ids of the groups whose monitors changed (to be restarted where the group is online)
  */
-public record ConfigChanges(List<String> applied, List<String> needsRestart, ClusterConfig effective,
-                            Set<Integer> monitorGroups) {
+public record ConfigChanges(List<String> applied, List<String> needsRestart, List<String> needsClusterRestart,
+                            ClusterConfig effective, Set<Integer> monitorGroups) {
 
     /** Copies the lists so the record stays immutable. */
     public ConfigChanges {
         applied = List.copyOf(applied);
         needsRestart = List.copyOf(needsRestart);
+        needsClusterRestart = List.copyOf(needsClusterRestart);
         monitorGroups = Set.copyOf(monitorGroups);
     }
 
     /** Whether the file says what the agent runs on already. */
     public boolean none() {
-        return applied.isEmpty() && needsRestart.isEmpty();
+        return applied.isEmpty() && needsRestart.isEmpty() && needsClusterRestart.isEmpty();
     }
 
     /** Record components whose file key is not their name in kebab case (without a trailing Ms). */
@@ -94,7 +102,19 @@ public record ConfigChanges(List<String> applied, List<String> needsRestart, Clu
                 default -> { }
             }
         }
-        return new ConfigChanges(d.applied, d.restart, running.withLive(actions, groups, monitors), monitorGroups);
+        final List<String> rolling = d.restart.stream().filter(l -> !together(l)).toList();
+        final List<String> together = d.restart.stream().filter(ConfigChanges::together).toList();
+        return new ConfigChanges(d.applied, rolling, together, running.withLive(actions, groups, monitors),
+            monitorGroups);
+    }
+
+    /** The beginnings of the change lines that every server must take on at once. */
+    private static final List<String> TOGETHER = List.of("[cluster] name:", "[heartbeat] port:",
+        "[heartbeat] multicast-group:", "[server]", "[server ", "[group] sections");
+
+    /** Whether change line {@code line} is one every server must take on at once. */
+    static boolean together(final String line) {
+        return TOGETHER.stream().anyMatch(line::startsWith);
     }
 
     private static void servers(final ClusterConfig running, final ClusterConfig read, final Diff d) {

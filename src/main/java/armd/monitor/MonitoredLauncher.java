@@ -62,7 +62,11 @@ public final class MonitoredLauncher implements ScriptLauncher, AutoCloseable {
      */
     public void reconfigure(final ClusterConfig reloaded, final java.util.Set<Integer> groups) {
         this.config = reloaded;
-        lifecycle.execute(() -> engine.reconfigure(reloaded, groups));
+        try {
+            lifecycle.execute(() -> engine.reconfigure(reloaded, groups));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed: the agent is stopping, and no monitor runs any more
+        }
     }
 
     @Override

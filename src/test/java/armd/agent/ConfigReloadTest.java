@@ -114,12 +114,19 @@ class ConfigReloadTest {
 
     @Test
     void aRestartOnlyChangeIsReportedAndNotApplied() throws IOException {
-        Files.writeString(file, TEXT.replace("address = 192.0.2.1", "address = 192.0.2.5"));
+        Files.writeString(file, TEXT.replace("stop = start.sh", "stop = start.sh\nscript-timeout = 30s")
+            .replace("state-dir = state", "state-dir = state2"));
         final ConfigReload.Outcome o = reload.reload();
         assertTrue(o.valid());
-        assertEquals("needs a restart of the agent (one server at a time): [server s1] address: 192.0.2.1 -> "
-            + "192.0.2.5", o.lines().getFirst());
-        assertTrue(applied.isEmpty());
+        assertEquals(List.of("applied: [group A] script-timeout: 1m -> 30s",
+            "needs a restart of the agent (one server at a time): [cluster] state-dir: " + dir.resolve("state")
+                + " -> " + dir.resolve("state2"),
+            "configuration reloaded from " + file + ": 1 change(s) applied, 1 not applied until the agent restarts "
+                + "(it runs on the values read at " + o.lines().getLast().replaceAll(".* read at (\\S+) .*", "$1")
+                + " for them)"), o.lines());
+        assertEquals(30_000, reload.running().groups().getFirst().scriptTimeoutMs());
+        assertEquals(dir.resolve("state"), reload.running().stateDir());
+        assertEquals(1, applied.size());
         assertTrue(logText().contains("warning: needs a restart of the agent"), logText());
     }
 
@@ -129,8 +136,9 @@ class ConfigReloadTest {
         Files.writeString(key, ClusterKey.format(ClusterKey.generate()));
         final ConfigReload.Outcome o = reload.reload();
         assertTrue(o.valid());
-        assertTrue(o.lines().getFirst().startsWith("needs a restart of the agent (one server at a time): "
-            + "[cluster] key-file " + key + ": the key in it changed"), o.lines()::toString);
+        assertEquals("needs every agent restarted at once (servers on old and new values would not hear each other: "
+            + "stop the agent on every server, then start them): [cluster] key-file " + key + ": the key in it changed",
+            o.lines().getFirst());
         assertTrue(applied.isEmpty());
     }
 }

@@ -151,10 +151,12 @@ class ConfigChangesTest {
             "[cluster] auto-return: no -> yes",
             "[cluster] state-dir: " + dir.resolve("state") + " -> " + dir.resolve("state2"),
             "[heartbeat] interval: 20ms -> 30ms",
-            "[server] sections (their order is the servers' ids): s1, s2 -> s1, s2, s3",
-            "[server s2] address: 192.0.2.2 -> 192.0.2.3",
             "[resource ipA] address: 192.0.2.100 -> 192.0.2.101",
             "[group B] policy: s2, s1 -> s1, s2"), c.needsRestart());
+        // agents on the old and the new values would not hear each other: every server at once
+        assertEquals(List.of(
+            "[server] sections (their order is the servers' ids): s1, s2 -> s1, s2, s3",
+            "[server s2] address: 192.0.2.2 -> 192.0.2.3"), c.needsClusterRestart());
         // nothing of it reaches what the agent runs on (but the monitors' lines, for messages)
         final ClusterConfig base = parse(BASE);
         assertEquals(base, c.effective().withMonitors(base.monitors()));
@@ -167,8 +169,10 @@ class ConfigChangesTest {
             + "\n[monitor linkC]\ngroup = C\ntype = link\ninterface = eth1\n";
         final ConfigChanges c = changes(after);
         assertEquals(List.of(), c.applied());
-        assertEquals(List.of("[group] sections (their order is the groups' ids): A, B -> A, B, C",
-            "[monitor linkA] (group A): removed", "[monitor linkC] (group C): added"), c.needsRestart());
+        assertEquals(List.of("[monitor linkA] (group A): removed", "[monitor linkC] (group C): added"),
+            c.needsRestart());
+        assertEquals(List.of("[group] sections (their order is the groups' ids): A, B -> A, B, C"),
+            c.needsClusterRestart());
         assertEquals(2, c.effective().monitors().size());
     }
 
@@ -194,10 +198,11 @@ class ConfigChangesTest {
 
     @Test
     void aChangeWaitingForARestartIsReportedAgainAtTheNextReload() throws IOException {
-        final String after = BASE.replace("port = 7000", "port = 7001");
+        final String after = BASE.replace("port = 7000", "port = 7001").replace("timeout = 1s", "timeout = 2s");
         final ConfigChanges first = changes(after);
         final ConfigChanges second = ConfigChanges.between(first.effective(), parse(after));
-        assertEquals(List.of("[heartbeat] port: 7000 -> 7001"), second.needsRestart());
+        assertEquals(List.of("[heartbeat] timeout: 1s -> 2s"), second.needsRestart());
+        assertEquals(List.of("[heartbeat] port: 7000 -> 7001"), second.needsClusterRestart());
         assertFalse(second.none());
     }
 
