@@ -60,7 +60,11 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, DiskHear
     /** Turns in a row without sleeping after which the loop sleeps a millisecond anyway. */
     private static final int MAX_BUSY_TURNS = 1000;
 
-    private final ClusterConfig config;
+    /**
+     * Replaced by a configuration reload: only what a reload applies differs (script timeouts here, which bound
+     * the wait for an operation's effect); the decision core keeps the topology it was made with.
+     */
+    private volatile ClusterConfig config;
     private final int self;
     private final HeartbeatLink link;
     private final ScriptLauncher scripts;
@@ -307,6 +311,11 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, DiskHear
                 operation(Op.GROUP_MOVE, group, target, done, failed);
             }
         });
+    }
+
+    /** The configuration with a reload's applied changes (see {@link armd.config.ConfigChanges}); thread-safe. */
+    public void reconfigure(final ClusterConfig reloaded) {
+        this.config = reloaded;
     }
 
     private long settleTimeoutNs() {

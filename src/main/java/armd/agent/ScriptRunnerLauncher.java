@@ -13,7 +13,8 @@ import java.util.Map;
 
 /** Runs group scripts with {@link ScriptRunner}: the ARMS_* environment, timeout, output to the agent log. */
 public final class ScriptRunnerLauncher implements ScriptLauncher {
-    private final ClusterConfig config;
+    /** Replaced by a configuration reload (scripts and timeouts); read once at each run. */
+    private volatile ClusterConfig config;
     private final ScriptRunner runner;
     private final AgentLog log;
     private final TransitionLog transitions;
@@ -32,9 +33,17 @@ public final class ScriptRunnerLauncher implements ScriptLauncher {
         this.transitions = transitions;
     }
 
+    /**
+     * Runs the scripts of {@code reloaded} from the next run on, with its timeouts (same groups, in the same
+     * order): a configuration reload. A script already running keeps its own.
+     */
+    public void reconfigure(final ClusterConfig reloaded) {
+        this.config = reloaded;
+    }
+
     @Override
     public void launch(final ScriptRun run, final Done done) {
-        final ClusterConfig.Group g = config.groups().get(run.group());
+        final ClusterConfig.Group g = config.groups().get(run.group()); // one read: one configuration a run
         final Path script = run.stop() ? g.stopScript() : g.startScript();
         final Map<String, String> env = ScriptRunner.armsEnvironment(run.event().name(),
             run.factor() == null ? null : run.factor().name(), run.home() ? "HOME" : "OTHER",

@@ -87,7 +87,8 @@ public final class AgentLog {
     private final String server;
     private final PrintStream out;
     private final Format format;
-    private final Level threshold;
+    /** Changed at run time by a configuration reload ({@code [cluster] log-level}). */
+    private volatile Level threshold;
     private final LongSupplier nanoClock;
     /** Recent errors and warnings by text; guarded by {@code this}. */
     private final Map<String, Repeat> repeats = new LinkedHashMap<>();
@@ -156,6 +157,16 @@ public final class AgentLog {
         return format;
     }
 
+    /** The lowest level written. */
+    public Level threshold() {
+        return threshold;
+    }
+
+    /** Writes lines of {@code level} and above from now on (a configuration reload); thread-safe. */
+    public void threshold(final Level level) {
+        this.threshold = level;
+    }
+
     /** Whether lines of {@code level} are written. */
     public boolean enabled(final Level level) {
         return level.ordinal() <= threshold.ordinal();
@@ -184,6 +195,21 @@ public final class AgentLog {
     /** Writes one debug line (only when the threshold is debug). */
     public void debug(final String text) {
         log(Level.DEBUG, text);
+    }
+
+    /**
+     * Writes {@code text} at {@code level} even when the same error or warning was just written: for the answer
+     * to an operator's request (a reload), which must be in the log each time it is asked for.
+     */
+    public void answer(final Level level, final String text) {
+        if (!enabled(level)) {
+            return;
+        }
+        final long now = nanoClock.getAsLong();
+        synchronized (this) {
+            reportEnded(now);
+            write(level, text);
+        }
     }
 
     /** Writes {@code text} at {@code level}: escaped, one line; repeated errors and warnings are counted. */

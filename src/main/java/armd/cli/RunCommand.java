@@ -7,6 +7,7 @@ import armd.action.ScriptRunner;
 import armd.base.AgentLog;
 import armd.base.SystemLoggers;
 import armd.agent.ClusterAgent;
+import armd.agent.ConfigReload;
 import armd.heartbeat.DiskHeartbeat;
 import armd.probe.Tiebreak;
 import armd.agent.ControlBridge;
@@ -46,7 +47,8 @@ import java.util.stream.Collectors;
 
 /**
  * {@code armd run}: the cluster agent of one server. Runs until SIGTERM/SIGINT, which stops this server's
- * groups and hands them over (a server shutdown) before exiting.
+ * groups and hands them over (a server shutdown) before exiting; SIGHUP reloads the configuration
+ * ({@link ConfigReload}).
  */
 public final class RunCommand implements Command {
     static final String USAGE = """
@@ -54,7 +56,9 @@ public final class RunCommand implements Command {
           Runs the cluster agent of server NAME (a [server NAME] section of FILE) in the foreground; the log
           goes to standard output (to the journal, with priorities, under systemd). --socket and --state-dir
           override the configuration (for several agents on one machine). --log-level: error, warning, info
-          (default) or debug. SIGTERM or SIGINT: this server's groups stop (SERVERSHUTDOWN) and move on, then exit 0.
+          or debug (default: [cluster] log-level, else info). SIGTERM or SIGINT: this server's groups stop
+          (SERVERSHUTDOWN) and move on, then exit 0. SIGHUP: the configuration is read again; what can change
+          while the agent runs is applied, the rest is logged as needing a restart; nothing moves.
         exit codes: 0 stopped cleanly, 1 another agent already runs this server, 2 bad configuration or command
           line, 3 system error (address not on this host, port in use, state directory full or not writable).""";
 
@@ -69,12 +73,15 @@ public final class RunCommand implements Command {
         args.maxPositionals(0);
         final Path file = Path.of(args.required("config"));
         final String name = args.required("server");
-        final AgentLog.Level level = AgentLog.Level.of(args.value("log-level", "info"));
-        if (level == null) {
+        final AgentLog.Level given = AgentLog.Level.of(args.value("log-level", "info"));
+        if (given == null) {
             throw OperatorException.usage("--log-level takes error, warning, info or debug, not '"
                 + args.value("log-level") + "'");
         }
         final ClusterConfig config = ConfigParser.load(file);
+        // the command line's level first (a debugging session), then the file's
+        final AgentLog.Level level = args.value("log-level") == null && config.actions().logLevel() != null
+            ? config.actions().logLevel() : given;
         final ClusterConfig.Server me = config.server(name).orElseThrow(() -> OperatorException.usage(
             "server '" + name + "' is not in " + file + " (its servers: "
                 + config.servers().stream().map(ClusterConfig.Server::name).collect(Collectors.joining(", "))
@@ -88,6 +95,29 @@ public final class RunCommand implements Command {
         // the journal's stream when systemd gave one (priority prefixes), else timestamped lines on stdout
         final AgentLog log = AgentLog.forProcess(name, level);
         SystemLoggers.install(log);
+        // SIGHUP reloads the configuration: never the JVM's default, which would run the shutdown hook (a failover)
+        final AtomicReference<ConfigReload> reloadRef = new AtomicReference<>();
+        final java.util.concurrent.ExecutorService reloads = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().name("armd-reload").daemon().unstarted(r));
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reloads.execute(() -> {
+                final ConfigReload reload = reloadRef.get();
+                if (reload == null) {
+                    log.line("SIGHUP while the agent starts: ignored (send it again once the agent runs)");
+                } else {
+                    try {
+                        reload.reload();
+                    } catch (RuntimeException e) {
+                        // never a stack trace, and never the end of the agent: the reload alone failed
+                        log.error("configuration reload failed: " + e + "; the agent runs on as before");
+                    }
+                }
+            }));
+        } catch (IllegalArgumentException e) {
+            // e.g. a JVM run with -Xrs: then SIGHUP ends the agent like SIGTERM
+            log.warning("SIGHUP cannot be handled (" + e.getMessage() + "): it would stop this server like "
+                + "SIGTERM; do not reload, restart (remove -Xrs from ARMD_JAVA_OPTS)");
+        }
         final String[] groupNames = config.groups().stream().map(ClusterConfig.Group::name).toArray(String[]::new);
         final StateFileMemory memory = new StateFileMemory(stateDir, groupNames, log);
         // the incarnation is a counter in the state, advanced and saved before the first heartbeat carries it
@@ -116,8 +146,8 @@ public final class RunCommand implements Command {
             }
         };
         final TransitionLog transitions = new TransitionLog();
-        final ResourceLauncher resources = new ResourceLauncher(config,
-            new ScriptRunnerLauncher(config, runner, log, transitions), log);
+        final ScriptRunnerLauncher scripts = new ScriptRunnerLauncher(config, runner, log, transitions);
+        final ResourceLauncher resources = new ResourceLauncher(config, scripts, log);
         // before anything else: nothing runs here yet, so an address or a mount still up is a crashed run's
         resources.releaseStale();
         // the first failover is usually the only one: its code runs once now, cold, instead of then
@@ -167,9 +197,19 @@ public final class RunCommand implements Command {
             detections.accept(nowNs);
         });
 
+        final ConfigReload reload = new ConfigReload(file, config, key, given, new ConfigParser(), log, changes -> {
+            final ClusterConfig c = changes.effective();
+            scripts.reconfigure(c);
+            resources.scriptTimeouts(c);
+            agent.reconfigure(c);
+            monitored.reconfigure(c, changes.monitorGroups());
+        });
+        reloadRef.set(reload);
+
         final CountDownLatch stopped = new CountDownLatch(1);
+        // the bound follows the script timeouts a reload applied
         final Thread hook = new Thread(() -> shutdown(agent, me.id(), log, notifier, stopped,
-            maxScriptTimeoutMs(config) * 2 + 5_000), "armd-shutdown");
+            maxScriptTimeoutMs(reload.running()) * 2 + 5_000), "armd-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         log.line("armd agent of server " + name + " (id " + me.id() + ") of cluster " + config.name()
             + ": heartbeats every " + config.heartbeat().intervalMs() + " ms, timeout "

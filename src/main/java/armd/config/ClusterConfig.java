@@ -1,5 +1,6 @@
 package armd.config;
 
+import armd.base.AgentLog;
 import armd.cluster.Topology;
 
 import java.net.Inet4Address;
@@ -62,6 +63,16 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
             servers, groups, monitors, actions, disk, ping);
     }
 
+    /**
+     * This configuration with {@code newActions}, {@code newGroups} and {@code newMonitors}: what a reload applies
+     * (see {@link ConfigChanges}); everything else stays.
+     */
+    public ClusterConfig withLive(final Actions newActions, final List<Group> newGroups,
+                                  final List<MonitorConfig> newMonitors) {
+        return new ClusterConfig(file, name, keyFile, heartbeat, autoReturn, startupWaitMs, stateDir, socketPath,
+            servers, List.copyOf(newGroups), List.copyOf(newMonitors), newActions, diskHeartbeat, tiebreak);
+    }
+
     /** What the decision core needs of this configuration. */
     public Topology topology() {
         return new Topology(servers.stream().map(Server::name).toList(),
@@ -79,9 +90,11 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
      * @param downAction   what {@code armdown} does to the machine once the server left as a member
      * @param crashAction  what the guardian does once it released what a dead agent held
      * @param statusListen where the read-only status page and /metrics listen ([cluster] status-listen); null: off
+     * @param logLevel     the agent's log level ([cluster] log-level), or null when the file does not set it (then
+     *                     {@code armd run --log-level}, or info)
      */
     public record Actions(int maxFailovers, DownAction downAction, CrashAction crashAction,
-                          InetSocketAddress statusListen) {
+                          InetSocketAddress statusListen, AgentLog.Level logLevel) {
         /** The status page's default address: loopback only. */
         public static final InetSocketAddress DEFAULT_STATUS_LISTEN = new InetSocketAddress("127.0.0.1", 7406);
         /**
@@ -93,6 +106,17 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
         /** With the default crash action and status page address. */
         public Actions(final int maxFailovers, final DownAction downAction) {
             this(maxFailovers, downAction, CrashAction.RELEASE, DEFAULT_STATUS_LISTEN);
+        }
+
+        /** Without a log level of the file's own. */
+        public Actions(final int maxFailovers, final DownAction downAction, final CrashAction crashAction,
+                       final InetSocketAddress statusListen) {
+            this(maxFailovers, downAction, crashAction, statusListen, null);
+        }
+
+        /** These settings with {@code level} as the log level. */
+        public Actions withLogLevel(final AgentLog.Level level) {
+            return new Actions(maxFailovers, downAction, crashAction, statusListen, level);
         }
     }
 
@@ -242,6 +266,11 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
         /** Copies {@code resources} so the record stays immutable. */
         public Group {
             resources = List.copyOf(resources);
+        }
+
+        /** This group with other scripts and script timeout. */
+        public Group withScripts(final Path start, final Path stop, final int timeoutMs) {
+            return new Group(id, name, policy, start, stop, timeoutMs, resources);
         }
 
         /** The priority (1 = primary) of server {@code serverId} in this group's policy, or 0 if absent. */

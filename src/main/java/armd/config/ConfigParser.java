@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * <pre>
  * # a comment (a '#' after whitespace also starts one)
  * [cluster]              name, key-file, auto-return, startup-wait, state-dir, socket, max-failovers,
- *                        down-action, crash-action, status-listen
+ *                        down-action, crash-action, status-listen, log-level
  * [heartbeat]            port, multicast-group, interval, timeout
  * [server NAME]          address          (one section per server, 1 to 16, in a fixed order)
  * [group NAME]           policy, start, stop, script-timeout
@@ -106,7 +106,7 @@ public final class ConfigParser {
 
     private static final List<String> CLUSTER_KEYS =
         List.of("name", "key-file", "auto-return", "startup-wait", "state-dir", "socket", "max-failovers",
-            "down-action", "crash-action", "status-listen");
+            "down-action", "crash-action", "status-listen", "log-level");
     private static final List<String> HEARTBEAT_KEYS = List.of("port", "multicast-group", "interval", "timeout");
     private static final List<String> SERVER_KEYS = List.of("address");
     private static final List<String> DISK_HEARTBEAT_KEYS = List.of("device", "sector", "interval", "timeout");
@@ -1027,13 +1027,18 @@ public final class ConfigParser {
                 }
             }
             final java.net.InetSocketAddress statusListen = statusListen(e.get("status-listen"));
+            final Entry ll = e.get("log-level");
+            final armd.base.AgentLog.Level logLevel = ll == null ? null : armd.base.AgentLog.Level.of(ll.value());
+            if (ll != null && logLevel == null) {
+                problem(ll.line(), "log-level '" + ll.value() + "' is not one of error, warning, info, debug");
+            }
             if (groups.size() > armd.cluster.ClusterNode.MAX_GROUPS) {
                 problem(0, groups.size() + " groups: at most " + armd.cluster.ClusterNode.MAX_GROUPS
                     + " fit in one heartbeat; merge some");
             }
             return new ClusterConfig(file, name == null ? null : name.value(), keyFile, hb, autoReturn,
                 startupWaitMs, stateDir, socket, servers, groups, List.of(),
-                new ClusterConfig.Actions(maxFailovers, down, crash, statusListen));
+                new ClusterConfig.Actions(maxFailovers, down, crash, statusListen, logLevel));
         }
 
         /** [cluster] status-listen: off, or ADDRESS:PORT with a literal IPv4 address or [IPv6]:PORT. */

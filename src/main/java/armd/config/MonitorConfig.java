@@ -46,7 +46,13 @@ public record MonitorConfig(String name, int line, int group, int intervalMs, in
         }
     }
 
-    /** The monitor's type as written in the file. */
+    /** This monitor in group {@code groupId} (the same group under another configuration's numbering). */
+    public MonitorConfig withGroup(final int groupId) {
+        return new MonitorConfig(name, line, groupId, intervalMs, timeoutMs, failures, when, action, destination,
+            resetAfterMs, target);
+    }
+
+        /** The monitor's type as written in the file. */
     public String type() {
         return target.type();
     }

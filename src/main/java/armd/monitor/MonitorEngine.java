@@ -34,7 +34,8 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
     /** How often the watchdog looks for probes blocked in the kernel. */
     private static final long WATCHDOG_MS = 100;
 
-    private final ClusterConfig config;
+    /** Replaced by {@link #reconfigure} (monitor settings); read under the engine's lock when monitors start. */
+    private volatile ClusterConfig config;
     private final int selfServerId;
     private final AgentLog log;
     /** Each monitor's state for the status, by name. */
@@ -203,6 +204,26 @@ public final class MonitorEngine implements AutoCloseable, Reporter {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Takes on the monitor settings of {@code reloaded} (the same groups and monitor names; a configuration reload)
+     * and restarts the monitors of {@code groups} that run now: their probes and failure counts start again, the
+     * group's scripts and resources are not touched. A group not online here starts with the new settings when it
+     * comes online.
+     */
+    public synchronized void reconfigure(final ClusterConfig reloaded, final java.util.Set<Integer> groups) {
+        if (closed) {
+            return;
+        }
+        this.config = reloaded;
+        for (final Integer g : groups) {
+            if (online.containsKey(g)) {
+                log.line("monitors of group " + groupName(g) + ": restarting with the reloaded settings");
+                groupOffline(g);
+                groupOnline(g);
+            }
         }
     }
 

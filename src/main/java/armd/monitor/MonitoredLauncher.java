@@ -20,7 +20,8 @@ import java.util.concurrent.Executors;
  * monitors go straight through.
  */
 public final class MonitoredLauncher implements ScriptLauncher, AutoCloseable {
-    private final ClusterConfig config;
+    /** Replaced by a configuration reload (monitor settings; never which groups have monitors). */
+    private volatile ClusterConfig config;
     private final ScriptLauncher delegate;
     private final MonitorEngine engine;
     private final ExecutorService lifecycle = Executors.newSingleThreadExecutor(
@@ -51,6 +52,20 @@ public final class MonitoredLauncher implements ScriptLauncher, AutoCloseable {
                     lifecycle.execute(() -> engine.groupOnline(g));
                 }
             });
+        }
+    }
+
+    /**
+     * Runs the monitors of {@code reloaded} from now on (a configuration reload: the same groups and monitors, other
+     * settings): the monitors of {@code groups} are restarted where they run, in order with the starts and stops
+     * of groups, on the lifecycle thread (a stop waits for a probe in progress). Returns at once.
+     */
+    public void reconfigure(final ClusterConfig reloaded, final java.util.Set<Integer> groups) {
+        this.config = reloaded;
+        try {
+            lifecycle.execute(() -> engine.reconfigure(reloaded, groups));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed: the agent is stopping, and no monitor runs any more
         }
     }
 

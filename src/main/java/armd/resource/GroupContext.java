@@ -14,7 +14,8 @@ final class GroupContext {
     private final AgentLog log;
     private final ResourceLauncher.Settings settings;
     private final CountDownLatch closing;
-    private final int commandTimeoutMs;
+    /** Changed by a configuration reload (the group's script-timeout); read at each command. */
+    private volatile int commandTimeoutMs;
 
     GroupContext(final String group, final AgentLog log, final ResourceLauncher.Settings settings,
                final CountDownLatch closing, final int commandTimeoutMs) {
@@ -36,6 +37,11 @@ final class GroupContext {
     /** The bound of a mount command: the group's script timeout. */
     int commandTimeoutMs() {
         return commandTimeoutMs;
+    }
+
+    /** The bound of the mount commands from now on. */
+    void commandTimeoutMs(final int ms) {
+        this.commandTimeoutMs = ms;
     }
 
     /** Logs {@code group G: resource R: text}. */

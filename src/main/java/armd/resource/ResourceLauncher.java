@@ -117,6 +117,16 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
     }
 
     /**
+     * Takes on the script timeouts of {@code reloaded} (same groups, in the same order), which bound the groups'
+     * mount and fsck commands from their next run: a configuration reload.
+     */
+    public void scriptTimeouts(final ClusterConfig reloaded) {
+        for (final ClusterConfig.Group g : reloaded.groups()) {
+            contexts.get(g.id()).commandTimeoutMs(g.scriptTimeoutMs());
+        }
+    }
+
+    /**
      * SCHED_FIFO priority of the resource workers, below the heartbeat sender's: a takeover waits for their holder
      * probe and address activation, which must not queue behind ordinary work on a loaded machine. They block in
      * the kernel between steps and never spin, so they cannot starve the machine.

@@ -154,7 +154,7 @@ class ConfigParserTest {
     @ParameterizedTest(name = "line {0}: {1}")
     @CsvSource(delimiter = '|', textBlock = """
         3  | nmae = x                  | 3: unknown key 'nmae' in [cluster]: known keys are name, key-file, \
-        auto-return, startup-wait, state-dir, socket, max-failovers, down-action, crash-action, status-listen
+        auto-return, startup-wait, state-dir, socket, max-failovers, down-action, crash-action, status-listen, log-level
         5  | down-action = halt        | 5: down-action 'halt' is not one of none, poweroff, reboot
         5  | crash-action = halt       | 5: crash-action 'halt' is not one of release, reboot, panic
         5  | max-failovers = -1        | 5: max-failovers '-1' is not a whole number from 0 to 1000

@@ -432,6 +432,20 @@ public final class AgentCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends signal {@code name} (HUP, TERM...) by PID to the process this fixture started for server i: under a
+     * guardian the guardian (which forwards it), else the agent JVM.
+     */
+    public void signal(final int i, final String name) throws IOException, InterruptedException {
+        final Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(agents[i].pid()))
+            .redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            kill.destroyForcibly();
+            throw new AssertionError("kill -" + name + " " + agents[i].pid() + " failed: "
+                + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
     /** The PID of server i's agent JVM (under a guardian: the guardian's child). */
     public long pid(final int i) {
         if (!guarded) {

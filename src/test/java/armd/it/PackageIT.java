@@ -107,7 +107,8 @@ class PackageIT {
         assertTrue(version.out().startsWith("armd "), version.out());
         // only the modules armd uses: no desktop, no compiler
         final Run modules = run(root.resolve("usr/lib/armd/runtime/bin/java").toString(), "--list-modules");
-        assertTrue(modules.out().contains("java.base@") && modules.out().contains("jdk.httpserver@"), modules.out());
+        assertTrue(modules.out().contains("java.base@") && modules.out().contains("jdk.httpserver@")
+            && modules.out().contains("jdk.unsupported@"), modules.out());
         assertFalse(modules.out().contains("java.desktop") || modules.out().contains("jdk.compiler"), modules.out());
         // the annotated example checks once it has its key
         final Path conf = root.resolve("etc/armd/armd.conf");
