@@ -307,9 +307,19 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
                     break;
                 }
                 if (nowNs == 0) {
-                    // one pair of clock readings per drain, after the first datagram is in hand
-                    nowNs = System.nanoTime();
-                    nowRealtimeNs = Clock.realtimeNs();
+                    // one pair of clock readings per drain, after the first datagram is in hand, as close together
+                    // as this thread gets them: a preemption between the two would shift every receive time of
+                    // the drain by its length (frames would look older than they are, silence longer)
+                    long a = System.nanoTime();
+                    long rt = Clock.realtimeNs();
+                    long b = System.nanoTime();
+                    for (int k = 0; k < CLOCK_PAIR_TRIES && b - a > CLOCK_PAIR_NS; k++) {
+                        a = System.nanoTime();
+                        rt = Clock.realtimeNs();
+                        b = System.nanoTime();
+                    }
+                    nowNs = a + (b - a) / 2;
+                    nowRealtimeNs = rt;
                 }
                 final long rt = rx.rxRealtimeNs();
                 final long rxNs = rt == 0 ? nowNs : Clock.toNanoTime(rt, nowNs, nowRealtimeNs);
@@ -374,6 +384,9 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
 
     /** How often the kernel's drop counters are read (one getsockopt per path). */
     private static final long DROPS_READ_NS = 100_000_000L;
+    /** A pair of clock readings farther apart than this (the thread was preempted) is read again, a few times. */
+    private static final long CLOCK_PAIR_NS = 50_000L;
+    private static final int CLOCK_PAIR_TRIES = 3;
 
     @Override
     public long drainedThroughNs() {

@@ -50,8 +50,13 @@ class HeartbeatDrainTest {
             final long before = System.nanoTime();
             receiver.poll(h);
             assertEquals(UdpHeartbeatTransport.MAX_DRAIN_PER_PATH, got[0]);
-            assertEquals(last[0], receiver.drainedThroughNs(), "cut off: as far as the last frame handed over");
-            assertTrue(receiver.drainedThroughNs() <= before);
+            // (a receive time is mapped from the kernel's realtime stamp; on a loaded machine the mapping may put the
+            // last frame after the poll began, and no drain reports more than its start)
+            if (last[0] <= before) {
+                assertEquals(last[0], receiver.drainedThroughNs(), "cut off: as far as the last frame handed over");
+            } else {
+                assertTrue(receiver.drainedThroughNs() >= before && receiver.drainedThroughNs() <= last[0]);
+            }
             receiver.poll(h);
             assertEquals(frames, got[0]);
             final long after = receiver.drainedThroughNs();
