@@ -1071,7 +1071,7 @@ public final class ClusterNode {
             switch (runs[g].exec()) {
                 case OFFLINE -> pickUp(g, nowNs);
                 case FENCING -> fence(g, nowNs);
-                case ONLINE -> keepOrYield(g);
+                case ONLINE -> keepOrYield(g, nowNs);
                 case STARTING, STOPPING, RECOVERING -> {
                     // a script runs: decided again when it ends
                 }
@@ -1085,11 +1085,16 @@ public final class ClusterNode {
      */
     private boolean heldElsewhere(final int g, final long nowNs) {
         for (int s = 0; s < servers; s++) {
-            if (s != self && peers.alive(s) && !peers.suspect(s, nowNs) && peerExec[s][g].holds()) {
+            if (s != self && heard(s, nowNs) && peerExec[s][g].holds()) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Whether peer {@code s} is heard now: alive and not silent for the suspicion time. */
+    private boolean heard(final int s, final long nowNs) {
+        return peers.alive(s) && !peers.suspect(s, nowNs);
     }
 
     /**
@@ -1186,7 +1191,7 @@ public final class ClusterNode {
      * higher priority in the group's policy keeps it: here, the record is claimed back and, once the other let
      * go, the addresses are announced again; there, this server stops its copy (YIELD, GROUPFAILOVER).
      */
-    private void keepOrYield(final int g) {
+    private void keepOrYield(final int g, final long nowNs) {
         final GroupRecord rec = records[g];
         final GroupRun r = runs[g];
         if (rec.mode != GroupMode.RUN) {
@@ -1198,7 +1203,9 @@ public final class ClusterNode {
         int best = self;
         boolean others = false;
         for (int s = 0; s < servers; s++) {
-            if (s != self && peers.alive(s) && peerExec[s][g].holds()) {
+            // a suspect peer's last word is as old as its silence: the group was taken over from it (its addresses
+            // stopped answering), so its stale "I run it" must not stop the copy here; a heard one heals as below
+            if (s != self && heard(s, nowNs) && peerExec[s][g].holds()) {
                 others = true;
                 if (priority(g, s) != 0 && priority(g, s) < priority(g, best)) {
                     best = s;
@@ -1219,7 +1226,7 @@ public final class ClusterNode {
         // the record is claimed where the copies hear each other, or where it names nobody or a server that is
         // heard and does not run the group; never across a partition (records relayed by a third server), where the
         // other side's claim would answer this one every heartbeat
-        final boolean stale = rec.owner < 0 || rec.owner != self && peers.alive(rec.owner)
+        final boolean stale = rec.owner < 0 || rec.owner != self && heard(rec.owner, nowNs)
             && !peerExec[rec.owner][g].holds();
         if (rec.owner != self && (others || stale)) {
             fx.log("group " + groupNames[g] + " runs here; the record named " + (rec.owner >= 0

@@ -135,6 +135,9 @@ class OwnershipSimTest {
         assertTrue(a.atNs() < downAt, "A taken over at suspicion, before the timeout: " + log(sim));
         assertEquals(List.of("server2"), holders(sim, "A"));
         assertTrue(c.atNs() < downAt, "C too (it has an address)");
+        // and kept: the silent server's last word ("A runs here") is older than its silence, not a split brain
+        assertEquals(List.of(), sim.runs().subList(before, sim.runs().size()).stream()
+            .filter(r -> r.line().startsWith("server2 stop")).toList(), log(sim));
     }
 
     @Test
