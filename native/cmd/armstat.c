@@ -60,9 +60,9 @@ static int watch(unsigned flags, long seconds)
 int armstat_main(int argc, char **argv)
 {
     static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
-                                              {"json", no_argument, NULL, 'j'},
-                                              {"watch", required_argument, NULL, 'w'},
-                                              {NULL, 0, NULL, 0}};
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"watch", required_argument, NULL, 'w'},
+                                             {NULL, 0, NULL, 0}};
     unsigned flags = 0;
     long seconds = 0;
     int opt;

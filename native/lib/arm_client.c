@@ -108,32 +108,37 @@ static int connect_agent(const char *path, long long deadline_ms)
     if (fd < 0) {
         return fail(ARM_CLIENT_EIO, "socket: %s", strerror(errno));
     }
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
-        return fd;
-    }
-    int err = errno;
-    if (err == EAGAIN || err == EINPROGRESS) {
-        /* the agent's backlog is full: wait for room */
-        int rc = wait_fd(fd, POLLOUT, deadline_ms);
-        socklen_t len = sizeof err;
-        if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
+    int err;
+    for (unsigned pause_us = 1000;; pause_us = pause_us < 16000 ? pause_us * 2 : pause_us) {
+        if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
             return fd;
         }
-        if (rc == 0) {
-            err = ETIMEDOUT;
+        err = errno;
+        if (err != EAGAIN && err != EINTR) {
+            break;
         }
+        /* AF_UNIX: the agent's backlog is full and nothing was queued (no EINPROGRESS as with TCP, and poll
+         * says nothing about room): connect again shortly, until the deadline */
+        if (now_ms() + pause_us / 1000 >= deadline_ms) {
+            err = ETIMEDOUT;
+            break;
+        }
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)pause_us * 1000};
+        nanosleep(&ts, NULL);
     }
     close(fd);
     struct stat st;
     if (err == ENOENT || (err == ECONNREFUSED && stat(path, &st) != 0)) {
         return fail(ARM_CLIENT_ENOAGENT,
                     "agent not running (no control socket at %s): start it with 'systemctl start armd@NAME' or "
-                    "'armd run --config FILE --server NAME'", path);
+                    "'armd run --config FILE --server NAME'",
+                    path);
     }
     if (err == ECONNREFUSED) {
         return fail(ARM_CLIENT_ENOAGENT,
                     "agent not running (nobody listens on %s): start it with 'systemctl start armd@NAME' or "
-                    "'armd run --config FILE --server NAME'", path);
+                    "'armd run --config FILE --server NAME'",
+                    path);
     }
     if (err == EACCES || err == EPERM) {
         return fail(ARM_CLIENT_EACCES, "permission denied: armd's control socket %s is root-only", path);

@@ -52,10 +52,13 @@ if [ -n "$top" ]; then
   mkdir -p "/newroot/tmp/$top"
   mount -o bind "/hosttmp/$top" "/newroot/tmp/$top" || echo "armd-vm: cannot bind /tmp/$top into the guest"
 fi
-# the host has no modules for this kernel: the guest's tools (busybox insmod/rmmod) and scsi_debug live here
+# the host has no modules for this kernel: the guest's tools (busybox insmod/rmmod), scsi_debug and LIO's
+# modules (configfs, target_core_mod, target_core_file, tcm_loop) live here
 mkdir -p /newroot/tmp/vm
 cp /bin/busybox /newroot/tmp/vm/busybox
-cp "$(find /lib/modules/$kver -name 'scsi_debug.ko*' | head -n 1)" /newroot/tmp/vm/
+for m in scsi_debug configfs target_core_mod target_core_file tcm_loop; do
+  cp "$(find /lib/modules/$kver -name "$m.ko*" | head -n 1)" /newroot/tmp/vm/
+done
 if [ -z "$run" ]; then
   echo "armd-vm: no armd.run= on the kernel command line"
   finish 125

@@ -21,14 +21,21 @@ import armd.status.ClusterStatus;
 import armd.status.StatusJson;
 import armd.status.StatusText;
 import armd.config.ClusterConfig;
+import armd.heartbeat.DiskHeartbeat;
+import armd.heartbeat.HeartbeatStats;
+import armd.wire.HeartbeatFrame;
+import armd.probe.Tiebreak;
 import armd.sys.EventFd;
+import armd.sys.Sched;
 import armd.sys.Poller;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -46,14 +53,19 @@ import java.util.function.UnaryOperator;
  * <p>Thread-safety: {@link #execute}, {@link #operation}, {@link #status} and {@link #stop} may be called
  * from any thread; everything else runs on the agent thread.
  */
-public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoCloseable {
+public final class ClusterAgent implements NodeEffects, ResourceEvents, DiskHeartbeat.Listener, AutoCloseable {
     private static final long MAX_SLEEP_NS = 100_000_000L;
+    /** SCHED_FIFO priority of the agent loop: below the heartbeat sender (50) and the resource workers (40). */
+    static final int LOOP_PRIORITY = 30;
+    /** Turns in a row without sleeping after which the loop sleeps a millisecond anyway. */
+    private static final int MAX_BUSY_TURNS = 1000;
 
     private final ClusterConfig config;
     private final int self;
     private final HeartbeatLink link;
     private final ScriptLauncher scripts;
-    private final MemoryStore store;
+    private final SaveGate saves;
+    private final Consumer<ScriptRun> launcher = this::launch;
     private final AgentLog log;
     private final ClusterNode node;
     private final EventFd wakeup = new EventFd();
@@ -82,6 +94,13 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
         }
     };
     private volatile boolean running = true;
+    /** The disk heartbeat path, or null; set before run(). */
+    private DiskHeartbeat disk;
+    /** The ping tiebreak, or null; set before run(). */
+    private Tiebreak tiebreak;
+    /** What the disk path last carried: server state ordinal and held groups (-1: nothing yet). */
+    private int diskState = -1;
+    private long diskHeld;
     /** Called at every turn of the loop with its clock (watchdog, detection latencies); set before run(). */
     private LongConsumer turnHook = nowNs -> { };
     /** Completes the status with what other parts know (paths, resources, monitors); set before run(). */
@@ -102,7 +121,7 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
         this.self = self;
         this.link = link;
         this.scripts = scripts;
-        this.store = store;
+        this.saves = new SaveGate(store, log);
         this.log = log;
         final int[] linkFds = link.fds();
         final int[] all = new int[linkFds.length + 1];
@@ -114,6 +133,10 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
 
     /** The agent thread's loop; returns after {@link #stop()}. */
     public void run() {
+        // decisions (a takeover, the start it allows) must not queue behind ordinary work on a loaded machine: the
+        // loop runs at SCHED_FIFO below the heartbeat sender and the resource workers (refused: normal priority)
+        Sched.setFifo(LOOP_PRIORITY);
+        int busyTurns = 0;
         while (running) {
             final long now = System.nanoTime();
             turnHook.accept(now);
@@ -122,14 +145,20 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
             while ((t = tasks.poll()) != null) {
                 t.run();
             }
-            // time as of the drain: every frame received before it has been handled, so a peer's silence is
-            // measured by what it sent, not by how long this thread then spent on tasks or a state file's fsync
-            node.tick(now);
+            // time as of the drain, and only as far as the heartbeats have been read: a peer's silence is measured
+            // by what it sent, not by how long this thread then spent on tasks or a state file's fsync
+            node.tick(Math.min(now, link.drainedThroughNs()));
+            saves.retry(System.nanoTime(), node.memory(), launcher);
             checkWaiters(System.nanoTime());
             publish();
             final long wait = Math.min(node.nextDeadlineNs(now) - System.nanoTime(), MAX_SLEEP_NS);
             if (wait > 0) {
+                busyTurns = 0;
                 poller.poll((int) ((wait + 999_999) / 1_000_000));
+            } else if (++busyTurns > MAX_BUSY_TURNS) {
+                // a deadline that stays in the past is a bug, but a real-time thread must not spin on it
+                busyTurns = 0;
+                poller.poll(1);
             }
             wakeup.drain();
         }
@@ -142,8 +171,47 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
         }
     }
 
+    /**
+     * The partition tiebreak's observers: the disk heartbeat path (its beats carry this server's state and held
+     * groups; it reports the peers' beats here) and the ping tiebreak; either may be null. Call before run().
+     */
+    public void partitionTiebreak(final DiskHeartbeat diskPath, final Tiebreak ping) {
+        this.disk = diskPath;
+        this.tiebreak = ping;
+    }
+
+    @Override
+    public void onDiskBeat(final int peer, final long inc, final int serverState, final long heldGroups,
+                           final long readNs) {
+        final ServerState st = ServerState.of(serverState);
+        if (st != null) {
+            execute(() -> node.onDiskBeat(peer, inc, st, heldGroups, readNs));
+        }
+    }
+
+    @Override
+    public void onDiskPath(final boolean working, final String reason, final long nowNs) {
+        execute(() -> node.onDiskPath(working, reason, System.nanoTime()));
+    }
+
+    @Override
+    public void checkTiebreak() {
+        if (tiebreak != null) {
+            tiebreak.check(r -> execute(() -> node.onTiebreak(r.reachable(), r.detail(), System.nanoTime())));
+        }
+    }
+
     /** Encodes the node's state; hands it to the link only when it changed (the link repeats it). */
     private void publish() {
+        if (disk != null) {
+            final int st = node.state().ordinal();
+            final long held = node.heldGroups();
+            if (st != diskState || held != diskHeld) {
+                diskState = st;
+                diskHeld = held;
+                disk.publish(st, held);
+            }
+        }
         node.snapshot(outbound);
         payload.clear();
         StatePayload.encode(outbound, payload);
@@ -344,7 +412,28 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
                 groupNote(g)));
         }
         return new ClusterStatus(config.name(), node.serverName(self), node.state().name().toLowerCase(),
-            System.currentTimeMillis(), servers, groups, List.of(), List.of(), List.of());
+            System.currentTimeMillis(), servers, groups, List.of(), List.of(), List.of(), heartbeats(link.stats()));
+    }
+
+    /** The status's view of {@code stats} (summed over the paths). */
+    static ClusterStatus.Heartbeats heartbeats(final HeartbeatStats stats) {
+        final Map<String, Long> dropped = new LinkedHashMap<>();
+        for (final HeartbeatFrame.Result r : HeartbeatFrame.Result.values()) {
+            if (r != HeartbeatFrame.Result.OK) {
+                dropped.put(r.name().toLowerCase(Locale.ROOT), stats.count(r));
+            }
+        }
+        long accepted = 0;
+        long kernel = 0;
+        long rx = 0;
+        long tx = 0;
+        for (int p = 0; p < stats.paths(); p++) {
+            accepted += stats.accepted(p);
+            kernel += stats.kernelDropped(p);
+            rx += stats.receiveErrors(p);
+            tx += stats.sendErrors(p);
+        }
+        return new ClusterStatus.Heartbeats(accepted, dropped, kernel, rx, tx);
     }
 
     /** Why a group is not where its record says, seen from here (a waiting takeover, a failed start), or null. */
@@ -354,7 +443,11 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
             return "takeover waits: " + waiting;
         }
         final String failure = node.failure(g);
-        return failure == null ? null : node.serverName(self) + ": " + failure;
+        if (failure != null) {
+            return node.serverName(self) + ": " + failure;
+        }
+        return saves.unsaved() && saves.held() > 0 ? "state of " + node.serverName(self)
+            + " cannot be saved (see its log): " + saves.held() + " start(s) there wait for it" : null;
     }
 
     private String groupState(final int g) {
@@ -397,6 +490,12 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
 
     @Override
     public void runScript(final ScriptRun run) {
+        if (saves.admit(run, node.groupName(run.group()))) {
+            launch(run);
+        }
+    }
+
+    private void launch(final ScriptRun run) {
         scripts.launch(run, (outcome, reason) -> execute(() -> node.onScriptDone(run.group(), outcome, reason,
             System.nanoTime())));
     }
@@ -415,11 +514,14 @@ public final class ClusterAgent implements NodeEffects, ResourceEvents, AutoClos
     @Override
     public void newIncarnation(final long incarnation) {
         link.incarnation(incarnation);
+        if (disk != null) {
+            disk.incarnation(incarnation);
+        }
     }
 
     @Override
     public void persist() {
-        store.save(node.memory());
+        saves.save(node.memory(), System.nanoTime());
     }
 
     @Override

@@ -29,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  * event) to restart or fail over their group as armload asked.
  */
 public final class ControlBridge implements ControlHandler, AutoCloseable {
+    /** A status is a snapshot the agent thread takes between two heartbeats: this long means it is stuck. */
+    static final long STATUS_DEADLINE_S = 10;
+
     private final ClusterConfig config;
     private final ClusterAgent agent;
     private final int self;
@@ -54,7 +57,7 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
         this.log = log;
         this.watcher = new ProcessWatcher(this::exited);
         try {
-            this.server = ControlServer.start(ControlServer.Options.defaults(socket), this);
+            this.server = ControlServer.start(ControlServer.Options.defaults(socket), this, log::line);
         } catch (IOException | RuntimeException e) {
             watcher.close();
             throw e;
@@ -83,7 +86,15 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
             case ControlRequest.GroupStop r -> groupOp(Op.GROUP_STOP, r.group(), Optional.empty(), reply);
             case ControlRequest.GroupMove r -> groupOp(Op.GROUP_MOVE, r.group(), r.server(), reply);
             case ControlRequest.GroupFailover r -> groupOp(Op.GROUP_FAILOVER, r.group(), Optional.empty(), reply);
-            case ControlRequest.Status r -> agent.status(r.json()).thenAccept(reply::ok);
+            case ControlRequest.Status r -> agent.status(r.json())
+                .completeOnTimeout(null, STATUS_DEADLINE_S, TimeUnit.SECONDS).thenAccept(text -> {
+                    if (text != null) {
+                        reply.ok(text);
+                    } else {
+                        reply.system("the agent thread has not answered for " + STATUS_DEADLINE_S
+                            + " s (stuck? see the log)");
+                    }
+                });
             case ControlRequest.Log r -> {
                 if (r.group().isPresent() && config.group(r.group().get()).isEmpty()) {
                     reply.unknown("no group '" + r.group().get() + "' in " + config.file());

@@ -1,5 +1,7 @@
 package armd.agent;
 
+import armd.heartbeat.HeartbeatStats;
+
 import java.nio.ByteBuffer;
 
 /** Heartbeat I/O as the agent sees it: publish our payload, drain the peers' authenticated payloads. */
@@ -13,8 +15,19 @@ public interface HeartbeatLink extends AutoCloseable {
     /** Heartbeats from now on carry {@code incarnation} (higher than the current one), sequences from 1. */
     void incarnation(long incarnation);
 
+    /**
+     * After {@link #drain}: the time (System.nanoTime clock) up to which every payload received has been
+     * delivered ({@link armd.heartbeat.HeartbeatTransport#drainedThroughNs()}); silence is judged no later.
+     */
+    default long drainedThroughNs() {
+        return Long.MAX_VALUE;
+    }
+
     /** Descriptors that become readable when {@link #drain} has work (for the agent's poll). */
     int[] fds();
+
+    /** What was received, accepted and dropped (by reason): for the status; any thread. */
+    HeartbeatStats stats();
 
     @Override
     void close();

@@ -7,6 +7,9 @@ public interface MemoryStore {
     /** The saved memory, or an empty one on a first start. */
     NodeMemory load();
 
-    /** Saves {@code memory} so that kill -9 at any point leaves the previous or this version. */
-    void save(NodeMemory memory);
+    /**
+     * Saves {@code memory} so that kill -9 at any point leaves the previous or this version. Returns false
+     * when it could not (a full or failing disk): the store says so in the log, the previous version stays.
+     */
+    boolean save(NodeMemory memory);
 }

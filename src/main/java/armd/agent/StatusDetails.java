@@ -75,6 +75,6 @@ public final class StatusDetails implements UnaryOperator<ClusterStatus> {
         }
         return new ClusterStatus(s.cluster(), s.server(), s.state(), s.takenAtMs(), servers, groups,
             transitions.transitions(), transitions.scripts(), detections == null ? s.detections()
-            : detections.detections());
+            : detections.detections(), s.heartbeats());
     }
 }

@@ -4,7 +4,7 @@ import armd.base.AgentLog;
 
 import armd.config.ClusterConfig;
 import armd.heartbeat.HeartbeatHandler;
-import armd.heartbeat.HeartbeatReceiver;
+import armd.heartbeat.HeartbeatInbox;
 import armd.heartbeat.HeartbeatSender;
 import armd.heartbeat.HeartbeatStats;
 import armd.heartbeat.UdpHeartbeatTransport;
@@ -19,9 +19,12 @@ import java.util.List;
 /**
  * The agent's heartbeats over UDP: one path per heartbeat network of the configuration, IPv4 or IPv6 by the
  * server's address on it (multicast to the group of that family, or unicast to every peer's address on that
- * network), authenticated with the cluster key; a real-time sender thread; the receiver drained on the agent thread.
- * A link-local IPv6 network is this server's interface of it (the zone of its own address): the peers' link-local
- * addresses are reached through it, whatever interface names they wrote for themselves.
+ * network), authenticated with the cluster key; a real-time sender thread and a real-time reception thread
+ * ({@link HeartbeatInbox}: it drains the sockets and disposes of garbage at once, whatever the agent thread is
+ * doing); the kernel filters out what is not a frame of this cluster from a peer's address; the authentic payloads
+ * are taken on the agent thread. A link-local IPv6 network is this server's interface of it (the zone of its own
+ * address): the peers' link-local addresses are reached through it, whatever interface names they wrote for
+ * themselves.
  */
 public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
     /** Frame type of a cluster-state heartbeat. */
@@ -33,10 +36,12 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
     static final int TYPE_GONE = 2;
     /** SCHED_FIFO priority of the sender thread (when permitted). */
     static final int SENDER_PRIORITY = 50;
+    /** SCHED_FIFO priority of the reception thread: below the sender, above every normal task. */
+    static final int RECEIVER_PRIORITY = 45;
 
     private final UdpHeartbeatTransport transport;
     private final HeartbeatSender sender;
-    private final HeartbeatReceiver receiver;
+    private final HeartbeatInbox inbox;
     private final List<Datagram> goneDestinations = new ArrayList<>();
     private final byte[] out = new byte[HeartbeatFrame.MAX_PAYLOAD_LENGTH];
     private byte[] wrapped;
@@ -72,11 +77,14 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
             }
         }
         this.pathStats = new PathStats(config.servers().size(), paths.size(), hb.intervalMs());
-        this.transport = UdpHeartbeatTransport.open(paths, UdpHeartbeatTransport.Options.DEFAULT);
         final int clusterId = HeartbeatFrame.clusterId(config.name());
-        this.receiver = new HeartbeatReceiver(transport, key, clusterId, self, config.servers().size());
+        this.transport = UdpHeartbeatTransport.open(paths,
+            UdpHeartbeatTransport.Options.DEFAULT.withKernelFilter(clusterId));
+        this.inbox = new HeartbeatInbox(transport, key, clusterId, self, config.servers().size(),
+            RECEIVER_PRIORITY);
         this.sender = new HeartbeatSender(transport, key, clusterId, self, incarnation,
             hb.intervalMs() * 1_000_000L, SENDER_PRIORITY);
+        inbox.start();
         sender.start();
     }
 
@@ -125,7 +133,7 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
     public int drain(final PayloadSink s) {
         sink = s;
         try {
-            return receiver.poll(this);
+            return inbox.drain(this);
         } finally {
             sink = null;
         }
@@ -156,11 +164,16 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
     }
 
     @Override
-    public int[] fds() {
-        return transport.fds();
+    public long drainedThroughNs() {
+        return inbox.drainedThroughNs();
     }
 
-    /** Drop and delivery counters. */
+    @Override
+    public int[] fds() {
+        return new int[] {inbox.fd()};
+    }
+
+    @Override
     public HeartbeatStats stats() {
         return transport.stats();
     }
@@ -170,14 +183,26 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
         return pathStats;
     }
 
-    /** The sender's scheduler result: 0 when the sender runs at real-time priority, else -errno. */
+    /**
+     * The sender's and reception thread's scheduler result: 0 when both run at real-time priority, else the
+     * first -errno ({@link HeartbeatSender#NOT_STARTED} while either has not started).
+     */
     public int schedulerResult() {
-        return sender.schedulerResult();
+        final int s = sender.schedulerResult();
+        final int r = inbox.schedulerResult();
+        return s == HeartbeatSender.NOT_STARTED || r == HeartbeatSender.NOT_STARTED ? HeartbeatSender.NOT_STARTED
+            : s != 0 ? s : r;
+    }
+
+    /** Authentic frames dropped because the agent thread left the reception queue full. */
+    public long inboxOverflows() {
+        return inbox.overflows();
     }
 
     @Override
     public void close() {
         sender.close();
+        inbox.close();
         transport.close();
     }
 }

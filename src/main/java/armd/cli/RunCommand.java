@@ -7,6 +7,8 @@ import armd.action.ScriptRunner;
 import armd.base.AgentLog;
 import armd.base.SystemLoggers;
 import armd.agent.ClusterAgent;
+import armd.heartbeat.DiskHeartbeat;
+import armd.probe.Tiebreak;
 import armd.agent.ControlBridge;
 import armd.agent.Guardian;
 import armd.action.ResourceEvents;
@@ -35,6 +37,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +56,7 @@ public final class RunCommand implements Command {
           override the configuration (for several agents on one machine). --log-level: error, warning, info
           (default) or debug. SIGTERM or SIGINT: this server's groups stop (SERVERSHUTDOWN) and move on, then exit 0.
         exit codes: 0 stopped cleanly, 1 another agent already runs this server, 2 bad configuration or command
-          line, 3 system error (address not on this host, port in use, state directory not writable).""";
+          line, 3 system error (address not on this host, port in use, state directory full or not writable).""";
 
     @Override
     public int run(final String[] argv) throws Exception {
@@ -90,7 +93,10 @@ public final class RunCommand implements Command {
         // the incarnation is a counter in the state, advanced and saved before the first heartbeat carries it
         final NodeMemory saved = memory.load();
         final long incarnation = saved.nextIncarnation();
-        memory.save(saved);
+        if (!memory.save(saved)) {
+            throw OperatorException.system("state directory " + stateDir + ": cannot save the state (see the line "
+                + "above; free space on its file system, or set another state-dir)");
+        }
 
         final String bin = System.getProperty("armd.bin");
         final ScriptRunner runner = new ScriptRunner(ScriptRunner.Settings.of(bin == null ? null : Path.of(bin),
@@ -142,6 +148,9 @@ public final class RunCommand implements Command {
         final MonitoredLauncher monitored = new MonitoredLauncher(config, resources, monitors);
         final ClusterAgent agent = new ClusterAgent(config, me.id(), link, monitored, memory, saved, log);
         agentRef.set(agent);
+        final DiskHeartbeat disk = diskPath(config, me.id(), key, incarnation, agent);
+        agent.partitionTiebreak(disk, config.tiebreak() == null ? null : new Tiebreak(config.tiebreak().targets(),
+            config.tiebreak().needed(), config.tiebreak().timeoutMs(), config.tiebreak().tries()));
         final DetectionRecorder detections = new DetectionRecorder(agent, link.pathStats(), config.servers().size());
         agent.statusDetails(new StatusDetails(config, link.pathStats(), transitions, resources::state,
             monitors::state).withDetections(detections));
@@ -157,26 +166,8 @@ public final class RunCommand implements Command {
         });
 
         final CountDownLatch stopped = new CountDownLatch(1);
-        final Thread hook = new Thread(() -> {
-            log.line("signal received: shutting this server down (groups stop and move on)");
-            notifier.stopping();
-            final CountDownLatch done = new CountDownLatch(1);
-            agent.operation(Op.SERVER_SHUTDOWN, -1, me.id(), r -> done.countDown(), r -> {
-                log.error(r);
-                done.countDown();
-            });
-            try {
-                done.await(maxScriptTimeoutMs(config) * 2 + 5_000, TimeUnit.MILLISECONDS);
-                agent.stop();
-                if (stopped.await(5, TimeUnit.SECONDS)) {
-                    // a signal-started exit would end with 128+signal: this one was orderly, say so (exit 0)
-                    System.out.flush();
-                    Runtime.getRuntime().halt(Exit.OK);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "armd-shutdown");
+        final Thread hook = new Thread(() -> shutdown(agent, me.id(), log, notifier, stopped,
+            maxScriptTimeoutMs(config) * 2 + 5_000), "armd-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         log.line("armd agent of server " + name + " (id " + me.id() + ") of cluster " + config.name()
             + ": heartbeats every " + config.heartbeat().intervalMs() + " ms, timeout "
@@ -192,11 +183,18 @@ public final class RunCommand implements Command {
                 page.close();
             }
             link.close();
+            if (disk != null) {
+                disk.close();
+            }
             monitored.close();
             resources.close();
             runner.close();
             agent.close();
             notifier.close();
+            if (memory.failedSaves() > 0) {
+                log.line("the state could not be saved (" + memory.failedSaves() + " failed saves): the next start "
+                    + "of this server counts as after a crash (isolated until 'armd server return')");
+            }
             log.line("agent stopped");
             log.flush();
             lock.close();
@@ -206,13 +204,70 @@ public final class RunCommand implements Command {
     }
 
     /**
+     * The shutdown hook (SIGTERM, SIGINT): a server shutdown through the agent thread, then an orderly exit 0.
+     * Bounded whatever the agent thread does: when it has already ended (its loop failed) the hook returns at
+     * once; when it stops taking work (stuck in the kernel, e.g. on a frozen or dead disk) for
+     * {@link #STUCK_MS}, or the shutdown takes longer than {@code limitMs}, the hook logs it and exits.
+     */
+    private static void shutdown(final ClusterAgent agent, final int self, final AgentLog log,
+                                 final ServiceNotifier notifier, final CountDownLatch stopped, final long limitMs) {
+        if (stopped.getCount() == 0) {
+            return;
+        }
+        log.line("signal received: shutting this server down (groups stop and move on)");
+        notifier.stopping();
+        final CountDownLatch done = new CountDownLatch(1);
+        agent.operation(Op.SERVER_SHUTDOWN, -1, self, r -> done.countDown(), r -> {
+            log.error(r);
+            done.countDown();
+        });
+        try {
+            final long deadlineNs = System.nanoTime() + limitMs * 1_000_000L;
+            while (!done.await(1, TimeUnit.SECONDS)) {
+                if (stopped.getCount() == 0) {
+                    log.line("the agent thread has ended: no orderly shutdown");
+                    return;
+                }
+                final CountDownLatch alive = new CountDownLatch(1);
+                agent.execute(alive::countDown);
+                if (!alive.await(STUCK_MS, TimeUnit.MILLISECONDS)) {
+                    log.line("the agent thread has taken no work for " + STUCK_MS / 1000 + " s (stuck, e.g. on a "
+                        + "frozen or failing disk): exiting without an orderly shutdown");
+                    log.flush();
+                    Runtime.getRuntime().halt(Exit.SYSTEM);
+                }
+                if (System.nanoTime() - deadlineNs > 0) {
+                    log.line("the server shutdown is not complete after " + limitMs / 1000 + " s: exiting anyway");
+                    break;
+                }
+            }
+            agent.stop();
+            if (stopped.await(STUCK_MS, TimeUnit.MILLISECONDS)) {
+                // a signal-started exit would end with 128+signal: this one was orderly, say so (exit 0)
+                log.flush();
+                Runtime.getRuntime().halt(Exit.OK);
+            }
+            log.line("the agent did not stop within " + STUCK_MS / 1000 + " s of the shutdown: exiting");
+            log.flush();
+            Runtime.getRuntime().halt(Exit.SYSTEM);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** How long the agent thread may take no work before the shutdown hook gives up on it. */
+    static final long STUCK_MS = 5_000;
+
+    /**
      * Locks {@code dir}/agent.lock for the life of this process (released by the kernel when it dies, even by
      * kill -9); a second agent for the same server stops here, before it touches the state or sends a heartbeat.
      */
     private static FileChannel lockStateDir(final Path dir, final String server) {
         final Path file = dir.resolve("agent.lock");
         try {
-            Files.createDirectories(dir);
+            // a new state directory (and any parent made for it) is private: 0700 (a umask only takes bits away)
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
             final FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             if (ch.tryLock() == null) {
                 ch.close();
@@ -255,6 +310,24 @@ public final class RunCommand implements Command {
             }
         }
         return false;
+    }
+
+    /**
+     * The disk heartbeat path of {@code [disk-heartbeat]}, started, or null when the section is absent; its beats go
+     * to {@code agent}. A device that cannot be opened is reported by the path itself as "not working" (the
+     * networks then decide alone), not as a reason to refuse to start.
+     */
+    private static DiskHeartbeat diskPath(final ClusterConfig config, final int self, final byte[] key,
+                                          final long incarnation, final ClusterAgent agent) {
+        final ClusterConfig.DiskHeartbeat d = config.diskHeartbeat();
+        if (d == null) {
+            return null;
+        }
+        final DiskHeartbeat disk = new DiskHeartbeat(d.device().toString(), d.sector(), self, config.servers().size(),
+            key, armd.wire.HeartbeatFrame.clusterId(config.name()), incarnation, d.intervalMs() * 1_000_000L,
+            d.timeoutMs() * 1_000_000L, agent);
+        disk.start();
+        return disk;
     }
 
     private static long maxScriptTimeoutMs(final ClusterConfig config) {

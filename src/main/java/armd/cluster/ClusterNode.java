@@ -441,8 +441,14 @@ public final class ClusterNode {
     public void tick(final long nowNs) {
         int down;
         while ((down = peers.expire(nowNs)) >= 0) {
-            fx.log("server " + serverNames[down] + " is down: silent on every heartbeat path for "
-                + (nowNs - peers.newest(down)) / 1_000_000 + " ms");
+            if (diskWorking && peers.diskAlive(down)) {
+                fx.log("server " + serverNames[down] + " is silent on every network for "
+                    + (nowNs - peers.newest(down)) / 1_000_000 + " ms but alive on the disk heartbeat path: a network "
+                    + "partition; the groups it holds stay there");
+            } else {
+                fx.log("server " + serverNames[down] + " is down: silent on every heartbeat path for "
+                    + (nowNs - peers.newest(down)) / 1_000_000 + " ms");
+            }
         }
         if (state == ServerState.STARTING && (allHeard() || nowNs - syncDeadlineNs >= 0)) {
             finishSync(nowNs);
@@ -841,7 +847,6 @@ public final class ClusterNode {
                 final ArmsEvent ev = eventFor(g, self);
                 write(g, self, GroupMode.RUN, ev, records[g].lastStop, false);
                 mem.monitorFailovers[g] = 0;
-                fx.persist();
                 begin(g, Sequence.START, -1);
                 yield OpResult.OK;
             }
@@ -1092,7 +1097,6 @@ public final class ClusterNode {
                 if (nowNs - pickupUntilNs < 0 && firstCandidate(g) == self) {
                     final ArmsEvent ev = eventFor(g, self);
                     write(g, self, GroupMode.RUN, ev, r.lastStop, false);
-                    fx.persist();
                     begin(g, Sequence.START, -1);
                 }
             }
@@ -1147,7 +1151,6 @@ public final class ClusterNode {
                 + serverNames[self]);
         }
         write(g, self, GroupMode.RUN, ev, r.lastStop, false);
-        fx.persist();
         begin(g, Sequence.START, -1);
     }
 
@@ -1324,8 +1327,9 @@ public final class ClusterNode {
         r.startEvent = ev;
         final boolean checked = r.checked;
         r.checked = false;
-        if (ev != ArmsEvent.RECOVER && !mem.onlineHere[g]) {
-            // a crash from here on may leave part of the group running: the return after it runs RECOVER
+        if (ev != ArmsEvent.RECOVER) {
+            // a crash from here on may leave part of the group running: the return after it runs RECOVER. One save
+            // covers this and the record written just before (callers that start a group do not save first)
             mem.onlineHere[g] = true;
             fx.persist();
         }

@@ -3,8 +3,10 @@ package armd.cluster;
 /**
  * The cluster-wide record of one group: a last-writer-wins register replicated in every heartbeat. Only
  * one server writes it at a time (the owner, the deterministic successor of a dead owner, or the target of
- * a "group start"), and each write bumps the version, so merging by {@link #newerThan} converges: after a
- * partition heals, the side with the newer record keeps the group and the other stops it.
+ * a "group start"), and each write bumps the version, so merging by {@link #newerThan} converges. The record
+ * says where the group is to run; where it does run is what each server publishes (GroupExec): after a partition
+ * healed with the group running on two servers, the one first in the group's policy keeps it and writes the record
+ * (docs/behaviour.md#ownership).
  *
  * <p>Mutable and reused (the heartbeat path decodes into existing records); not thread-safe.
  */

@@ -25,10 +25,22 @@ import java.util.Optional;
  * @param groups       failover groups
  * @param monitors     resource monitors ({@code [monitor NAME]} sections), in file order
  * @param actions      failure-action settings of the [cluster] section
+ * @param diskHeartbeat the disk heartbeat path on the cluster partition, or null ({@code [disk-heartbeat]})
+ * @param tiebreak     the ping tiebreak, or null ({@code [tiebreak]})
  */
 public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat heartbeat, boolean autoReturn,
                             int startupWaitMs, Path stateDir, Path socketPath, List<Server> servers,
-                            List<Group> groups, List<MonitorConfig> monitors, Actions actions) {
+                            List<Group> groups, List<MonitorConfig> monitors, Actions actions,
+                            DiskHeartbeat diskHeartbeat, Tiebreak tiebreak) {
+
+    /** A configuration without a disk heartbeat or a tiebreak. */
+    public ClusterConfig(final Path file, final String name, final Path keyFile, final Heartbeat heartbeat,
+                         final boolean autoReturn, final int startupWaitMs, final Path stateDir,
+                         final Path socketPath, final List<Server> servers, final List<Group> groups,
+                         final List<MonitorConfig> monitors, final Actions actions) {
+        this(file, name, keyFile, heartbeat, autoReturn, startupWaitMs, stateDir, socketPath, servers, groups,
+            monitors, actions, null, null);
+    }
 
     /** A configuration without monitors, with default actions. */
     public ClusterConfig(final Path file, final String name, final Path keyFile, final Heartbeat heartbeat,
@@ -41,7 +53,13 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
     /** This configuration with {@code newMonitors} as its monitors. */
     public ClusterConfig withMonitors(final List<MonitorConfig> newMonitors) {
         return new ClusterConfig(file, name, keyFile, heartbeat, autoReturn, startupWaitMs, stateDir, socketPath,
-            servers, groups, List.copyOf(newMonitors), actions);
+            servers, groups, List.copyOf(newMonitors), actions, diskHeartbeat, tiebreak);
+    }
+
+    /** This configuration with {@code disk} as its disk heartbeat and {@code ping} as its tiebreak (or nulls). */
+    public ClusterConfig withTiebreak(final DiskHeartbeat disk, final Tiebreak ping) {
+        return new ClusterConfig(file, name, keyFile, heartbeat, autoReturn, startupWaitMs, stateDir, socketPath,
+            servers, groups, monitors, actions, disk, ping);
     }
 
     /** What the decision core needs of this configuration. */
@@ -49,7 +67,8 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
         return new Topology(servers.stream().map(Server::name).toList(),
             groups.stream().map(g -> new Topology.Group(g.name(), g.policy(),
                 g.resources().stream().anyMatch(r -> r instanceof FloatingIp))).toList(), startupWaitMs, autoReturn,
-            actions.maxFailovers(), heartbeat.intervalMs(), heartbeat.timeoutMs(), heartbeat.suspectMs(), 0, false);
+            actions.maxFailovers(), heartbeat.intervalMs(), heartbeat.timeoutMs(), heartbeat.suspectMs(),
+            diskHeartbeat == null ? 0 : diskHeartbeat.timeoutMs(), tiebreak != null);
     }
 
     /**
@@ -150,6 +169,59 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
          */
         public int suspectMs() {
             return Math.min(2 * intervalMs, timeoutMs);
+        }
+    }
+
+    /**
+     * The disk heartbeat path ({@code [disk-heartbeat]}): every server writes its state to its own sector of the
+     * shared cluster partition and reads the others', a second path that a network partition does not cut.
+     *
+     * @param device     the shared block device (absolute path, the same on every server)
+     * @param sector     the first sector of the region: server i writes logical sector {@code sector + i}
+     * @param intervalMs time between two beats of one server
+     * @param timeoutMs  a peer silent on the disk this long stopped writing; an I/O longer than this means the
+     *                   disk path itself does not work
+     */
+    public record DiskHeartbeat(Path device, long sector, int intervalMs, int timeoutMs) {
+    }
+
+    /**
+     * The ping tiebreak ({@code [tiebreak]}): whether this server still reaches the outside (the default gateway,
+     * say) when it no longer hears its peers.
+     *
+     * @param targets   literal addresses to ping, in file order
+     * @param rule      how many of them must answer
+     * @param timeoutMs how long one echo may take
+     * @param tries     echoes per target before it counts as not reached
+     */
+    public record Tiebreak(List<InetAddress> targets, Rule rule, int timeoutMs, int tries) {
+        /** Copies {@code targets} so the record stays immutable. */
+        public Tiebreak {
+            targets = List.copyOf(targets);
+        }
+
+        /** How many targets must answer for this server to count as reaching the outside. */
+        public int needed() {
+            return rule.needed(targets.size());
+        }
+
+        /** How many of the targets must answer. */
+        public enum Rule {
+            /** One is enough. */
+            ANY,
+            /** Every one. */
+            ALL,
+            /** More than half. */
+            MAJORITY;
+
+            /** The number of answers needed out of {@code targets}. */
+            public int needed(final int targets) {
+                return switch (this) {
+                    case ANY -> Math.min(1, targets);
+                    case ALL -> targets;
+                    case MAJORITY -> targets / 2 + 1;
+                };
+            }
         }
     }
 

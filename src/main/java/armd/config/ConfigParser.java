@@ -43,6 +43,8 @@ import java.util.regex.Pattern;
  *                        in file order
  * [monitor NAME]         group, type, interval, timeout, failures, when, action, destination, reset-after,
  *                        and the keys of its type (see {@link #MONITOR_TYPE_KEYS})
+ * [disk-heartbeat]       device, sector, interval, timeout (optional: the disk heartbeat path)
+ * [tiebreak]             targets, rule, timeout, tries (optional: the ping tiebreak)
  * </pre>
  * Values are {@code key = value}; durations carry a unit ({@code 10ms}, {@code 30s}, {@code 5m}, {@code 1h});
  * lists are separated by commas; relative paths are relative to the file's directory. The README's
@@ -83,6 +85,19 @@ public final class ConfigParser {
     private static final int MAX_LINE_CHARS = 8192;
     /** PATH_MAX is 4096 bytes including the terminating NUL (linux/limits.h). */
     private static final int MAX_PATH_BYTES = 4095;
+    /** Default time between two disk heartbeats of one server. */
+    public static final int DEFAULT_DISK_INTERVAL_MS = 100;
+    /** Default disk heartbeat timeout, in intervals. */
+    public static final int DEFAULT_DISK_TIMEOUT_INTERVALS = 10;
+    /** The shortest disk heartbeat timeout, in intervals. */
+    public static final int MIN_DISK_TIMEOUT_INTERVALS = 3;
+    /** Default time one tiebreak echo may take. */
+    public static final int DEFAULT_TIEBREAK_TIMEOUT_MS = 200;
+    /** Default echoes per tiebreak target. */
+    public static final int DEFAULT_TIEBREAK_TRIES = 3;
+    /** Most tiebreak targets (each is pinged at once, on a thread of its own). */
+    public static final int MAX_TIEBREAK_TARGETS = 8;
+
     /** sun_path is 108 bytes including the terminating NUL (linux/un.h). */
     private static final int MAX_SOCKET_PATH_BYTES = 107;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,31}");
@@ -94,6 +109,8 @@ public final class ConfigParser {
             "down-action", "crash-action", "status-listen");
     private static final List<String> HEARTBEAT_KEYS = List.of("port", "multicast-group", "interval", "timeout");
     private static final List<String> SERVER_KEYS = List.of("address");
+    private static final List<String> DISK_HEARTBEAT_KEYS = List.of("device", "sector", "interval", "timeout");
+    private static final List<String> TIEBREAK_KEYS = List.of("targets", "rule", "timeout", "tries");
     private static final List<String> GROUP_KEYS = List.of("policy", "start", "stop", "script-timeout");
     private static final List<String> IP_KEYS = List.of("address", "interface", "conflict-retries",
         "conflict-retry-interval", "any-subnet", "arp-probes", "arp-probe-interval", "arp-probe-wait",
@@ -288,6 +305,8 @@ public final class ConfigParser {
             }
             Section cluster = null;
             Section heartbeat = null;
+            Section diskHeartbeat = null;
+            Section tiebreak = null;
             final List<Section> serverSections = new ArrayList<>();
             final List<Section> groupSections = new ArrayList<>();
             final List<Section> monitorSections = new ArrayList<>();
@@ -296,6 +315,8 @@ public final class ConfigParser {
                 switch (s.type()) {
                     case "cluster" -> cluster = single(s, cluster);
                     case "heartbeat" -> heartbeat = single(s, heartbeat);
+                    case "disk-heartbeat" -> diskHeartbeat = single(s, diskHeartbeat);
+                    case "tiebreak" -> tiebreak = single(s, tiebreak);
                     case "server" -> serverSections.add(s);
                     case "group" -> groupSections.add(s);
                     case "monitor" -> monitorSections.add(s);
@@ -310,12 +331,14 @@ public final class ConfigParser {
             multicastFamilies(heartbeat, hb, servers);
             final List<ClusterConfig.Group> groups = resources(resourceSections, groups(groupSections, servers));
             final List<MonitorConfig> monitors = monitors(monitorSections, groups);
+            final ClusterConfig.DiskHeartbeat disk = diskHeartbeat(diskHeartbeat, servers.size(), monitors);
+            final ClusterConfig.Tiebreak ping = tiebreak(tiebreak);
             final ClusterConfig config = withMonitors(cluster(cluster, hb, servers, groups), monitors);
             if (!problems.isEmpty()) {
                 problems.sort((a, b) -> Integer.compare(a.line(), b.line()));
                 return new Result(null, List.copyOf(problems));
             }
-            return new Result(config, List.of());
+            return new Result(config.withTiebreak(disk, ping), List.of());
         }
 
         private Section single(final Section s, final Section earlier) {
@@ -432,7 +455,7 @@ public final class ConfigParser {
             final String[] words = line.substring(1, line.length() - 1).strip().split("\\s+");
             final String type = words[0];
             switch (type) {
-                case "cluster", "heartbeat" -> {
+                case "cluster", "heartbeat", "disk-heartbeat", "tiebreak" -> {
                     if (words.length != 1) {
                         problem(lineNo, "[" + type + "] takes no name: write [" + type + "]");
                     }
@@ -451,7 +474,8 @@ public final class ConfigParser {
                 }
                 default -> {
                     problem(lineNo, "unknown section [" + String.join(" ", words) + "]: sections are [cluster], "
-                        + "[heartbeat], [server NAME], [group NAME], [resource NAME] and [monitor NAME]");
+                        + "[heartbeat], [server NAME], [group NAME], [resource NAME], [monitor NAME], "
+                        + "[disk-heartbeat] and [tiebreak]");
                     return new Section("invalid", "", lineNo, new LinkedHashMap<>());
                 }
             }
@@ -465,6 +489,8 @@ public final class ConfigParser {
                 case "group" -> GROUP_KEYS;
                 case "resource" -> RESOURCE_KEYS;
                 case "monitor" -> MONITOR_KEYS;
+                case "disk-heartbeat" -> DISK_HEARTBEAT_KEYS;
+                case "tiebreak" -> TIEBREAK_KEYS;
                 default -> List.of();
             };
         }
@@ -567,6 +593,104 @@ public final class ConfigParser {
                     + (unused instanceof java.net.Inet6Address ? "IPv6" : "IPv4") + " but no heartbeat network is: "
                     + "remove it");
             }
+        }
+
+        /** The [disk-heartbeat] section, or null when there is none (or it has problems). */
+        private ClusterConfig.DiskHeartbeat diskHeartbeat(final Section s, final int servers,
+                                                          final List<MonitorConfig> monitors) {
+            if (s == null) {
+                return null;
+            }
+            final Map<String, Entry> e = s.entries();
+            final Entry d = e.get("device");
+            Path device = null;
+            if (d == null) {
+                problem(s.line(), "[disk-heartbeat] has no device: add 'device = /dev/disk/by-id/...', the shared "
+                    + "cluster partition (the same path on every server)");
+            } else {
+                device = absolute(d, "device", "/dev/disk/by-id/...");
+            }
+            final Entry sec = e.get("sector");
+            long sector = -1;
+            if (sec == null) {
+                problem(s.line(), "[disk-heartbeat] has no sector: add 'sector = N', the first of the cluster "
+                    + "partition's sectors reserved for it (server i writes sector N + i)");
+            } else {
+                try {
+                    sector = Long.parseLong(sec.value());
+                } catch (NumberFormatException ex) {
+                    sector = -1;
+                }
+                if (sector < 0 || sector > (1L << 40)) {
+                    problem(sec.line(), "sector '" + sec.value() + "' is not a sector number from 0 to 2^40");
+                    sector = -1;
+                }
+            }
+            final int intervalMs = duration(e.get("interval"), DEFAULT_DISK_INTERVAL_MS, 10, 10_000);
+            final Entry t = e.get("timeout");
+            final int timeoutMs = duration(t, DEFAULT_DISK_TIMEOUT_INTERVALS * intervalMs, 30, 600_000);
+            if (t != null && timeoutMs < MIN_DISK_TIMEOUT_INTERVALS * intervalMs) {
+                problem(t.line(), "timeout " + t.value() + " is shorter than " + MIN_DISK_TIMEOUT_INTERVALS
+                    + " intervals (" + MIN_DISK_TIMEOUT_INTERVALS * intervalMs + " ms): one slow write would make a "
+                    + "live server look dead; raise timeout or lower interval");
+            }
+            if (device == null || sector < 0) {
+                return null;
+            }
+            for (final MonitorConfig m : monitors) {
+                if (m.target() instanceof MonitorConfig.Partition p && Path.of(p.device()).normalize().equals(device)
+                    && p.sector() < sector + servers && sector < p.sector() + servers) {
+                    problem(sec.line(), "sectors " + sector + " to " + (sector + servers - 1) + " of " + device
+                        + " overlap those of partition monitor " + m.name() + " (line " + m.line() + ", sectors "
+                        + p.sector() + " to " + (p.sector() + servers - 1) + "): give each its own sectors");
+                }
+            }
+            return new ClusterConfig.DiskHeartbeat(device, sector, intervalMs, timeoutMs);
+        }
+
+        /** The [tiebreak] section, or null when there is none (or it has problems). */
+        private ClusterConfig.Tiebreak tiebreak(final Section s) {
+            if (s == null) {
+                return null;
+            }
+            final Map<String, Entry> e = s.entries();
+            final Entry t = e.get("targets");
+            final List<InetAddress> targets = new ArrayList<>();
+            if (t == null) {
+                problem(s.line(), "[tiebreak] has no targets: add 'targets = ADDRESS[, ADDRESS...]', addresses "
+                    + "outside the cluster every server should reach, e.g. the default gateway");
+            } else {
+                for (final String item : LIST_SEPARATOR.split(t.value())) {
+                    final InetAddress a;
+                    try {
+                        a = InetAddress.ofLiteral(item);
+                    } catch (IllegalArgumentException ex) {
+                        problem(t.line(), "target '" + item + "' is not an IPv4 or IPv6 address (no host names): "
+                            + "give e.g. the default gateway ('ip route show default')");
+                        continue;
+                    }
+                    if (a.isLoopbackAddress() || a.isAnyLocalAddress() || a.isMulticastAddress()
+                        || a instanceof Inet4Address && (a.getAddress()[0] & 0xff) >= 240) {
+                        problem(t.line(), "target " + item + " is not a unicast address of another host: give one "
+                            + "outside this server, e.g. the default gateway");
+                    } else if (targets.contains(a)) {
+                        problem(t.line(), "target " + item + " is listed twice: list each once");
+                    } else {
+                        targets.add(a);
+                    }
+                }
+                if (targets.size() > MAX_TIEBREAK_TARGETS) {
+                    problem(t.line(), targets.size() + " targets: at most " + MAX_TIEBREAK_TARGETS);
+                }
+            }
+            final ClusterConfig.Tiebreak.Rule rule = choice(e.get("rule"), ClusterConfig.Tiebreak.Rule.ANY,
+                ClusterConfig.Tiebreak.Rule.class, "any, all or majority");
+            final int timeoutMs = duration(e.get("timeout"), DEFAULT_TIEBREAK_TIMEOUT_MS, 1, 10_000);
+            final int tries = integer(e.get("tries"), DEFAULT_TIEBREAK_TRIES, 1, 10);
+            if (targets.isEmpty()) {
+                return null;
+            }
+            return new ClusterConfig.Tiebreak(targets, rule, timeoutMs, tries);
         }
 
         private List<ClusterConfig.Server> servers(final List<Section> sections) {

@@ -2,9 +2,6 @@ package armd.control;
 
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The answer to one control request: a status and a text (a one-line message, or the requested text such
@@ -62,18 +59,13 @@ public final class ControlReply {
         return result.isDone();
     }
 
-    /**
-     * Waits up to {@code timeoutMs} for the result; on timeout completes it with {@link ControlStatus#TIMEOUT}
-     * (unless the handler won the race) and returns whichever result stands.
-     */
-    Result await(final long timeoutMs) throws InterruptedException {
-        try {
-            return result.get(timeoutMs, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            complete(ControlStatus.TIMEOUT, "timed out: the agent did not finish within " + timeoutMs + " ms");
-            return result.join();
-        } catch (ExecutionException e) {
-            return new Result(ControlStatus.SYSTEM, "internal error: " + e.getCause());
-        }
+    /** Runs {@code action} once the reply is completed (at once, on this thread, when it already is). */
+    void whenDone(final Runnable action) {
+        result.whenComplete((r, e) -> action.run());
+    }
+
+    /** The result of a completed reply. */
+    Result result() {
+        return result.getNow(new Result(ControlStatus.SYSTEM, "internal error: no result"));
     }
 }

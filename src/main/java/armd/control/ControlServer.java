@@ -2,7 +2,12 @@ package armd.control;
 
 import armd.base.Exit;
 import armd.base.OperatorException;
+import armd.sys.Errno;
+import armd.sys.EventFd;
 import armd.sys.Libc;
+import armd.sys.SysException;
+import armd.sys.unix.PollList;
+import armd.sys.unix.UnixStream;
 import armd.wire.ControlCodec;
 
 import java.io.IOException;
@@ -10,9 +15,8 @@ import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -20,142 +24,286 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-
-import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
- * The agent's control socket: accepts arm* and {@code armd ctl} connections on an AF_UNIX stream socket,
- * reads one request per connection, checks the caller (SO_PEERCRED: root or the agent's own user), hands
- * the typed request to the {@link ControlHandler} on the one control thread, and writes its reply.
+ * The agent's control socket: accepts arm* and {@code armd} connections on an AF_UNIX stream socket, reads one
+ * request per connection, hands the typed request to the {@link ControlHandler} on the one control thread, and
+ * writes its reply.
  *
- * <p>Threads: {@code armd-control-accept} accepts; each connection is read and answered on a virtual thread;
- * the handler runs only on {@code armd-control}; {@code armd-control-timer} enforces the read and write
- * deadlines by shutting a slow connection down. A malformed, oversized, wrong-version or too-slow request
- * gets a protocol-error reply and its connection is closed; nothing reaches the handler. Not a hot path.
+ * <p>The operator (root) always gets through, whatever else is connected:
+ * <ul>
+ *   <li>the caller's credentials (SO_PEERCRED) are known at accept: anyone but root and the agent's own user
+ *       is answered "permission denied" at once, without a slot or a read;</li>
+ *   <li>one process holds at most {@link Options#maxPerProcess()} connections: more are answered "busy" at
+ *       once, so a flooding or stuck client cannot fill the table;</li>
+ *   <li>a request must arrive whole within {@link Options#readTimeoutMs()} of the accept (clients send it
+ *       in one write right after connecting);</li>
+ *   <li>when the table ({@link Options#maxConnections()}) is full, the oldest connection still waiting for its
+ *       request is dropped for the new one; only when every slot holds a request in progress is the newcomer
+ *       told "busy".</li>
+ * </ul>
+ * A connection costs a descriptor and a few bytes until its header is read; nothing per connection is a
+ * thread. Malformed requests, refused users and turned-away connections are each logged once, then counted
+ * and summed up in one line per {@link #LOG_INTERVAL_NS} at most.
+ *
+ * <p>Threads: {@code armd-control-io} runs every connection from one poll(2) loop (accept, read, deadlines,
+ * write); the handler runs only on {@code armd-control}; replies may complete on any thread.
  */
 public final class ControlServer implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("armd.control");
     private static final String NOT_ALLOWED = "permission denied: armd's control socket is root-only";
+    /** At most one line per kind of trouble this often (after the first), with the count. */
+    static final long LOG_INTERVAL_NS = 10_000_000_000L;
+    private static final int SCRATCH = 64 * 1024;
+    private static final int ACCEPTS_PER_CYCLE = 256;
 
     /**
      * Settings. {@code socketMode}/{@code dirMode} are octal permission bits (0600 and 0700 in production:
-     * tests loosen them to reach the SO_PEERCRED check as another user).
+     * tests loosen them to reach the SO_PEERCRED check as another user); {@code dirMode} applies only to a
+     * directory the server makes.
      */
     public record Options(Path socket, int socketMode, int dirMode, long readTimeoutMs, long handlerDeadlineMs,
-                          long writeTimeoutMs, int maxConnections, int maxQueued) {
+                          long writeTimeoutMs, int maxConnections, int maxQueued, int maxPerProcess) {
         /** The production defaults for {@code socket}. */
         public static Options defaults(final Path socket) {
-            return new Options(socket, 0600, 0700, 5_000, 120_000, 5_000, 64, 64);
+            return new Options(socket, 0600, 0700, 2_000, 120_000, 5_000, 64, 64, 4);
         }
 
         /** The same options with another handler deadline. */
         public Options withHandlerDeadlineMs(final long ms) {
             return new Options(socket, socketMode, dirMode, readTimeoutMs, ms, writeTimeoutMs, maxConnections,
-                maxQueued);
+                maxQueued, maxPerProcess);
         }
 
         /** The same options with another read timeout. */
         public Options withReadTimeoutMs(final long ms) {
             return new Options(socket, socketMode, dirMode, ms, handlerDeadlineMs, writeTimeoutMs, maxConnections,
-                maxQueued);
+                maxQueued, maxPerProcess);
         }
 
         /** The same options with other permission bits. */
         public Options withModes(final int socketBits, final int dirBits) {
             return new Options(socket, socketBits, dirBits, readTimeoutMs, handlerDeadlineMs, writeTimeoutMs,
-                maxConnections, maxQueued);
+                maxConnections, maxQueued, maxPerProcess);
         }
 
         /** The same options with other connection and queue limits. */
         public Options withLimits(final int connections, final int queued) {
             return new Options(socket, socketMode, dirMode, readTimeoutMs, handlerDeadlineMs, writeTimeoutMs,
-                connections, queued);
+                connections, queued, maxPerProcess);
         }
+
+        /** The same options with another per-process connection limit. */
+        public Options withMaxPerProcess(final int connections) {
+            return new Options(socket, socketMode, dirMode, readTimeoutMs, handlerDeadlineMs, writeTimeoutMs,
+                maxConnections, maxQueued, connections);
+        }
+    }
+
+    /** What the server turned down since it started, by kind. */
+    public record Counters(long malformed, long refused, long busy, long dropped) {
     }
 
     private record Pending(ControlRequest request, PeerCredentials peer, ControlReply reply) {
     }
 
+    private enum State { READING, WAITING, WRITING, CLOSED }
+
+    /** One connection, owned by the io thread (except {@code reply}, completed from anywhere). */
+    private static final class Conn {
+        final int fd;
+        final PeerCredentials peer;
+        final long acceptedNs;
+        State state = State.READING;
+        long deadlineNs;
+        final byte[] header = new byte[ControlCodec.HEADER_SIZE];
+        int headerLength;
+        ControlCodec.Header decoded;
+        byte[] payload;
+        int payloadLength;
+        ControlReply reply;
+        ByteBuffer out;
+
+        Conn(final int fd, final PeerCredentials peer, final long nowNs) {
+            this.fd = fd;
+            this.peer = peer;
+            this.acceptedNs = nowNs;
+        }
+    }
+
+    /** One kind of trouble in the log: the first line at once, then at most one summing line per interval. */
+    private static final class Limited {
+        private final String plural;
+        private final AtomicLong total = new AtomicLong();
+        private long windowNs;
+        private boolean windowOpen;
+        private long suppressed;
+        private String last;
+
+        Limited(final String plural) {
+            this.plural = plural;
+        }
+
+        void event(final long nowNs, final String line, final Consumer<String> log) {
+            total.incrementAndGet();
+            if (!windowOpen) {
+                windowOpen = true;
+                windowNs = nowNs;
+                log.accept(line);
+            } else {
+                suppressed++;
+                last = line;
+            }
+        }
+
+        void flush(final long nowNs, final Consumer<String> log) {
+            if (windowOpen && nowNs - windowNs >= LOG_INTERVAL_NS) {
+                if (suppressed > 0) {
+                    log.accept(suppressed + " more " + plural + " in the last " + LOG_INTERVAL_NS / 1_000_000_000L
+                        + " s (the last: " + last + ")");
+                    suppressed = 0;
+                    windowNs = nowNs;
+                } else {
+                    windowOpen = false;
+                }
+            }
+        }
+    }
+
     private final Options options;
     private final ControlHandler handler;
-    private final ServerSocketChannel server;
-    private final Set<UserPrincipal> allowed;
-    private final Semaphore connectionSlots;
+    private final Consumer<String> log;
+    private final int listenFd;
+    private final Set<Integer> allowedUids;
     private final BlockingQueue<Pending> queue;
-    private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
-    private final Set<ControlReply> inFlight = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService timer;
-    private final Thread acceptThread;
+    private final ConcurrentLinkedQueue<Conn> replied = new ConcurrentLinkedQueue<>();
+    private final EventFd wake = new EventFd();
+    private final PollList polls = new PollList(128);
+    private final ByteBuffer scratch = ByteBuffer.allocateDirect(SCRATCH);
+    private final int[] cred = new int[3];
+    private final List<Conn> conns = new ArrayList<>();
+    private final Map<Integer, Integer> perProcess = new HashMap<>();
+    private final Limited malformed = new Limited("malformed control requests");
+    private final Limited refused = new Limited("control connections of other users refused");
+    private final Limited busy = new Limited("control connections turned away (busy)");
+    private final Limited dropped = new Limited("control connections dropped before their request was complete");
+    private final Thread ioThread;
     private final Thread controlThread;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private int live;
+    private volatile boolean closed;
+    /** Set (under the eventfd's lock) when the eventfd is closed: a late reply must not write to its number. */
+    private boolean wakeClosed;
 
-    private ControlServer(final Options options, final ControlHandler handler, final ServerSocketChannel server,
-                          final Set<UserPrincipal> allowed) {
+    private ControlServer(final Options options, final ControlHandler handler, final Consumer<String> log,
+                          final int listenFd, final Set<Integer> allowedUids) {
         this.options = options;
         this.handler = handler;
-        this.server = server;
-        this.allowed = allowed;
-        this.connectionSlots = new Semaphore(options.maxConnections());
+        this.log = log;
+        this.listenFd = listenFd;
+        this.allowedUids = allowedUids;
         this.queue = new ArrayBlockingQueue<>(options.maxQueued());
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
-            .name("armd-control-timer").unstarted(r));
-        this.acceptThread = Thread.ofPlatform().daemon().name("armd-control-accept").unstarted(this::acceptLoop);
+        this.ioThread = Thread.ofPlatform().daemon().name("armd-control-io").unstarted(this::ioLoop);
         this.controlThread = Thread.ofPlatform().daemon().name("armd-control").unstarted(this::controlLoop);
     }
 
     /**
-     * Creates the socket (its directory first, with {@code dirMode}), removes a stale socket file nobody
-     * listens on, refuses to start when another agent answers on it, and starts serving.
+     * Creates the socket (its directory first, when missing, with {@code dirMode}), removes a stale socket file
+     * nobody listens on, refuses to start when another agent answers on it, and starts serving. Log lines go to
+     * standard error.
      */
     public static ControlServer start(final Options options, final ControlHandler handler) throws IOException {
+        return start(options, handler, line -> System.err.println("armd control: " + line));
+    }
+
+    /** {@link #start(Options, ControlHandler)} with its log lines (one line each) to {@code log}. */
+    public static ControlServer start(final Options options, final ControlHandler handler,
+                                      final Consumer<String> log) throws IOException {
         Objects.requireNonNull(handler, "handler");
         final Path socket = options.socket().toAbsolutePath();
         final Path dir = socket.getParent();
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-        }
-        final PosixFileAttributes dirAttrs = Files.readAttributes(dir, PosixFileAttributes.class);
+        final int euid = Libc.geteuid();
         final UserPrincipal self = FileSystems.getDefault().getUserPrincipalLookupService()
-            .lookupPrincipalByName(Integer.toString(Libc.geteuid()));
-        if (!dirAttrs.owner().equals(self)) {
-            throw new OperatorException(Exit.SYSTEM, "control socket directory " + dir + " belongs to "
-                + dirAttrs.owner().getName() + ", not to armd's user: give it to armd's user (chown) or set another "
-                + "socket path");
-        }
-        Files.setPosixFilePermissions(dir, permissions(options.dirMode()));
-        removeStale(socket);
-        final ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            .lookupPrincipalByName(Integer.toString(euid));
+        final UserPrincipal root = FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("0");
+        final Set<UserPrincipal> owners = root.equals(self) ? Set.of(root) : Set.of(root, self);
+        socketDirectory(dir, options.dirMode(), owners);
+        removeStale(socket, log);
+        final int fd;
         try {
-            server.bind(UnixDomainSocketAddress.of(socket), 64);
+            fd = UnixStream.listen(socket.toString(), 128);
+        } catch (SysException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        try {
             Files.setPosixFilePermissions(socket, permissions(options.socketMode()));
         } catch (IOException | RuntimeException e) {
-            server.close();
+            UnixStream.close(fd);
+            Files.deleteIfExists(socket);
             throw e;
         }
-        final UserPrincipal root = FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("0");
-        final ControlServer s = new ControlServer(options, handler, server, root.equals(self)
-            ? Set.of(root) : Set.of(root, self));
+        final ControlServer s = new ControlServer(options, handler, log, fd, euid == 0 ? Set.of(0) : Set.of(0, euid));
         s.controlThread.start();
-        s.acceptThread.start();
+        s.ioThread.start();
         return s;
     }
 
-    private static void removeStale(final Path socket) throws IOException {
+    /**
+     * Makes the socket's directory when it is missing, mode {@code mode} (its missing parents as the umask says),
+     * and never changes the mode of a directory that was there: it may be shared (/tmp, /run). A directory that
+     * was there must belong to root or armd's user ({@code owners}), and other users must not be able to replace
+     * the socket in it: not writable by group or others, unless sticky (then only the socket's owner may remove
+     * or rename it).
+     */
+    private static void socketDirectory(final Path dir, final int mode, final Set<UserPrincipal> owners)
+        throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            if (dir.getParent() != null) {
+                Files.createDirectories(dir.getParent());
+            }
+            boolean made = false;
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(permissions(mode & 0700)));
+                made = true;
+            } catch (FileAlreadyExistsException e) {
+                // made meanwhile by someone else: checked below like any directory that was there
+            }
+            if (made) {
+                // exactly the asked mode on the directory made here (the umask may have taken bits from it)
+                Files.setPosixFilePermissions(dir, permissions(mode));
+                return;
+            }
+        }
+        final PosixFileAttributes attrs = Files.readAttributes(dir, PosixFileAttributes.class);
+        if (!attrs.isDirectory()) {
+            throw new OperatorException(Exit.SYSTEM, "control socket directory " + dir + " is not a directory: set "
+                + "another socket path");
+        }
+        if (!owners.contains(attrs.owner())) {
+            throw new OperatorException(Exit.SYSTEM, "control socket directory " + dir + " belongs to "
+                + attrs.owner().getName() + ", not to root or armd's user: set another socket path");
+        }
+        final int bits = (Integer) Files.getAttribute(dir, "unix:mode") & 07777;
+        if ((bits & 0022) != 0 && (bits & 01000) == 0) {
+            throw new OperatorException(Exit.SYSTEM, "control socket directory " + dir + " (mode 0"
+                + Integer.toOctalString(bits) + ") lets other users replace the socket: use a directory only armd's "
+                + "user can write (or one with the sticky bit, like /tmp)");
+        }
+    }
+
+    private static void removeStale(final Path socket, final Consumer<String> log) throws IOException {
         if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -171,7 +319,7 @@ public final class ControlServer implements AutoCloseable {
                 + socket + "): stop it first");
         } catch (ConnectException e) {
             // ECONNREFUSED: a socket file left by an agent that died; nobody listens
-            LOG.log(System.Logger.Level.INFO, "removing stale control socket " + socket);
+            log.accept("removing stale control socket " + socket);
             Files.deleteIfExists(socket);
         }
     }
@@ -196,40 +344,9 @@ public final class ControlServer implements AutoCloseable {
         return options.socket();
     }
 
-    private void acceptLoop() {
-        while (!closed.get()) {
-            final SocketChannel ch;
-            try {
-                ch = server.accept();
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                // EMFILE and the like: keep serving, the next accept may succeed
-                LOG.log(System.Logger.Level.WARNING, "control socket accept failed: " + e.getMessage());
-                continue;
-            }
-            if (!connectionSlots.tryAcquire()) {
-                Thread.ofVirtual().name("armd-control-busy").start(() -> {
-                    try (ch) {
-                        writeReply(ch, ControlCodec.RES_RESULT, ControlStatus.REFUSED, "armd is busy ("
-                            + options.maxConnections() + " control connections open): try again");
-                    } catch (IOException e) {
-                        // the client went away
-                    }
-                });
-                continue;
-            }
-            open.add(ch);
-            Thread.ofVirtual().name("armd-control-conn").start(() -> {
-                try {
-                    serve(ch);
-                } finally {
-                    open.remove(ch);
-                    closeQuietly(ch);
-                    connectionSlots.release();
-                }
-            });
-        }
+    /** What was turned down so far; any thread. */
+    public Counters counters() {
+        return new Counters(malformed.total.get(), refused.total.get(), busy.total.get(), dropped.total.get());
     }
 
     private void controlLoop() {
@@ -243,196 +360,374 @@ public final class ControlServer implements AutoCloseable {
             try {
                 handler.handle(p.request(), p.peer(), p.reply());
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "control handler failed on " + p.request(), e);
+                log.accept("control handler failed on " + p.request() + ": " + e);
                 p.reply().system("internal error in the agent (a bug in armd, please report it): " + e);
             }
         }
     }
 
-    /** One connection: read a request within the read deadline, check the caller, dispatch, answer. */
-    private void serve(final SocketChannel ch) {
-        final AtomicBoolean late = new AtomicBoolean();
-        final ScheduledFuture<?> readDeadline = timer.schedule(() -> {
-            late.set(true);
-            shutdownInput(ch);
-        }, options.readTimeoutMs(), TimeUnit.MILLISECONDS);
-        ControlCodec.Message message = null;
-        String malformed = null;
+    // ---------------------------------------------------------------- the io thread
+
+    private void ioLoop() {
         try {
-            message = readRequest(ch);
-        } catch (ControlCodec.MalformedException e) {
-            malformed = late.get() ? "request not received within " + options.readTimeoutMs() + " ms"
-                : e.getMessage();
-        } catch (EofException e) {
-            malformed = late.get() ? "request not received within " + options.readTimeoutMs() + " ms" : null;
-            if (malformed == null) {
-                return; // the client closed before a whole request: nobody to answer
+            while (!closed) {
+                cycle();
             }
-        } catch (IOException e) {
-            return;
+        } catch (RuntimeException e) {
+            log.accept("control socket loop failed: " + e + "; the control socket is closed");
         } finally {
-            readDeadline.cancel(false);
+            shutdownAll();
         }
-        final PeerCredentials peer;
-        try {
-            final UnixDomainPrincipal p = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            if (!allowed.contains(p.user())) {
-                LOG.log(System.Logger.Level.WARNING, "control request refused for user " + p.user().getName());
-                // a permission problem is a system error (exit 3), as the README's exit codes say
-                answer(ch, ControlCodec.RES_RESULT, ControlStatus.SYSTEM, NOT_ALLOWED);
+    }
+
+    private void cycle() {
+        polls.clear();
+        polls.add(wake.fd(), PollList.POLLIN);
+        polls.add(listenFd, PollList.POLLIN);
+        final int n = conns.size();
+        final int[] index = new int[n];
+        long next = System.nanoTime() + 1_000_000_000L;
+        for (int i = 0; i < n; i++) {
+            final Conn c = conns.get(i);
+            index[i] = switch (c.state) {
+                case READING -> polls.add(c.fd, PollList.POLLIN);
+                case WRITING -> polls.add(c.fd, PollList.POLLOUT);
+                default -> -1;
+            };
+            if (c.state != State.CLOSED && c.deadlineNs - next < 0) {
+                next = c.deadlineNs;
+            }
+        }
+        polls.poll((int) Math.max(0, (next - System.nanoTime() + 999_999) / 1_000_000));
+        if (polls.revents(0) != 0) {
+            wake.drain();
+        }
+        Conn done;
+        while ((done = replied.poll()) != null) {
+            if (done.state == State.WAITING) {
+                answer(done, ControlCodec.RES_RESULT, done.reply.result().status(), done.reply.result().text());
+            }
+        }
+        if (polls.revents(1) != 0) {
+            acceptAll();
+        }
+        for (int i = 0; i < n; i++) {
+            final Conn c = conns.get(i);
+            if (index[i] >= 0 && polls.revents(index[i]) != 0) {
+                if (c.state == State.READING) {
+                    read(c);
+                } else if (c.state == State.WRITING) {
+                    write(c);
+                }
+            }
+        }
+        final long now = System.nanoTime();
+        for (int i = 0; i < conns.size(); i++) {
+            expire(conns.get(i), now);
+        }
+        conns.removeIf(c -> c.state == State.CLOSED);
+        malformed.flush(now, log);
+        refused.flush(now, log);
+        busy.flush(now, log);
+        dropped.flush(now, log);
+    }
+
+    private void acceptAll() {
+        for (int i = 0; i < ACCEPTS_PER_CYCLE; i++) {
+            final int fd = UnixStream.accept(listenFd, cred);
+            if (fd == -Errno.EAGAIN) {
                 return;
             }
-            peer = new PeerCredentials(p.user().getName(), p.group().getName());
-        } catch (IOException e) {
-            return;
+            final long now = System.nanoTime();
+            if (fd < 0) {
+                // EMFILE and the like: keep serving, a later accept may succeed
+                busy.event(now, "control socket accept failed: " + Errno.describe(-fd), log);
+                return;
+            }
+            final PeerCredentials peer = new PeerCredentials(cred[0], cred[1], cred[2]);
+            if (!allowedUids.contains(peer.uid())) {
+                refused.event(now, "control connection of uid " + peer.uid() + " (pid " + peer.pid() + ") refused: "
+                    + "only root may use the control socket", log);
+                // a permission problem is a system error (exit 3), as the README's exit codes say
+                refuseNow(fd, ControlStatus.SYSTEM, NOT_ALLOWED);
+                continue;
+            }
+            final int mine = perProcess.getOrDefault(peer.pid(), 0);
+            if (mine >= options.maxPerProcess()) {
+                busy.event(now, "control connection of pid " + peer.pid() + " turned away: it has " + mine
+                    + " open", log);
+                refuseNow(fd, ControlStatus.REFUSED, "armd is busy: process " + peer.pid() + " has " + mine + " control connections "
+                    + "open");
+                continue;
+            }
+            if (live >= options.maxConnections() && !dropOldestReader(now)) {
+                busy.event(now, "control connection of pid " + peer.pid() + " turned away: " + live
+                    + " requests in progress", log);
+                refuseNow(fd, ControlStatus.REFUSED, "armd is busy (" + options.maxConnections() + " control connections open): try again");
+                continue;
+            }
+            final Conn c = new Conn(fd, peer, now);
+            c.deadlineNs = now + options.readTimeoutMs() * 1_000_000L;
+            conns.add(c);
+            live++;
+            perProcess.merge(peer.pid(), 1, Integer::sum);
+            // the request is usually there already: a client writes it right after connecting
+            read(c);
         }
-        if (malformed != null) {
-            LOG.log(System.Logger.Level.WARNING, "malformed control request: " + malformed);
-            answer(ch, ControlCodec.RES_PROTOCOL_ERROR, ControlStatus.PROTOCOL, malformed);
-            return;
+    }
+
+    /** Drops the connection that has waited longest for its request; false when none is waiting for one. */
+    private boolean dropOldestReader(final long nowNs) {
+        Conn oldest = null;
+        for (final Conn c : conns) {
+            if (c.state == State.READING && (oldest == null || c.acceptedNs - oldest.acceptedNs < 0)) {
+                oldest = c;
+            }
         }
+        if (oldest == null) {
+            return false;
+        }
+        dropped.event(nowNs, "control connection of pid " + oldest.peer.pid() + " dropped after "
+            + (nowNs - oldest.acceptedNs) / 1_000_000 + " ms without a whole request: the table is full", log);
+        refuseNow(oldest.fd, ControlStatus.REFUSED, "armd is busy: your request did not arrive before the connection table filled up");
+        forget(oldest);
+        return true;
+    }
+
+    private void read(final Conn c) {
+        while (c.state == State.READING) {
+            final int want = c.headerLength < ControlCodec.HEADER_SIZE ? ControlCodec.HEADER_SIZE - c.headerLength
+                : c.payload.length - c.payloadLength;
+            if (want == 0) {
+                dispatch(c);
+                return;
+            }
+            scratch.clear().limit(Math.min(want, SCRATCH));
+            final int n = UnixStream.read(c.fd, scratch);
+            if (n == -Errno.EAGAIN) {
+                return;
+            }
+            if (n < 0) {
+                close(c);
+                return;
+            }
+            if (n == 0) {
+                if (c.headerLength == 0) {
+                    close(c); // the client left before a request: nobody to answer
+                } else {
+                    final boolean inHeader = c.headerLength < ControlCodec.HEADER_SIZE;
+                    malformed(c, "truncated " + (inHeader ? "header: " + c.headerLength + " of "
+                        + ControlCodec.HEADER_SIZE : "payload: " + c.payloadLength + " of " + c.payload.length)
+                        + " bytes");
+                }
+                return;
+            }
+            scratch.flip();
+            if (c.headerLength < ControlCodec.HEADER_SIZE) {
+                scratch.get(c.header, c.headerLength, n);
+                c.headerLength += n;
+                if (c.headerLength == ControlCodec.HEADER_SIZE) {
+                    try {
+                        c.decoded = ControlCodec.decodeHeader(ByteBuffer.wrap(c.header));
+                        ControlCodec.checkRequestHeader(c.decoded);
+                    } catch (ControlCodec.MalformedException e) {
+                        malformed(c, e.getMessage());
+                        return;
+                    }
+                    c.payload = new byte[(int) c.decoded.payloadLength()];
+                }
+            } else {
+                scratch.get(c.payload, c.payloadLength, n);
+                c.payloadLength += n;
+            }
+        }
+    }
+
+    private void dispatch(final Conn c) {
         final ControlRequest request;
         try {
-            request = ControlRequest.of(message);
+            request = ControlRequest.of(new ControlCodec.Message(c.decoded.type(), c.decoded.flags(),
+                c.decoded.status(), ControlCodec.decodeFields(c.decoded.type(), ByteBuffer.wrap(c.payload))));
+        } catch (ControlCodec.MalformedException e) {
+            malformed(c, e.getMessage());
+            return;
         } catch (ControlRequest.InvalidException e) {
-            answer(ch, ControlCodec.RES_RESULT, ControlStatus.USAGE, e.getMessage());
+            answer(c, ControlCodec.RES_RESULT, ControlStatus.USAGE, e.getMessage());
             return;
         }
         final ControlReply reply = new ControlReply();
-        if (closed.get() || !queue.offer(new Pending(request, peer, reply))) {
-            answer(ch, ControlCodec.RES_RESULT, ControlStatus.REFUSED, closed.get() ? "armd is stopping"
+        if (closed || !queue.offer(new Pending(request, c.peer, reply))) {
+            answer(c, ControlCodec.RES_RESULT, ControlStatus.REFUSED, closed ? "armd is stopping"
                 : "armd is busy (" + options.maxQueued() + " requests waiting): try again");
             return;
         }
-        final ControlReply.Result result;
-        inFlight.add(reply);
-        try {
-            if (closed.get()) {
-                reply.refused("armd is stopping");
-            }
-            result = reply.await(options.handlerDeadlineMs());
-        } catch (InterruptedException e) {
+        c.state = State.WAITING;
+        c.reply = reply;
+        c.deadlineNs = System.nanoTime() + options.handlerDeadlineMs() * 1_000_000L;
+        reply.whenDone(() -> {
+            replied.add(c);
+            wakeUp();
+        });
+    }
+
+    private void expire(final Conn c, final long nowNs) {
+        if (c.state == State.CLOSED || nowNs - c.deadlineNs < 0) {
             return;
-        } finally {
-            inFlight.remove(reply);
         }
-        answer(ch, ControlCodec.RES_RESULT, result.status(), result.text());
-    }
-
-    /** The peer closed (or the read deadline shut the input) before a whole request arrived. */
-    private static final class EofException extends IOException {
-        private static final long serialVersionUID = 1L;
-    }
-
-    private static ControlCodec.Message readRequest(final SocketChannel ch)
-        throws IOException, ControlCodec.MalformedException {
-        final ByteBuffer header = ByteBuffer.allocate(ControlCodec.HEADER_SIZE);
-        readFully(ch, header, true);
-        header.flip();
-        final ControlCodec.Header h = ControlCodec.decodeHeader(header);
-        ControlCodec.checkRequestHeader(h);
-        final ByteBuffer payload = ByteBuffer.allocate((int) h.payloadLength());
-        readFully(ch, payload, false);
-        payload.flip();
-        return new ControlCodec.Message(h.type(), h.flags(), h.status(), ControlCodec.decodeFields(h.type(), payload));
-    }
-
-    private static void readFully(final SocketChannel ch, final ByteBuffer buf, final boolean header)
-        throws IOException, ControlCodec.MalformedException {
-        while (buf.hasRemaining()) {
-            final int n = ch.read(buf);
-            if (n < 0) {
-                if (buf.position() > 0 || !header) {
-                    // a partial message: say what arrived (the read deadline also ends here, via shutdownInput)
-                    throw new ControlCodec.MalformedException("truncated " + (header ? "header" : "payload") + ": "
-                        + buf.position() + " of " + buf.capacity() + " bytes");
-                }
-                throw new EofException();
+        switch (c.state) {
+            case READING -> malformed(c, "request not received within " + options.readTimeoutMs() + " ms");
+            case WAITING -> c.reply.complete(ControlStatus.TIMEOUT, "timed out: the agent did not finish within "
+                + options.handlerDeadlineMs() + " ms");
+            case WRITING -> close(c); // the client does not read its reply
+            default -> {
             }
         }
     }
 
-    private void answer(final SocketChannel ch, final int type, final ControlStatus status, final String text) {
-        final ScheduledFuture<?> writeDeadline = timer.schedule(() -> closeQuietly(ch), options.writeTimeoutMs(),
-            TimeUnit.MILLISECONDS);
-        try {
-            writeReply(ch, type, status, text);
-        } catch (IOException e) {
-            // the client went away or did not read in time: nothing more to do for it
-        } finally {
-            writeDeadline.cancel(false);
+    private void malformed(final Conn c, final String why) {
+        malformed.event(System.nanoTime(), "malformed control request from pid " + c.peer.pid() + ": " + why, log);
+        answer(c, ControlCodec.RES_PROTOCOL_ERROR, ControlStatus.PROTOCOL, why);
+    }
+
+    private void answer(final Conn c, final int type, final ControlStatus status, final String text) {
+        c.out = ByteBuffer.wrap(encode(type, status, text));
+        c.state = State.WRITING;
+        c.deadlineNs = System.nanoTime() + options.writeTimeoutMs() * 1_000_000L;
+        write(c);
+    }
+
+    private void write(final Conn c) {
+        while (c.out.hasRemaining()) {
+            scratch.clear();
+            final int chunk = Math.min(c.out.remaining(), SCRATCH);
+            scratch.put(c.out.array(), c.out.position(), chunk).flip();
+            final int n = UnixStream.send(c.fd, scratch);
+            if (n == -Errno.EAGAIN) {
+                return;
+            }
+            if (n < 0) {
+                close(c);
+                return;
+            }
+            c.out.position(c.out.position() + n);
+        }
+        finish(c.fd);
+        forget(c);
+    }
+
+    /** One reply written at once (it fits a fresh socket's buffer), then the connection is closed. */
+    private void refuseNow(final int fd, final ControlStatus status, final String text) {
+        final byte[] bytes = encode(ControlCodec.RES_RESULT, status, text);
+        scratch.clear();
+        scratch.put(bytes, 0, Math.min(bytes.length, SCRATCH)).flip();
+        UnixStream.send(fd, scratch);
+        finish(fd);
+    }
+
+    /**
+     * Ends a connection after its reply: what the client sent and nobody read is drained first (bounded), so
+     * the close does not reset the connection before the client has read the reply.
+     */
+    private void finish(final int fd) {
+        UnixStream.shutdown(fd, UnixStream.SHUT_WR);
+        for (int i = 0; i < 4; i++) {
+            scratch.clear();
+            if (UnixStream.read(fd, scratch) <= 0) {
+                break;
+            }
+        }
+        UnixStream.close(fd);
+    }
+
+    private void close(final Conn c) {
+        if (c.state != State.CLOSED) {
+            UnixStream.close(c.fd);
+            forget(c);
         }
     }
 
-    private static void writeReply(final SocketChannel ch, final int type, final ControlStatus status,
-                                   final String text) throws IOException {
+    /** The connection's descriptor is closed (or is about to be): it leaves the table. */
+    private void forget(final Conn c) {
+        if (c.state == State.CLOSED) {
+            return;
+        }
+        c.state = State.CLOSED;
+        live--;
+        perProcess.computeIfPresent(c.peer.pid(), (k, v) -> v > 1 ? v - 1 : null);
+    }
+
+    private static byte[] encode(final int type, final ControlStatus status, final String text) {
         String t = text;
         if (t.length() > ControlCodec.MAX_RESPONSE_PAYLOAD / 4) {
             t = t.substring(0, ControlCodec.MAX_RESPONSE_PAYLOAD / 4 - 20) + "\n[output truncated]\n";
         }
-        final byte[] bytes = ControlCodec.encode(new ControlCodec.Message(type, 0, status.code(), List.of(t)));
-        final ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-            ch.write(buf);
-        }
+        return ControlCodec.encode(new ControlCodec.Message(type, 0, status.code(), List.of(t)));
     }
 
-    private static void shutdownInput(final SocketChannel ch) {
-        try {
-            ch.shutdownInput();
-        } catch (IOException e) {
-            // already closed
-        }
-    }
-
-    private static void closeQuietly(final SocketChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException e) {
-            // nothing to do
-        }
-    }
-
-    /**
-     * Stops serving: closes the listening socket and removes its file, answers queued requests with
-     * "armd is stopping", and closes open connections. Idempotent.
-     */
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        closeQuietly(server);
+    /** On the io thread, once closed: stops listening, answers what waits with "armd is stopping", closes. */
+    private void shutdownAll() {
+        UnixStream.close(listenFd);
         try {
             Files.deleteIfExists(options.socket());
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot remove " + options.socket() + ": " + e.getMessage());
+            log.accept("cannot remove " + options.socket() + ": " + e.getMessage());
         }
-        controlThread.interrupt();
         Pending p;
         while ((p = queue.poll()) != null) {
             p.reply().refused("armd is stopping");
         }
-        for (final ControlReply r : inFlight) {
-            r.refused("armd is stopping");
+        for (final Conn c : conns) {
+            if (c.state == State.WAITING) {
+                c.reply.refused("armd is stopping");
+                final ControlReply.Result r = c.reply.result();
+                c.out = ByteBuffer.wrap(encode(ControlCodec.RES_RESULT, r.status(), r.text()));
+                c.state = State.WRITING;
+            }
+            if (c.state == State.WRITING) {
+                scratch.clear();
+                scratch.put(c.out.array(), c.out.position(), Math.min(c.out.remaining(), SCRATCH)).flip();
+                UnixStream.send(c.fd, scratch);
+                finish(c.fd);
+                forget(c);
+            } else {
+                close(c);
+            }
         }
-        for (final SocketChannel ch : open) {
-            closeQuietly(ch);
-        }
-        timer.shutdownNow();
-        try {
-            acceptThread.join(5_000);
-            controlThread.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        conns.clear();
+        synchronized (wake) {
+            wakeClosed = true;
+            wake.close();
         }
     }
 
-    private static void closeQuietly(final ServerSocketChannel ch) {
+    /** Wakes the io thread; any thread; nothing once the eventfd is closed (its number may be reused). */
+    private void wakeUp() {
+        synchronized (wake) {
+            if (!wakeClosed) {
+                wake.signal();
+            }
+        }
+    }
+
+    /**
+     * Stops serving: closes the listening socket and removes its file, answers queued and waiting requests with
+     * "armd is stopping", and closes open connections. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        wakeUp();
+        controlThread.interrupt();
         try {
-            ch.close();
-        } catch (IOException e) {
-            // nothing to do
+            ioThread.join(5_000);
+            controlThread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -1,12 +1,12 @@
 package armd.control;
 
 /**
- * Who is on the other end of a control connection, from SO_PEERCRED: the user and group names (or numbers
- * when they have no name).
+ * Who is on the other end of a control connection, from SO_PEERCRED at accept: process id (0 when the caller
+ * is in a pid namespace the agent cannot see), user id, group id.
  */
-public record PeerCredentials(String user, String group) {
+public record PeerCredentials(int pid, int uid, int gid) {
     @Override
     public String toString() {
-        return "user " + user + " group " + group;
+        return "pid " + pid + " uid " + uid + " gid " + gid;
     }
 }

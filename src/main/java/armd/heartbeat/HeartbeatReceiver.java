@@ -56,6 +56,11 @@ public final class HeartbeatReceiver implements DatagramHandler {
         }
     }
 
+    /** See {@link HeartbeatTransport#drainedThroughNs()}: valid after {@link #poll}. */
+    public long drainedThroughNs() {
+        return transport.drainedThroughNs();
+    }
+
     /** The counters (shared with the transport). */
     public HeartbeatStats stats() {
         return stats;
@@ -67,14 +72,16 @@ public final class HeartbeatReceiver implements DatagramHandler {
         // one byte more than the largest frame: an oversize datagram decodes as BAD_LENGTH, not as a valid prefix
         final int len = Math.min(datagram.limit(), frame.length);
         datagram.get(0, frame, 0, len);
-        Result r = codec.decode(frame, 0, len, senderMask);
+        // the cheap checks first (structure, cluster, sender, replay): garbage and replays cost no HMAC
+        Result r = codec.check(frame, 0, len, senderMask);
         boolean fresh = false;
         if (r == Result.OK) {
             final int sender = codec.senderId();
-            if (anyPath.known(sender)
-                && Long.compareUnsigned(codec.incarnation(), anyPath.incarnation(sender)) < 0) {
+            if ((anyPath.known(sender)
+                && Long.compareUnsigned(codec.incarnation(), anyPath.incarnation(sender)) < 0)
+                || pathWindows[pathIndex].stale(sender, codec.incarnation(), codec.sequence())) {
                 r = Result.REPLAY;
-            } else {
+            } else if ((r = codec.verify()) == Result.OK) {
                 r = pathWindows[pathIndex].check(sender, codec.incarnation(), codec.sequence());
                 if (r == Result.OK) {
                     fresh = anyPath.check(sender, codec.incarnation(), codec.sequence()) == Result.OK;

@@ -1,5 +1,6 @@
 package armd.heartbeat;
 
+import armd.base.Json;
 import armd.wire.HeartbeatFrame.Result;
 
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -20,6 +21,7 @@ public final class HeartbeatStats {
     private final AtomicLongArray lastSendErrno;
     private final AtomicLongArray receiveErrors;
     private final AtomicLongArray refused;
+    private final AtomicLongArray kernelDropped;
 
     /** Counters for {@code paths} heartbeat networks. */
     public HeartbeatStats(final int paths) {
@@ -30,6 +32,7 @@ public final class HeartbeatStats {
         lastSendErrno = new AtomicLongArray(paths);
         receiveErrors = new AtomicLongArray(paths);
         refused = new AtomicLongArray(paths);
+        kernelDropped = new AtomicLongArray(paths);
     }
 
     private static void bump(final AtomicLongArray a, final int i) {
@@ -65,6 +68,10 @@ public final class HeartbeatStats {
 
     void countRefused(final int path) {
         refused.getAndIncrement(path);
+    }
+
+    void setKernelDropped(final int path, final long total) {
+        kernelDropped.setRelease(path, total);
     }
 
     /** Frames with outcome {@code r} (OK: accepted on any path; the rest: dropped for that reason). */
@@ -108,9 +115,44 @@ public final class HeartbeatStats {
         return receiveErrors.get(path);
     }
 
+    /**
+     * Datagrams the kernel dropped on {@code path} before the agent saw them: refused by the socket filter
+     * (another cluster, not a frame, not from a peer's address) or no room in the receive buffer. Read every
+     * 100 ms or so by the receiving thread.
+     */
+    public long kernelDropped(final int path) {
+        return kernelDropped.get(path);
+    }
+
     /** Refusals (ICMP port unreachable from a peer) on {@code path}. */
     public long refused(final int path) {
         return refused.get(path);
+    }
+
+    /**
+     * For {@code armd status --json}: {@code {"accepted":N,"dropped":{"truncated":N,...,"replay":N},
+     * "kernel_dropped":N,"receive_errors":N,"send_errors":N}} summed over the paths, every drop reason present.
+     * Allocates.
+     */
+    public String toJson() {
+        final Json dropped = new Json();
+        for (final Result r : RESULTS) {
+            if (r != Result.OK) {
+                dropped.put(r.name().toLowerCase(java.util.Locale.ROOT), count(r));
+            }
+        }
+        long acc = 0;
+        long rxErrors = 0;
+        long txErrors = 0;
+        long kernel = 0;
+        for (int p = 0; p < paths; p++) {
+            acc += accepted(p);
+            rxErrors += receiveErrors(p);
+            txErrors += sendErrors(p);
+            kernel += kernelDropped(p);
+        }
+        return new Json().put("accepted", acc).putRaw("dropped", dropped.toString()).put("kernel_dropped", kernel)
+            .put("receive_errors", rxErrors).put("send_errors", txErrors).toString();
     }
 
     /** One line for logs and status: every non-zero counter. Allocates. */
@@ -127,6 +169,9 @@ public final class HeartbeatStats {
             }
             if (refused(p) != 0) {
                 sb.append(" refused=").append(refused(p));
+            }
+            if (kernelDropped(p) != 0) {
+                sb.append(" kernelDropped=").append(kernelDropped(p));
             }
             sb.append("; ");
         }

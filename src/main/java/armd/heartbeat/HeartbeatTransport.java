@@ -23,6 +23,17 @@ public interface HeartbeatTransport extends AutoCloseable {
      */
     int poll(DatagramHandler handler);
 
+    /**
+     * After a {@link #poll}: the time (System.nanoTime clock) up to which every datagram received has been
+     * handed over. A poll that emptied every path returns when it started; one that stopped at its bound on a
+     * flooded path returns the receive time of the last datagram it handed over on that path, so a caller that
+     * judges silence no later than this never takes its own late processing for a silent peer.
+     * {@link Long#MAX_VALUE} when the transport has no such bound (it hands over everything, every time).
+     */
+    default long drainedThroughNs() {
+        return Long.MAX_VALUE;
+    }
+
     /** Descriptors to wait on with poll(2) for POLLIN/POLLERR (empty for a transport without any). */
     int[] fds();
 

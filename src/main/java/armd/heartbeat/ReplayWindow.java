@@ -61,6 +61,22 @@ public final class ReplayWindow {
         return Result.OK;
     }
 
+    /**
+     * Whether {@link #check} would answer {@link Result#REPLAY}, without remembering anything: lets the receiver
+     * drop a replayed or stale frame before it pays for the MAC (safe on unauthenticated input: the window moves
+     * only in {@link #check}, for authenticated frames).
+     */
+    public boolean stale(final int sender, final long frameIncarnation, final long sequence) {
+        if (!known[sender] || Long.compareUnsigned(frameIncarnation, incarnation[sender]) > 0) {
+            return false;
+        }
+        if (frameIncarnation != incarnation[sender]) {
+            return true;
+        }
+        final long behind = highest[sender] - sequence;
+        return behind >= 0 && (behind >= WIDTH || (seen[sender] & (1L << behind)) != 0);
+    }
+
     /** Whether a frame of {@code sender} has been accepted. */
     public boolean known(final int sender) {
         return known[sender];

@@ -6,6 +6,7 @@ import armd.sys.SysException;
 import armd.sys.netlink.InterfaceAddress;
 import armd.sys.netlink.Rtnetlink;
 import armd.sys.udp.UdpSocket;
+import armd.wire.HeartbeatFilter;
 import armd.wire.Rtnl;
 
 import java.net.Inet6Address;
@@ -79,12 +80,25 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
     /**
      * Socket options for heartbeat packets.
      *
-     * @param tos      IP_TOS byte (0xc0 = DSCP CS6, network control), or -1 to leave it
-     * @param priority SO_PRIORITY (0..6; 6 = TC_PRIO_INTERACTIVE... the highest without CAP_NET_ADMIN), or -1
+     * @param tos           IP_TOS byte (0xc0 = DSCP CS6, network control), or -1 to leave it
+     * @param priority      SO_PRIORITY (0..6; 6 = TC_PRIO_INTERACTIVE... the highest without CAP_NET_ADMIN), or -1
+     * @param receiveBuffer receive buffer of each receiving socket in bytes (SO_RCVBUFFORCE as root), or 0 to
+     *                      leave the system default
+     * @param filterCluster with {@code filter}: the cluster id the kernel filter lets through
+     * @param filter        attach a {@link HeartbeatFilter} to each receiving socket: the kernel drops what is not
+     *                      a frame of this cluster from a peer's address, before it is queued
      */
-    public record Options(int tos, int priority) {
-        /** CS6 and priority 6: heartbeats ahead of bulk traffic in the qdisc and on the switch. */
-        public static final Options DEFAULT = new Options(0xc0, 6);
+    public record Options(int tos, int priority, int receiveBuffer, int filterCluster, boolean filter) {
+        /**
+         * CS6 and priority 6: heartbeats ahead of bulk traffic in the qdisc and on the switch; a 4 MiB receive
+         * buffer, room for tens of thousands of frames queued while the agent thread waits for a CPU.
+         */
+        public static final Options DEFAULT = new Options(0xc0, 6, 4 << 20, 0, false);
+
+        /** These options with the kernel filter for cluster {@code clusterId}. */
+        public Options withKernelFilter(final int clusterId) {
+            return new Options(tos, priority, receiveBuffer, clusterId, true);
+        }
     }
 
     private final int paths;
@@ -101,6 +115,8 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
     private final long[] refusedReported;
     private final int[] fds;
     private final HeartbeatStats stats;
+    private long drainedThroughNs = Long.MAX_VALUE;
+    private long dropsReadNs;
     private volatile boolean closed;
 
     private UdpHeartbeatTransport(final UdpSocket[] receivers, final boolean[] multicast,
@@ -148,6 +164,29 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
                 multicast[p] = path.group() != null;
                 rx.reuseAddress();
                 common(rx, path, options);
+                if (options.filter()) {
+                    // before bind: nothing unfiltered is ever queued; the same checks for an IPv6 path, its
+                    // sources compared as 16 bytes
+                    if (v6) {
+                        // multicast to a link-scope group leaves from the sender's link-local address (RFC 6724
+                        // source selection), not the configured one: a multicast path checks no source (the MAC
+                        // still authenticates the frame)
+                        final byte[][] sources = new byte[path.group() != null ? 0 : path.peers().size()][];
+                        for (int i = 0; i < sources.length; i++) {
+                            sources[i] = path.peers().get(i).address().getAddress();
+                        }
+                        rx.attachFilter(HeartbeatFilter.programIpv6(options.filterCluster(), sources));
+                    } else {
+                        final int[] sources = new int[path.peers().size()];
+                        for (int i = 0; i < sources.length; i++) {
+                            sources[i] = ByteBuffer.wrap(path.peers().get(i).address().getAddress()).getInt();
+                        }
+                        rx.attachFilter(HeartbeatFilter.program(options.filterCluster(), sources));
+                    }
+                }
+                if (options.receiveBuffer() > 0) {
+                    rx.receiveBuffer(options.receiveBuffer());
+                }
                 if (path.group() != null) {
                     rx.multicastAll(false);
                     rx.bind(path.group(), path.port());
@@ -316,11 +355,17 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
         int n = 0;
         long nowNs = 0;
         long nowRealtimeNs = 0;
+        final long startNs = System.nanoTime();
+        long through = Long.MAX_VALUE;
         for (int p = 0; p < paths; p++) {
             final UdpSocket rx = receivers[p];
+            // a path emptied (EAGAIN) is handed over up to the start of this poll; one cut off at the bound only
+            // up to the last datagram handed over
+            long pathThrough = startNs;
             for (int i = 0; i < MAX_DRAIN_PER_PATH; i++) {
                 final int rc = rx.receive();
                 if (rc == 0) {
+                    pathThrough = startNs;
                     break;
                 }
                 if (rc < 0) {
@@ -338,7 +383,9 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
                 buf.limit(rx.rxLength()).position(0);
                 handler.onDatagram(p, buf, rxNs);
                 n++;
+                pathThrough = Math.min(rxNs, startNs);
             }
+            through = Math.min(through, pathThrough);
             if (sinks[p] != null) {
                 // crash probes from live peers (one byte: nothing to read in them); anything longer is a frame
                 // sent by unicast, such as a guardian's "gone", and goes to the handler like any other
@@ -378,7 +425,25 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
                 }
             }
         }
+        drainedThroughNs = through;
+        if (startNs - dropsReadNs > DROPS_READ_NS) {
+            dropsReadNs = startNs;
+            for (int p = 0; p < paths; p++) {
+                final long d = receivers[p].kernelDrops();
+                if (d >= 0) {
+                    stats.setKernelDropped(p, d);
+                }
+            }
+        }
         return n;
+    }
+
+    /** How often the kernel's drop counters are read (one getsockopt per path). */
+    private static final long DROPS_READ_NS = 100_000_000L;
+
+    @Override
+    public long drainedThroughNs() {
+        return drainedThroughNs;
     }
 
     @Override

@@ -160,12 +160,15 @@ final class FloatingIpResource implements GroupResource {
      * did, e.g. "192.0.2.100 answered by 02:00:00:00:00:0a", or why the probe could not tell (then the caller
      * must not take the address: the safe side). Asked before a takeover; worker thread only.
      */
-    String holder() {
+    String holder(final GroupContext a) {
         final String what = ip.text();
         final String protocol = ip.ipv6() ? "neighbour discovery" : "ARP";
+        final long startNs = System.nanoTime();
         try (AddressProbe probe = AddressProbe.open(ip.interfaceName(), ip.address())) {
             final ConflictResult r = probe.probe(ip.arp().probes(), ip.arp().probeSpacingMs(),
                 ip.arp().probeWaitMs());
+            a.debug(ip.name(), "holder probe of " + what + ": " + r.outcome() + " in "
+                + (System.nanoTime() - startNs) / 1000 + " us");
             return switch (r.outcome()) {
                 case HEALTHY -> {
                     freeAtNs = System.nanoTime();

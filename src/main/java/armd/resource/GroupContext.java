@@ -43,6 +43,11 @@ final class GroupContext {
         log.info("group " + group + ": resource " + resource + ": " + text);
     }
 
+    /** Logs {@code group G: resource R: text} at debug level (timings an operator rarely wants). */
+    void debug(final String resource, final String text) {
+        log.debug("group " + group + ": resource " + resource + ": " + text);
+    }
+
     /** Logs {@code group G: resource R: text} as a warning (handled, but the operator should know). */
     void warning(final String resource, final String text) {
         log.warning("group " + group + ": resource " + resource + ": " + text);

@@ -314,7 +314,7 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
         try {
             workers[group].execute(() -> {
                 for (final FloatingIpResource ip : ips) {
-                    final String holder = ip.holder();
+                    final String holder = ip.holder(contexts.get(group));
                     if (holder != null) {
                         done.done(false, holder);
                         return;

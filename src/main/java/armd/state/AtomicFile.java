@@ -49,15 +49,18 @@ public final class AtomicFile {
         final Path temp = tempFor(abs);
         Files.deleteIfExists(temp);
         final FileAttribute<Set<PosixFilePermission>> mode = PosixFilePermissions.asFileAttribute(OWNER_ONLY);
-        try (FileChannel ch = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-            mode)) {
-            final ByteBuffer buf = ByteBuffer.wrap(content);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
-        }
+        // whatever step fails (create, write, fsync, rename: a full or failing disk), the target keeps its old
+        // content and the temporary file is removed, so a full disk is not made fuller by failed saves
+        boolean placed = false;
         try {
+            try (FileChannel ch = FileChannel.open(temp,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), mode)) {
+                final ByteBuffer buf = ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
             if (replace) {
                 try {
                     Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE);
@@ -66,10 +69,17 @@ public final class AtomicFile {
                 }
             } else {
                 Files.createLink(abs, temp);
-                Files.delete(temp);
             }
+            placed = true;
         } finally {
-            Files.deleteIfExists(temp);
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException e) {
+                if (placed) {
+                    throw e;
+                }
+                // the first failure is the one to report; the next write removes the leftover
+            }
         }
         syncDirectory(dir);
     }

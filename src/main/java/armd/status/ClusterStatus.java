@@ -15,10 +15,24 @@ import java.util.Map;
  * @param transitions the last script runs on this server, newest last
  * @param scripts     script runs on this server since the agent started, per group and script
  * @param detections  how long each peer found down here had been silent (ms), oldest first
+ * @param heartbeats  what this agent's heartbeat reception accepted and dropped, or null when not known
  */
 public record ClusterStatus(String cluster, String server, String state, long takenAtMs, List<Server> servers,
                             List<Group> groups, List<Transition> transitions, List<ScriptStats> scripts,
-                            List<Detection> detections) {
+                            List<Detection> detections, Heartbeats heartbeats) {
+    /**
+     * Heartbeat frames received by this agent since it started, summed over its paths.
+     *
+     * @param accepted       authentic frames taken
+     * @param dropped        frames refused, by reason (bad MAC, another cluster, replay, truncated, ...)
+     * @param kernelDropped  frames the kernel dropped (its filter or a full receive buffer)
+     * @param receiveErrors  failed receives
+     * @param sendErrors     failed sends
+     */
+    public record Heartbeats(long accepted, Map<String, Long> dropped, long kernelDropped, long receiveErrors,
+                             long sendErrors) {
+    }
+
     /**
      * One server.
      *

@@ -56,9 +56,20 @@ public final class StatusJson {
             detections.add(new Json().put("server", d.server()).put("at_ms", d.atMs()).put("latency_ms", d.latencyMs())
                 .toString());
         }
-        return new Json().put("cluster", s.cluster()).put("server", s.server()).put("state", s.state())
+        final Json out = new Json().put("cluster", s.cluster()).put("server", s.server()).put("state", s.state())
             .put("taken_at_ms", s.takenAtMs()).putRaw("servers", Json.array(servers))
             .putRaw("groups", Json.array(groups)).putRaw("transitions", Json.array(transitions))
-            .putRaw("detections", Json.array(detections)).toString();
+            .putRaw("detections", Json.array(detections));
+        if (s.heartbeats() != null) {
+            final ClusterStatus.Heartbeats h = s.heartbeats();
+            final Json dropped = new Json();
+            for (final Map.Entry<String, Long> e : h.dropped().entrySet()) {
+                dropped.put(e.getKey(), e.getValue());
+            }
+            out.putRaw("heartbeats", new Json().put("accepted", h.accepted()).putRaw("dropped", dropped.toString())
+                .put("kernel_dropped", h.kernelDropped()).put("receive_errors", h.receiveErrors())
+                .put("send_errors", h.sendErrors()).toString());
+        }
+        return out.toString();
     }
 }

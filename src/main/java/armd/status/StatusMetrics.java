@@ -1,5 +1,7 @@
 package armd.status;
 
+import java.util.Map;
+
 import java.util.Locale;
 
 /**
@@ -73,6 +75,23 @@ public final class StatusMetrics {
                     .append("\",state=\"").append(label(m.state())).append("\"} ")
                     .append(m.state().equals("watching") ? 1 : 0).append('\n');
             }
+        }
+        if (s.heartbeats() != null) {
+            final ClusterStatus.Heartbeats h = s.heartbeats();
+            head(sb, "armd_heartbeats_accepted_total", "counter", "authentic heartbeat frames taken");
+            sb.append("armd_heartbeats_accepted_total{").append(self).append("} ").append(h.accepted()).append('\n');
+            head(sb, "armd_heartbeats_dropped_total", "counter", "heartbeat frames refused, by reason");
+            for (final Map.Entry<String, Long> e : h.dropped().entrySet()) {
+                sb.append("armd_heartbeats_dropped_total{").append(self).append(",reason=\"").append(label(e.getKey()))
+                    .append("\"} ").append(e.getValue()).append('\n');
+            }
+            sb.append("armd_heartbeats_dropped_total{").append(self).append(",reason=\"kernel\"} ")
+                .append(h.kernelDropped()).append('\n');
+            head(sb, "armd_heartbeat_errors_total", "counter", "failed heartbeat receives and sends");
+            sb.append("armd_heartbeat_errors_total{").append(self).append(",direction=\"receive\"} ")
+                .append(h.receiveErrors()).append('\n');
+            sb.append("armd_heartbeat_errors_total{").append(self).append(",direction=\"send\"} ")
+                .append(h.sendErrors()).append('\n');
         }
         head(sb, "armd_script_runs_total", "counter", "finished runs of the group's script on this server");
         scripts(sb, s, self, "armd_script_runs_total", 0);

@@ -90,7 +90,7 @@ public final class HeartbeatFrame {
         BAD_LENGTH,
         /** The MAC does not verify: forged, corrupted, or a different cluster key. */
         BAD_MAC,
-        /** Authentic, but the sender id is not a configured peer (or is this server's own id). */
+        /** The sender id is not a configured peer (or is this server's own id); checked before the MAC. */
         UNKNOWN_SENDER,
         /** Authentic, but an older incarnation, or a sequence already seen or fallen behind the window. */
         REPLAY
@@ -159,11 +159,22 @@ public final class HeartbeatFrame {
     }
 
     /**
-     * Checks the frame in {@code src[srcOffset, srcOffset + length)}: structure, cluster, MAC (constant time),
-     * then whether the sender is in {@code senderMask} (bit i set: server i is a peer). On {@link Result#OK}
-     * the accessors describe the frame (the payload stays in {@code src}); replay is for the caller's window.
+     * Checks the frame in {@code src[srcOffset, srcOffset + length)}: structure, cluster, sender (bit i of
+     * {@code senderMask} set: server i is a peer), then the MAC (constant time). On {@link Result#OK} the
+     * accessors describe the frame (the payload stays in {@code src}); replay is for the caller's window.
      */
     public Result decode(final byte[] src, final int srcOffset, final int length, final int senderMask) {
+        final Result r = check(src, srcOffset, length, senderMask);
+        return r == Result.OK ? verify() : r;
+    }
+
+    /**
+     * The cheap part of {@link #decode}, without the MAC: structure, cluster id and sender. On {@link Result#OK}
+     * the accessors describe the frame, which is <em>not yet authenticated</em>: a caller may drop it on what
+     * they say (a sequence already seen) but may act on it only after {@link #verify()}. Garbage that fails here
+     * costs a few comparisons, not an HMAC.
+     */
+    public Result check(final byte[] src, final int srcOffset, final int length, final int senderMask) {
         buffer = src;
         offset = srcOffset;
         if (length < HEADER_LENGTH + MAC_LENGTH) {
@@ -189,11 +200,6 @@ public final class HeartbeatFrame {
         if (length > frameLength(declared)) {
             return Result.BAD_LENGTH;
         }
-        final int macOffset = srcOffset + HEADER_LENGTH + declared;
-        hmac.mac(src, srcOffset, macOffset - srcOffset, expectedMac, 0, MAC_LENGTH);
-        if (!HmacSha256.constantTimeEquals(expectedMac, 0, src, macOffset, MAC_LENGTH)) {
-            return Result.BAD_MAC;
-        }
         final int sender = src[srcOffset + OFF_SENDER] & 0xff;
         if (sender > MAX_SENDER_ID || (senderMask & (1 << sender)) == 0) {
             return Result.UNKNOWN_SENDER;
@@ -205,6 +211,14 @@ public final class HeartbeatFrame {
         incarnation = (long) U64.get(src, srcOffset + OFF_INCARNATION);
         sequence = (long) U64.get(src, srcOffset + OFF_SEQUENCE);
         return Result.OK;
+    }
+
+    /** The MAC of the frame {@link #check} last passed: {@link Result#OK} or {@link Result#BAD_MAC}. */
+    public Result verify() {
+        final int macOffset = offset + HEADER_LENGTH + payloadLength;
+        hmac.mac(buffer, offset, macOffset - offset, expectedMac, 0, MAC_LENGTH);
+        return HmacSha256.constantTimeEquals(expectedMac, 0, buffer, macOffset, MAC_LENGTH) ? Result.OK
+            : Result.BAD_MAC;
     }
 
     /** The cluster id this codec writes and accepts. */

@@ -18,6 +18,7 @@ public final class MemoryLink implements HeartbeatLink {
     private final ByteBuffer in = ByteBuffer.allocate(StatePayload.MAX_SIZE);
     /** Signalled and never drained: the agent's poll returns at once. */
     private final EventFd ready = new EventFd();
+    private final armd.heartbeat.HeartbeatStats stats = new armd.heartbeat.HeartbeatStats(1);
     /** Iterations of the agent's loop (one drain each). */
     public volatile long drains;
 
@@ -58,7 +59,8 @@ public final class MemoryLink implements HeartbeatLink {
         }
 
         @Override
-        public void save(final NodeMemory memory) {
+        public boolean save(final NodeMemory memory) {
+            return true;
         }
     }
 
@@ -92,6 +94,11 @@ public final class MemoryLink implements HeartbeatLink {
     @Override
     public int[] fds() {
         return new int[] {ready.fd()};
+    }
+
+    @Override
+    public armd.heartbeat.HeartbeatStats stats() {
+        return stats;
     }
 
     @Override

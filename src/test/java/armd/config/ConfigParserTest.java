@@ -194,7 +194,7 @@ class ConfigParserTest {
         18 | [server s/2]              | 18: server name 's/2' is not 1 to 32 letters, digits, '.', '_' or '-' \
         (starting with a letter or digit): rename it
         18 | [node s2]                 | 18: unknown section [node s2]: sections are [cluster], [heartbeat], [server \
-        NAME], [group NAME], [resource NAME] and [monitor NAME]
+        NAME], [group NAME], [resource NAME], [monitor NAME], [disk-heartbeat] and [tiebreak]
         18 | [server s2                | 18: section header '[server s2' has no closing ']': its entries are skipped
         22 | policy = s1, s3           | 22: unknown server 's3' in the policy of group A: known servers are s1, s2
         22 | policy = s1, s1           | 22: server s1 appears twice in the policy of group A: list each server once

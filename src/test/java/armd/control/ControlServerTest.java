@@ -77,6 +77,56 @@ class ControlServerTest {
     }
 
     @Test
+    void anExistingDirectoryKeepsItsModeEvenASharedStickyOne() throws Exception {
+        server.close();
+        for (final String mode : List.of("1777", "750", "711")) {
+            final Path dir = Files.createDirectories(tmp.resolve("shared" + mode));
+            chmod(mode, dir);
+            final Path sock = dir.resolve("armd.sock");
+            try (ControlServer s = ControlServer.start(ControlServer.Options.defaults(sock), this::handle)) {
+                assertEquals(Integer.parseInt(mode, 8), mode(dir), "mode of " + dir + " changed");
+                assertEquals(0600, mode(sock));
+                assertEquals(ControlStatus.OK,
+                    new ControlClient(sock, 10_000).call(new ControlRequest.Down()).status());
+            }
+            assertEquals(Integer.parseInt(mode, 8), mode(dir), "mode of " + dir + " changed");
+        }
+    }
+
+    @Test
+    void aDirectoryOthersMayWriteWithoutTheStickyBitIsRefused() throws Exception {
+        server.close();
+        final Path dir = Files.createDirectories(tmp.resolve("open"));
+        chmod("777", dir);
+        final OperatorException e = assertThrows(OperatorException.class,
+            () -> ControlServer.start(ControlServer.Options.defaults(dir.resolve("armd.sock")), this::handle));
+        assertEquals("control socket directory " + dir + " (mode 0777) lets other users replace the socket: use a "
+            + "directory only armd's user can write (or one with the sticky bit, like /tmp)", e.getMessage());
+        assertEquals(0777, mode(dir));
+        assertFalse(Files.exists(dir.resolve("armd.sock")));
+    }
+
+    @Test
+    void aMissingDirectoryIsMadePrivateWithItsParents() throws Exception {
+        server.close();
+        final Path sock = tmp.resolve("a/b/armd/armd.sock");
+        try (ControlServer s = ControlServer.start(ControlServer.Options.defaults(sock), this::handle)) {
+            assertEquals(0700, mode(sock.getParent()));
+            assertEquals(0600, mode(sock));
+        }
+        assertEquals(0700, mode(sock.getParent()));
+    }
+
+    private static int mode(final Path p) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:mode") & 07777;
+    }
+
+    private static void chmod(final String mode, final Path p) throws Exception {
+        final Process chmod = new ProcessBuilder("chmod", mode, p.toString()).inheritIO().start();
+        assertTrue(chmod.waitFor(30, TimeUnit.SECONDS) && chmod.exitValue() == 0, "chmod " + mode + " " + p);
+    }
+
+    @Test
     void everyRequestReachesTheHandlerOnTheControlThreadAndItsReplyComesBack() throws IOException {
         final List<ControlRequest> requests = List.of(new ControlRequest.ClusterStart(),
             new ControlRequest.ClusterShutdown(), new ControlRequest.ServerShutdown(Optional.empty()),
@@ -286,6 +336,54 @@ class ControlServerTest {
         } catch (java.util.concurrent.ExecutionException e) {
             // the connection may close before the reply is written: the client sees that, never a hang
             assertInstanceOf(IllegalStateException.class, e.getCause());
+        }
+    }
+
+    @Test
+    void closingWithConnectionsInEveryStateThrowsNothingOnAnyThread() throws Exception {
+        final List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+        final Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+        try {
+            for (int round = 0; round < 5; round++) {
+                server.close();
+                behaviour = (r, p, reply) -> { };
+                server = ControlServer.start(options(), this::handle);
+                final List<SocketChannel> open = new java.util.ArrayList<>();
+                try {
+                    for (int i = 0; i < 20; i++) {
+                        final SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+                        open.add(ch);
+                        if (i % 3 == 1) {
+                            ch.write(ByteBuffer.wrap(new byte[] {0x41, 0x52}));
+                        } else if (i % 3 == 2) {
+                            ch.write(ByteBuffer.wrap(ControlCodec.encode(new ControlRequest.Status(false)
+                                .toMessage())));
+                        }
+                    }
+                    // connections still arriving while the server closes
+                    final Thread late = Thread.ofVirtual().start(() -> {
+                        for (int i = 0; i < 50; i++) {
+                            try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                                ch.write(ByteBuffer.wrap(new byte[] {0x41}));
+                            } catch (IOException e) {
+                                return;
+                            }
+                        }
+                    });
+                    server.close();
+                    late.join(10_000);
+                } finally {
+                    for (final SocketChannel ch : open) {
+                        ch.close();
+                    }
+                }
+            }
+            // whatever was still running on the server's threads has had its chance to fail
+            Thread.sleep(200);
+            assertEquals(0, uncaught.size(), () -> uncaught.size() + " uncaught, the first: " + uncaught.getFirst());
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(before);
         }
     }
 

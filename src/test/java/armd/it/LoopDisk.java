@@ -17,18 +17,26 @@ import java.util.stream.Stream;
  * EXT4_IOC_SHUTDOWN, after which every read and write of the device fails with EIO, as a dead disk path does.
  * (Detaching the device with {@code losetup -d} does not work while it is open: the kernel only marks it for
  * autoclear; {@code blockdev --setro} gives EPERM on writes, not EIO, and the flag outlives the device.)
+ * Two faults heal (this kernel has no device mapper, so no dm-error or {@code dmsetup suspend}):
+ * {@link #removeMedium()} shrinks the device to nothing (writes fail with ENOSPC, reads return 0 bytes, as when a
+ * disk's medium is gone) until {@link #restoreMedium()}; {@link #freeze()} freezes the backing file system
+ * (fsfreeze), so every I/O of the device blocks in the kernel until {@link #thaw()}, as on a disk that does not
+ * answer.
  * {@link #close()} unmounts anything left in the directory, detaches the device and removes the directory, even
  * after a failed test. Needs root.
  */
 public final class LoopDisk implements AutoCloseable {
     private final Path dir;
     private final Path backing;
+    private final int sizeMb;
     private boolean backingMounted;
+    private boolean frozen;
     private String device;
 
     private LoopDisk(final int sizeMb) throws IOException {
         dir = Files.createTempDirectory("armd-loop");
         backing = dir.resolve("backing");
+        this.sizeMb = sizeMb;
         try {
             final Path image = dir.resolve("backing.img");
             Netns.run("truncate", "-s", (sizeMb + 16) + "M", image.toString());
@@ -90,9 +98,48 @@ public final class LoopDisk implements AutoCloseable {
         Ext4Shutdown.shutdown(backing);
     }
 
+    /** From now on the device has no sectors: writes fail with ENOSPC, reads transfer nothing. Heals. */
+    public void removeMedium() throws IOException {
+        // a write to the device between the truncation and the new capacity grows the file again: repeat until the
+        // device has no sector left (then no write reaches the file)
+        for (int i = 0; i < 50; i++) {
+            Netns.run("truncate", "-s", "0", backing.resolve("disk.img").toString());
+            Netns.run("losetup", "--set-capacity", device);
+            if (Netns.run("blockdev", "--getsize64", device).strip().equals("0")) {
+                return;
+            }
+        }
+        throw new IOException(device + " still has sectors after 50 truncations of its backing file");
+    }
+
+    /** The device has its size again, every sector zero (what was written before the removal is gone). */
+    public void restoreMedium() throws IOException {
+        Netns.run("truncate", "-s", sizeMb + "M", backing.resolve("disk.img").toString());
+        Netns.run("losetup", "--set-capacity", device);
+    }
+
+    /** From now on every I/O of the device blocks in the kernel until {@link #thaw()} (close() thaws too). */
+    public void freeze() throws IOException {
+        Netns.run("fsfreeze", "--freeze", backing.toString());
+        frozen = true;
+    }
+
+    /** Blocked and later I/O of the device completes again. */
+    public void thaw() throws IOException {
+        if (frozen) {
+            Netns.run("fsfreeze", "--unfreeze", backing.toString());
+            frozen = false;
+        }
+    }
+
     /** Unmounts what is left in the directory, detaches the device, removes everything; never throws. */
     @Override
     public void close() {
+        try {
+            thaw();
+        } catch (IOException ignored) {
+            // best effort: the unmount below reports nothing either
+        }
         try {
             for (final MountTable.Entry e : MountTable.read().entries().reversed()) {
                 if (e.mountPoint().startsWith(dir.toString()) && !e.mountPoint().equals(backing.toString())) {

@@ -30,12 +30,15 @@ public final class Nft {
 
     /**
      * Cuts bridge port {@code port} off at the bridge in namespace {@code hub}: every frame to or from it is
-     * dropped (ARP included) while the port's carrier stays up, as a failed switch port or a cut uplink would.
+     * dropped (ARP included) while the port's carrier stays up, as a failed switch port or a cut uplink would:
+     * frames between the port and the others, and between the port and the hub itself (an address on the bridge,
+     * such as a tiebreak's gateway, is out of the port's reach too).
      */
     public static void isolatePort(final Netns net, final String hub, final String port) throws IOException {
-        chain(net, hub, "bridge", "forward_drop", "type filter hook forward priority 0 ; policy accept ;",
+        chain(net, hub, "bridge", "port_in_drop", "type filter hook prerouting priority 0 ; policy accept ;",
             "iifname " + port + " counter drop");
-        net.exec(hub, "nft", "add", "rule", "bridge", TABLE, "forward_drop", "oifname", port, "counter", "drop");
+        chain(net, hub, "bridge", "port_out_drop", "type filter hook postrouting priority 0 ; policy accept ;",
+            "oifname " + port + " counter drop");
     }
 
     private static void chain(final Netns net, final String ns, final String family, final String chain,

@@ -25,7 +25,8 @@ class StatusRenderTest {
                 new ClusterStatus.Group("B", "pending", null, "server1", true, 0, 0, 8, List.of(), List.of(), null)),
             List.of(new ClusterStatus.Transition(1_700_000_000_000L, groupName, "start", arms, "ok", 0, 143)),
             List.of(new ClusterStatus.ScriptStats(groupName, "start", 1, 0, 0, 143)),
-            List.of(new ClusterStatus.Detection("server1", 1_700_000_000_000L, 30)));
+            List.of(new ClusterStatus.Detection("server1", 1_700_000_000_000L, 30)),
+            new ClusterStatus.Heartbeats(1200, java.util.Map.of("bad_mac", 7L), 40, 0, 2));
     }
 
     @Test
@@ -49,6 +50,8 @@ class StatusRenderTest {
         assertTrue(j.contains("{\"name\":\"A\",\"state\":\"online\",\"server\":\"server2\",\"owner\":\"server2\""), j);
         assertTrue(j.contains("\"paths\":[{\"path\":0,\"address\":\"192.0.2.11\",\"received\":120,\"lost\":3"), j);
         assertTrue(j.contains("\"arms\":{\"ARMS_EVENT\":\"FAILOVER\",\"ARMS_SERVER\":\"OTHER\"}"), j);
+        assertTrue(j.contains("\"heartbeats\":{\"accepted\":1200,\"dropped\":{\"bad_mac\":7},\"kernel_dropped\":40,"
+            + "\"receive_errors\":0,\"send_errors\":2}"), j);
         assertFalse(j.contains("\n"), "one line");
     }
 
@@ -61,6 +64,8 @@ class StatusRenderTest {
             + "address=\"192.0.2.11\"} 0.250\n"), m);
         assertTrue(m.contains("armd_group_online{server=\"server2\",group=\"A\\\"b\\\\c\\nd\",state=\"online\"} 1\n"),
             m);
+        assertTrue(m.contains("armd_heartbeats_dropped_total{server=\"server2\",reason=\"bad_mac\"} 7\n"), m);
+        assertTrue(m.contains("armd_heartbeats_dropped_total{server=\"server2\",reason=\"kernel\"} 40\n"), m);
         assertTrue(m.contains("armd_detection_latency_seconds{server=\"server2\",peer=\"server1\"} 0.030\n"), m);
         assertTrue(m.contains("armd_script_duration_seconds_total{server=\"server2\",group=\"A\\\"b\\\\c\\nd\","
             + "script=\"start\"} 0.143\n"), m);

@@ -82,6 +82,16 @@ public final class SectorIo implements AutoCloseable {
         return buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
     }
 
+    /** Copies {@code src[srcOffset, srcOffset + length)} into the buffer at byte {@code offset}. */
+    public void putBytes(final int offset, final byte[] src, final int srcOffset, final int length) {
+        MemorySegment.copy(src, srcOffset, buffer, ValueLayout.JAVA_BYTE, offset, length);
+    }
+
+    /** Copies {@code length} bytes of the buffer from byte {@code offset} into {@code dst} at {@code dstOffset}. */
+    public void getBytes(final int offset, final byte[] dst, final int dstOffset, final int length) {
+        MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, offset, dst, dstOffset, length);
+    }
+
     /** Fills the buffer with {@code b}. */
     public void fill(final byte b) {
         buffer.fill(b);

@@ -8,8 +8,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * One open SCSI device and the SG_IO ioctl (scsi/sg.h) for TEST UNIT READY: the header, the CDB and the
- * sense buffer are allocated once at {@link #open} and reused, so {@link #testUnitReady} allocates nothing.
+ * One open SCSI device and the SG_IO ioctl (scsi/sg.h) for TEST UNIT READY and other commands
+ * ({@link #command}: PERSISTENT RESERVE IN/OUT): the header, the CDB, the sense and data buffers are allocated
+ * once at {@link #open} and reused, so {@link #testUnitReady} and {@link #command} allocate nothing.
  * The syscall layer only moves bytes: the caller decodes the outcome with {@code armd.wire.ScsiSense}.
  *
  * <p>Not thread-safe: one caller at a time (SG_IO blocks up to the timeout). {@link #close()} may be called
@@ -63,6 +64,14 @@ public final class SgIo implements AutoCloseable {
     public static final int INTERFACE_ID = 'S';
     /** No data transfer (scsi/sg.h). */
     public static final int SG_DXFER_NONE = -1;
+    /** Data from the caller to the device (scsi/sg.h). */
+    public static final int SG_DXFER_TO_DEV = -2;
+    /** Data from the device to the caller (scsi/sg.h). */
+    public static final int SG_DXFER_FROM_DEV = -3;
+    /** The data buffer of {@link #command}: the largest transfer it takes. */
+    public static final int DATA_SIZE = 8192;
+    /** The longest CDB {@link #command} takes. */
+    public static final int MAX_CDB_LEN = 16;
     /** Sense buffer size: SPC allows up to 252 bytes; the fixed format needs 18, descriptors a few dozen. */
     public static final int SENSE_SIZE = 64;
     /** TEST UNIT READY: operation code 0x00, a 6-byte CDB of zeros (SPC-5 6.47). */
@@ -81,6 +90,7 @@ public final class SgIo implements AutoCloseable {
     private final MemorySegment hdr;
     private final MemorySegment cdb;
     private final MemorySegment sense;
+    private final MemorySegment data;
     private int fd;
 
     private SgIo(final String device, final Arena arena, final int fd) {
@@ -90,6 +100,7 @@ public final class SgIo implements AutoCloseable {
         this.hdr = arena.allocate(HDR_SIZE, 8);
         this.cdb = arena.allocate(16, 8);
         this.sense = arena.allocate(SENSE_SIZE, 8);
+        this.data = arena.allocate(DATA_SIZE, 8);
     }
 
     /**
@@ -129,6 +140,49 @@ public final class SgIo implements AutoCloseable {
         hdr.set(ValueLayout.ADDRESS_UNALIGNED, OFF_SBP, sense);
         hdr.set(INT, OFF_TIMEOUT, timeoutMs);
         return Libc.ioctl(fd, SG_IO, hdr);
+    }
+
+    /**
+     * Sends the CDB {@code cdbBytes[0, cdbLength)} with a data transfer of {@code dataLength} bytes in
+     * {@code direction} ({@link #SG_DXFER_NONE}, {@link #SG_DXFER_TO_DEV}: taken from {@code out}, or
+     * {@link #SG_DXFER_FROM_DEV}: read them with {@link #copyData}), waiting at most {@code timeoutMs} in the kernel.
+     * Returns 0 when the ioctl completed (the accessors give the outcome) or -errno. Needs CAP_SYS_RAWIO for
+     * commands that change the device (the descriptor is read-only). Allocates nothing.
+     */
+    public int command(final byte[] cdbBytes, final int cdbLength, final int direction, final byte[] out,
+                       final int dataLength, final int timeoutMs) {
+        if (cdbLength < 6 || cdbLength > MAX_CDB_LEN || dataLength < 0 || dataLength > DATA_SIZE
+            || direction == SG_DXFER_NONE && dataLength != 0
+            || direction != SG_DXFER_NONE && direction != SG_DXFER_TO_DEV && direction != SG_DXFER_FROM_DEV) {
+            throw new IllegalArgumentException("SG_IO: CDB " + cdbLength + " bytes, direction " + direction
+                + ", data " + dataLength + " bytes");
+        }
+        hdr.fill((byte) 0);
+        cdb.fill((byte) 0);
+        MemorySegment.copy(cdbBytes, 0, cdb, ValueLayout.JAVA_BYTE, 0, cdbLength);
+        if (direction == SG_DXFER_TO_DEV) {
+            MemorySegment.copy(out, 0, data, ValueLayout.JAVA_BYTE, 0, dataLength);
+        }
+        hdr.set(INT, OFF_INTERFACE_ID, INTERFACE_ID);
+        hdr.set(INT, OFF_DXFER_DIRECTION, direction);
+        hdr.set(ValueLayout.JAVA_BYTE, OFF_CMD_LEN, (byte) cdbLength);
+        hdr.set(ValueLayout.JAVA_BYTE, OFF_MX_SB_LEN, (byte) SENSE_SIZE);
+        hdr.set(INT, OFF_DXFER_LEN, dataLength);
+        hdr.set(ValueLayout.ADDRESS_UNALIGNED, OFF_DXFERP, data);
+        hdr.set(ValueLayout.ADDRESS_UNALIGNED, OFF_CMDP, cdb);
+        hdr.set(ValueLayout.ADDRESS_UNALIGNED, OFF_SBP, sense);
+        hdr.set(INT, OFF_TIMEOUT, timeoutMs);
+        return Libc.ioctl(fd, SG_IO, hdr);
+    }
+
+    /** The residual count of the last command: bytes of its data transfer not done (0 when all were). */
+    public int resid() {
+        return hdr.get(INT, OFF_RESID);
+    }
+
+    /** Copies the first {@code length} bytes of the data buffer (what a FROM_DEV command read) into {@code dst}. */
+    public void copyData(final byte[] dst, final int length) {
+        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, 0, dst, 0, Math.min(length, DATA_SIZE));
     }
 
     /** The SAM status byte of the last command. */

@@ -63,6 +63,17 @@ public final class UdpSocket implements AutoCloseable {
     /** struct ipv6_mreq (linux/in6.h): ipv6mr_multiaddr(16) ipv6mr_ifindex(4). */
     public static final int IPV6_MREQ_SIZE = 20;
     public static final int MSG_DONTWAIT = 0x40;
+    public static final int SO_RCVBUF = 8;
+    public static final int SO_ATTACH_FILTER = 26;
+    public static final int SO_RCVBUFFORCE = 33;
+    public static final int SO_MEMINFO = 55;
+    /** SK_MEMINFO_VARS (linux/sock_diag.h): u32 counters; SK_MEMINFO_DROPS is the last. */
+    public static final int SK_MEMINFO_VARS = 9;
+    public static final int SK_MEMINFO_DROPS = 8;
+    /** struct sock_fprog (linux/filter.h): u16 len, pad(6), struct sock_filter *filter. */
+    public static final int SOCK_FPROG_SIZE = 16;
+    /** struct sock_filter (linux/filter.h): u16 code, u8 jt, u8 jf, u32 k. */
+    public static final int SOCK_FILTER_SIZE = 8;
 
     /** struct ip_mreqn (linux/in.h): imr_multiaddr(4) imr_address(4) imr_ifindex(4). */
     public static final int IP_MREQN_SIZE = 12;
@@ -108,6 +119,8 @@ public final class UdpSocket implements AutoCloseable {
     /** The size of this family's socket address: sockaddr_in or sockaddr_in6. */
     private final int addrSize;
     private final MemorySegment scratch;
+    /** A socklen_t for getsockopt on the data path, made once (a slice made per call would allocate). */
+    private final MemorySegment optLen;
     private final MemorySegment txSeg;
     private final ByteBuffer txView;
     private final MemorySegment destinations;
@@ -129,6 +142,7 @@ public final class UdpSocket implements AutoCloseable {
         this.addrSize = ipv6 ? SockAddr.SOCKADDR_IN6_SIZE : SockAddr.SOCKADDR_IN_SIZE;
         this.arena = Arena.ofShared();
         this.scratch = arena.allocate(64, 8);
+        this.optLen = scratch.asSlice(56, 4);
         this.txSeg = arena.allocate(MAX_DATAGRAM, 8);
         this.txView = txSeg.asByteBuffer();
         this.destinations = arena.allocate((long) addrSize * MAX_DESTINATIONS, 8);
@@ -175,6 +189,58 @@ public final class UdpSocket implements AutoCloseable {
     private void setInt(final int level, final int option, final int value, final String what) {
         scratch.set(ValueLayout.JAVA_INT, 0, value);
         Errno.check(Libc.setsockopt(fd, level, option, scratch, 4), "setsockopt " + what, name);
+    }
+
+    /**
+     * SO_ATTACH_FILTER: the kernel runs {@code program} (classic BPF) on every datagram before it is queued and
+     * drops those it returns 0 for (counted in {@link #kernelDrops()}). Attach before bind(2), so that nothing
+     * unfiltered is queued.
+     */
+    public void attachFilter(final java.util.List<armd.wire.HeartbeatFilter.Insn> program) {
+        try (Arena a = Arena.ofConfined()) {
+            final MemorySegment insns = a.allocate((long) SOCK_FILTER_SIZE * program.size(), 8);
+            for (int i = 0; i < program.size(); i++) {
+                final armd.wire.HeartbeatFilter.Insn in = program.get(i);
+                final long base = (long) SOCK_FILTER_SIZE * i;
+                insns.set(ValueLayout.JAVA_SHORT, base, (short) in.code());
+                insns.set(ValueLayout.JAVA_BYTE, base + 2, (byte) in.jt());
+                insns.set(ValueLayout.JAVA_BYTE, base + 3, (byte) in.jf());
+                insns.set(ValueLayout.JAVA_INT, base + 4, in.k());
+            }
+            final MemorySegment prog = a.allocate(SOCK_FPROG_SIZE, 8);
+            prog.set(ValueLayout.JAVA_SHORT, 0, (short) program.size());
+            prog.set(ValueLayout.ADDRESS, 8, insns);
+            Errno.check(Libc.setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, prog, SOCK_FPROG_SIZE),
+                "setsockopt SO_ATTACH_FILTER", name);
+        }
+    }
+
+    /**
+     * The receive buffer: SO_RCVBUFFORCE (root: beyond net.core.rmem_max), else SO_RCVBUF (capped by rmem_max).
+     * Returns the size the kernel reports (it doubles the request for its bookkeeping).
+     */
+    public int receiveBuffer(final int bytes) {
+        scratch.set(ValueLayout.JAVA_INT, 0, bytes);
+        if (Libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, scratch, 4) < 0) {
+            setInt(SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF");
+        }
+        optLen.set(ValueLayout.JAVA_INT, 0, 4);
+        Errno.check(Libc.getsockopt(fd, SOL_SOCKET, SO_RCVBUF, scratch, optLen), "getsockopt SO_RCVBUF", name);
+        return scratch.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    /**
+     * Datagrams the kernel dropped for this socket so far (SO_MEMINFO's SK_MEMINFO_DROPS): refused by its
+     * filter, or no room in the receive buffer. -errno on failure. Allocation-free; the receiving thread only.
+     */
+    public long kernelDrops() {
+        final MemorySegment info = rxControl;
+        optLen.set(ValueLayout.JAVA_INT, 0, SK_MEMINFO_VARS * 4);
+        final int rc = Libc.getsockopt(fd, SOL_SOCKET, SO_MEMINFO, info, optLen);
+        if (rc < 0) {
+            return rc;
+        }
+        return Integer.toUnsignedLong(info.get(ValueLayout.JAVA_INT, (long) SK_MEMINFO_DROPS * 4));
     }
 
     /** SO_REUSEADDR: several sockets (one per heartbeat network) bind the same group and port. */
