@@ -59,7 +59,8 @@ public final class ArpCommand implements Command {
         final String text = args.positional(0, "ADDRESS (an IPv4 address)");
         final InetAddress parsed = PingCommand.parseAddress(text);
         if (!(parsed instanceof Inet4Address v4)) {
-            throw OperatorException.usage("'" + text + "' is IPv6: ARP is IPv4 only (IPv6 uses neighbour discovery)");
+            throw OperatorException.usage("'" + text + "' is IPv6: ARP is IPv4 only (IPv6 uses neighbour "
+                + "discovery: 'armd probe ndp')");
         }
         if (v4.isAnyLocalAddress() || v4.isMulticastAddress() || v4.isLoopbackAddress()
             || text.equals("255.255.255.255")) {
