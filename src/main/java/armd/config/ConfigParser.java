@@ -1088,7 +1088,8 @@ public final class ConfigParser {
             if (sv != null) {
                 final IpLiteral ip = IpLiteral.parse(sv.value());
                 final byte[] b = ip == null ? null : ip.address().getAddress();
-                if (ip == null || !ip.v6() && ((b[0] & 0xf0) >= 0xe0 || b[0] == 0) || ip.v6() && ip.notUnicast6() != null) {
+                if (ip == null || !ip.v6() && ((b[0] & 0xf0) >= 0xe0 || b[0] == 0)
+                    || ip.v6() && ip.notUnicast6() != null) {
                     problem(sv.line(), "'" + sv.value() + "' is not a unicast IPv4 or IPv6 address: give the NFS "
                         + "server's address (no host names: the agent must not depend on DNS at failover)");
                 } else if (ip.linkLocal() || ip.zone() != null) {

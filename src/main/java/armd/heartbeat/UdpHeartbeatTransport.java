@@ -19,14 +19,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Heartbeats over UDP, IPv4 or IPv6 (each path of its local address's family, so a server may have both at once), one
- * socket per heartbeat network. A multicast path sends to its group with TTL (hop limit) 1 and loop off and receives only the group it joined on its own interface (IP_MULTICAST_ALL off), so the
- * networks stay independent. A unicast path (networks without multicast) receives on its local address and
- * sends to each peer through a socket connected to it: the send doubles as a probe, and a peer whose kernel
- * answers "port unreachable" (its agent is gone) is reported through {@link DatagramHandler#onRefused}.
+ * socket per heartbeat network. A multicast path sends to its group with TTL (hop limit) 1 and loop off and receives
+ * only the group it joined on its own interface (IP_MULTICAST_ALL off), so the networks stay independent. A unicast
+ * path (networks without multicast) receives on its local address and sends to each peer through a socket connected to
+ * it: the send doubles as a probe, and a peer whose kernel answers "port unreachable" (its agent is gone) is reported
+ * through {@link DatagramHandler#onRefused}.
  *
- * <p>Receive times are the kernel's (SO_TIMESTAMPNS), mapped into the {@link System#nanoTime()} domain at drain
- * time, so a late poll does not make a peer look late. Threads: {@link #send} on one thread, {@link #poll} on
- * one thread; construction in the network namespace the sockets belong to.
+ * <p>Receive times are the kernel's (SO_TIMESTAMPNS), mapped into the {@link System#nanoTime()} domain at drain time,
+ * so a late poll does not make a peer look late. Threads: {@link #send} on one thread, {@link #poll} on one thread;
+ * construction in the network namespace the sockets belong to.
  */
 public final class UdpHeartbeatTransport implements HeartbeatTransport {
     /** At most this many datagrams per path per poll, so one flooded path cannot starve the others. */
@@ -152,7 +153,7 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
             int slots = 0;
             for (int p = 0; p < pathList.size(); p++) {
                 final Path given = pathList.get(p);
-                final String name = "heartbeat path " + p + " (" + given.localAddress().getHostAddress()
+                final String name = "heartbeat path " + p + " (" + armd.wire.RtnlAddr.text(given.localAddress())
                     + (given.ifName() == null ? "" : " " + given.ifName()) + ")";
                 final boolean v6 = given.localAddress() instanceof Inet6Address;
                 final int ifIndex = given.ifName() != null ? UdpSocket.ifIndex(given.ifName())

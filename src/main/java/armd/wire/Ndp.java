@@ -150,7 +150,7 @@ public final class Ndp {
         buf.put(off + OFF_HOP_LIMIT, (byte) HOP_LIMIT);
     }
 
-    /** Writes ff02::1:ffXX:XXXX, the solicited-node group of {@code address} (RFC 4291 section 2.7.1), at {@code at}. */
+    /** Writes the solicited-node group of {@code address}, ff02::1:ffXX:XXXX (RFC 4291 2.7.1), at {@code at}. */
     static void solicitedNode(final ByteBuffer buf, final int at, final byte[] address) {
         buf.putLong(at, 0xff02_0000_0000_0000L);
         buf.putInt(at + 8, 1);

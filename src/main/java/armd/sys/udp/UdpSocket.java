@@ -23,10 +23,10 @@ import java.nio.ByteOrder;
 /**
  * A UDP socket for heartbeats, IPv4 or IPv6 (IPV6_V6ONLY: an IPv6 socket carries IPv6 alone): non-blocking,
  * close-on-exec, with the kernel's receive timestamp (SO_TIMESTAMPNS) on every datagram. Each option method sets the
- * IPv4 or the IPv6 option by the socket's family (IP_TOS or IPV6_TCLASS, IP_MULTICAST_IF or IPV6_MULTICAST_IF...).
- * A link-local IPv6 address (bind, connect, destination) carries its interface as its scope id. Setup methods throw {@link SysException}; the data path
- * ({@link #sendTo}, {@link #send}, {@link #receive}) returns results, allocates nothing, and copies through
- * native buffers owned by the socket.
+ * IPv4 or the IPv6 option by the socket's family (IP_TOS or IPV6_TCLASS, IP_MULTICAST_IF or IPV6_MULTICAST_IF...). A
+ * link-local IPv6 address (bind, connect, destination) carries its interface as its scope id. Setup methods throw
+ * {@link SysException}; the data path ({@link #sendTo}, {@link #send}, {@link #receive}) returns results, allocates
+ * nothing, and copies through native buffers owned by the socket.
  *
  * <p>Threads: one thread may send while another receives (the buffers are separate); setup happens before
  * either starts. {@link #fd()} is for the caller's poll(2).
@@ -331,12 +331,12 @@ public final class UdpSocket implements AutoCloseable {
             MemorySegment.copy(group.getAddress(), 0, scratch, ValueLayout.JAVA_BYTE, 0, 16);
             scratch.set(ValueLayout.JAVA_INT, 16, ifIndex);
             Errno.check(Libc.setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, scratch, IPV6_MREQ_SIZE),
-                "setsockopt IPV6_ADD_MEMBERSHIP", group.getHostAddress() + " on " + name);
+                "setsockopt IPV6_ADD_MEMBERSHIP", armd.wire.RtnlAddr.text(group) + " on " + name);
             return;
         }
         final int len = writeMreqn(scratch, (Inet4Address) group, (Inet4Address) local, ifIndex);
         Errno.check(Libc.setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, scratch, len),
-            "setsockopt IP_ADD_MEMBERSHIP", group.getHostAddress() + " on " + name);
+            "setsockopt IP_ADD_MEMBERSHIP", armd.wire.RtnlAddr.text(group) + " on " + name);
     }
 
     /**
@@ -362,15 +362,15 @@ public final class UdpSocket implements AutoCloseable {
     /** The socket address of {@code addr}:{@code port}, refused when its family is not this socket's. */
     private int write(final MemorySegment seg, final InetAddress addr, final int port) {
         if ((addr instanceof Inet6Address) != ipv6) {
-            throw new IllegalArgumentException(addr.getHostAddress() + " is not an " + (ipv6 ? "IPv6" : "IPv4")
+            throw new IllegalArgumentException(armd.wire.RtnlAddr.text(addr) + " is not an " + (ipv6 ? "IPv6" : "IPv4")
                 + " address, as " + name + " needs");
         }
         return SockAddr.write(seg, addr, port);
     }
 
     private static String text(final InetAddress addr, final int port) {
-        return addr instanceof Inet6Address ? "[" + addr.getHostAddress() + "]:" + port
-            : addr.getHostAddress() + ":" + port;
+        return addr instanceof Inet6Address ? "[" + armd.wire.RtnlAddr.text(addr) + "]:" + port
+            : armd.wire.RtnlAddr.text(addr) + ":" + port;
     }
 
     /**
