@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  */
 public final class AddressWatch implements AutoCloseable {
     private static final Pattern EVENT = Pattern.compile(
-        "^\\[([^]]+)] (Deleted )?\\d+: (\\S+)\\s+inet (\\S+) ");
+        "^\\[([^]]+)] (Deleted )?\\d+: (\\S+)\\s+inet6? (\\S+) ");
 
     /** One rtnetlink address event. */
     public record Event(String time, String where, boolean added, String cidr) {
@@ -90,6 +90,24 @@ public final class AddressWatch implements AutoCloseable {
             }
         }
         return List.copyOf(h);
+    }
+
+    /**
+     * The most places that held {@code cidr} at once, replaying its events in the order of their kernel timestamps
+     * (the monitors' lines arrive in no common order).
+     */
+    public int mostHoldersAtOnce(final String cidr) {
+        final TreeSet<String> h = new TreeSet<>();
+        int most = 0;
+        for (final Event e : events(cidr).stream().sorted(java.util.Comparator.comparing(Event::time)).toList()) {
+            if (e.added()) {
+                h.add(e.where());
+            } else {
+                h.remove(e.where());
+            }
+            most = Math.max(most, h.size());
+        }
+        return most;
     }
 
     /** Whether {@code where} has ever added {@code cidr}. */

@@ -1,0 +1,74 @@
+package armd.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * An IPv6-only cluster of two real agents (addresses from 2001:db8::/64 only, heartbeats by IPv6 unicast), group A
+ * with the floating address 2001:db8::100/64, checked against the kernel's own address events ({@link AddressWatch}).
+ */
+class Ipv6ClusterIT {
+    private static final int T = 90;
+    private static final String A_IP = "2001:db8::100/64";
+
+    private static AgentCluster cluster(final String tag, final String ipOptions) throws Exception {
+        final AgentCluster c = new AgentCluster(tag, 2, false, AgentCluster.Heartbeat.TESTS_IPV6);
+        c.extraConfig("[resource A-ip]\ngroup = A\ntype = ip\naddress = " + A_IP + "\ninterface = eth0\n" + ipOptions);
+        return c;
+    }
+
+    private static AddressWatch watch(final AgentCluster c) throws Exception {
+        final Map<String, String> ns = new LinkedHashMap<>();
+        for (int i = 0; i < 2; i++) {
+            ns.put("server" + (i + 1), c.namespace(i));
+        }
+        return new AddressWatch(ns);
+    }
+
+    private static String evidence(final AgentCluster c, final AddressWatch w) {
+        return "address events:\n" + String.join("\n", w.events().stream().map(Object::toString).toList()) + "\n"
+            + c.diagnostics();
+    }
+
+    @Test
+    void theFloatingAddressMovesToTheOtherServerWhenTheHoldersLinkGoesDown() throws Exception {
+        Netns.assumeRoot();
+        try (AgentCluster c = cluster("v6f", ""); AddressWatch w = watch(c)) {
+            c.startAll();
+            c.await(() -> c.onlineOn(0, "A").equals("server1") && c.onlineOn(1, "A").equals("server1")
+                && w.holders(A_IP).equals(List.of("server1")), T, "A on server1 with its IPv6 address");
+            // server1's interface down: the kernel drops its IPv6 addresses at once, the floating one included, and
+            // server2 hears nothing more from it
+            c.net().exec(c.namespace(0), "ip", "link", "set", "eth0", "down");
+            c.await(() -> c.onlineOn(1, "A").equals("server2") && w.holders(A_IP).equals(List.of("server2")), T,
+                "server2 took A over with its address");
+            assertEquals(1, w.mostHoldersAtOnce(A_IP), "one holder at a time: " + evidence(c, w));
+            assertFalse(c.logHas(1, "address conflict"), evidence(c, w));
+        }
+    }
+
+    @Test
+    void anAddressHeldByAThirdHostIsNotAddedAndTheConflictNamesItsMac() throws Exception {
+        Netns.assumeRoot();
+        try (AgentCluster c = cluster("v6c", "conflict-retries = 1\nconflict-retry-interval = 100ms\n");
+             AddressWatch w = watch(c)) {
+            // a third host on the servers' LAN holds A's address
+            final String other = c.net().namespace("x");
+            c.net().veth(other, "eth0", c.hub(), "px");
+            c.net().attach(c.hub(), "px", "br0");
+            c.net().exec(other, "ip", "addr", "add", A_IP, "dev", "eth0", "nodad");
+            final String mac = c.net().exec(other, "cat", "/sys/class/net/eth0/address").strip();
+            c.startAll();
+            final String found = "address conflict: 2001:db8::100 is in use (" + mac + ") after 2 tries";
+            c.await(() -> c.logHas(0, found) || c.logHas(1, found), T, "the conflict found, naming " + mac);
+            assertEquals(List.of(), w.holders(A_IP), evidence(c, w));
+            assertFalse(w.everHeld("server1", A_IP) || w.everHeld("server2", A_IP), evidence(c, w));
+        }
+    }
+}
