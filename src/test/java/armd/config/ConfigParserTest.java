@@ -362,6 +362,8 @@ class ConfigParserTest {
         assertEquals(List.of(0, 1), c.group("A").orElseThrow().policy());
         assertEquals(List.of(1, 0), c.group("B").orElseThrow().policy());
         assertEquals(List.of(0, 1), c.group("C").orElseThrow().policy());
+        assertEquals("2001:db8::102/64", ((ClusterConfig.FloatingIp) c.group("C").orElseThrow().resources()
+            .getFirst()).cidr());
         assertEquals(InetAddress.getByName("239.192.0.1"), c.heartbeat().multicastGroup());
         assertEquals(10, c.heartbeat().intervalMs());
         assertEquals(100, c.heartbeat().timeoutMs());
