@@ -18,7 +18,12 @@ class Ipv6ClusterIT {
     private static final String A_IP = "2001:db8::100/64";
 
     private static AgentCluster cluster(final String tag, final String ipOptions) throws Exception {
-        final AgentCluster c = new AgentCluster(tag, 2, false, AgentCluster.Heartbeat.TESTS_IPV6);
+        return cluster(tag, ipOptions, AgentCluster.Heartbeat.TESTS_IPV6);
+    }
+
+    private static AgentCluster cluster(final String tag, final String ipOptions, final AgentCluster.Heartbeat hb)
+        throws Exception {
+        final AgentCluster c = new AgentCluster(tag, 2, false, hb);
         c.extraConfig("[resource A-ip]\ngroup = A\ntype = ip\naddress = " + A_IP + "\ninterface = eth0\n" + ipOptions);
         return c;
     }
@@ -38,8 +43,18 @@ class Ipv6ClusterIT {
 
     @Test
     void theFloatingAddressMovesToTheOtherServerWhenTheHoldersLinkGoesDown() throws Exception {
+        failsOver("v6f", AgentCluster.Heartbeat.TESTS_IPV6);
+    }
+
+    /** The same with heartbeats by multicast to ff02::a12d (and crash probes by unicast). */
+    @Test
+    void withMulticastHeartbeatsTheAddressMovesTheSameWay() throws Exception {
+        failsOver("v6m", new AgentCluster.Heartbeat(20, 1500, true, true));
+    }
+
+    private static void failsOver(final String tag, final AgentCluster.Heartbeat hb) throws Exception {
         Netns.assumeRoot();
-        try (AgentCluster c = cluster("v6f", ""); AddressWatch w = watch(c)) {
+        try (AgentCluster c = cluster(tag, "", hb); AddressWatch w = watch(c)) {
             c.startAll();
             c.await(() -> c.onlineOn(0, "A").equals("server1") && c.onlineOn(1, "A").equals("server1")
                 && w.holders(A_IP).equals(List.of("server1")), T, "A on server1 with its IPv6 address");
