@@ -68,6 +68,24 @@ class Ipv6ClusterIT {
         }
     }
 
+    /** The guardian of a killed agent removes its floating IPv6 address and says "gone" over IPv6: a takeover. */
+    @Test
+    void theGuardianOfAKilledAgentReleasesItsIpv6Address() throws Exception {
+        Netns.assumeRoot();
+        try (AgentCluster c = cluster("v6g", ""); AddressWatch w = watch(c)) {
+            c.guarded();
+            c.startAll();
+            c.await(() -> c.onlineOn(0, "A").equals("server1") && c.onlineOn(1, "A").equals("server1")
+                && w.holders(A_IP).equals(List.of("server1")), T, "A on server1 with its IPv6 address");
+            c.kill9(0);
+            c.await(() -> w.holders(A_IP).equals(List.of("server2")) && c.onlineOn(1, "A").equals("server2"), T,
+                "A and its address on server2");
+            assertEquals(1, w.mostHoldersAtOnce(A_IP), "one holder at a time: " + evidence(c, w));
+            c.await(() -> c.logHas(0, "armguard: removed 2001:db8::100/64 from eth0"), T,
+                "the guardian removed the address: " + evidence(c, w));
+        }
+    }
+
     @Test
     void anAddressHeldByAThirdHostIsNotAddedAndTheConflictNamesItsMac() throws Exception {
         Netns.assumeRoot();
