@@ -73,6 +73,32 @@ class MonitorEngineIT {
         check(MonitorEngineIT::pingLinkLocalDown, "gw-ll", FailureAction.FAILOVER, "fe80::fe");
     }
 
+    /** An ip monitor of an IPv6 address: the address removed by someone else (an rtnetlink IPv6 address event). */
+    @Test
+    void ipNoticesAnIpv6AddressRemovedBySomeoneElse() throws Exception {
+        check(MonitorEngineIT::ip6Removed, "vip6", FailureAction.FAILOVER, "2001:db8::1 was removed from h0");
+    }
+
+    private static MonitorFaults.Scenario ip6Removed(final Path dir) throws java.io.IOException {
+        return Ipv6Scenario.made(new Ipv6Scenario("mip6", dir) {
+            @Override
+            public String name() {
+                return "ip, an IPv6 address removed by someone else";
+            }
+
+            @Override
+            public MonitorConfig monitor(final MonitorFaults.Timing t) {
+                return MonitorFaults.monitor("vip6", new MonitorConfig.Ip(java.net.InetAddress.ofLiteral(
+                    "2001:db8::1"), "h0"), MonitorConfig.When.BOTH, 1, t);
+            }
+
+            @Override
+            public void inject() throws java.io.IOException {
+                net.exec(hostNs, "ip", "addr", "del", "2001:db8::1/64", "dev", "h0");
+            }
+        });
+    }
+
     /** The IPv4 topology of the scenarios plus 2001:db8::1/64 and fe80::1 on h0, 2001:db8::fe/64 and fe80::fe on g0. */
     private abstract static class Ipv6Scenario extends MonitorFaults.Scenario {
         Ipv6Scenario(final String tag, final Path dir) {
