@@ -92,24 +92,6 @@ public final class AddressWatch implements AutoCloseable {
         return List.copyOf(h);
     }
 
-    /**
-     * The most places that held {@code cidr} at once, replaying its events in the order of their kernel timestamps
-     * (the monitors' lines arrive in no common order).
-     */
-    public int mostHoldersAtOnce(final String cidr) {
-        final TreeSet<String> h = new TreeSet<>();
-        int most = 0;
-        for (final Event e : events(cidr).stream().sorted(java.util.Comparator.comparing(Event::time)).toList()) {
-            if (e.added()) {
-                h.add(e.where());
-            } else {
-                h.remove(e.where());
-            }
-            most = Math.max(most, h.size());
-        }
-        return most;
-    }
-
     /** Whether {@code where} has ever added {@code cidr}. */
     public boolean everHeld(final String where, final String cidr) {
         return events(cidr).stream().anyMatch(e -> e.added() && e.where().equals(where));
