@@ -66,6 +66,7 @@ static const char usage_text[] =
     "    release-ip IFNAME ADDRESS/PREFIX  an IPv4 or IPv6 address to remove from IFNAME\n"
     "    release-mount PATH                a mount point to unmount (PATH: the rest of the line)\n"
     "    gone ADDRESS PORT HEX             a UDP datagram (payload in hex) to send to ADDRESS PORT, 3 times\n"
+    "                                      (a link-local IPv6 ADDRESS names its interface: fe80::12%eth1)\n"
     "    action release|reboot|panic       what to do after releasing (overrides --action)\n"
     "    reset                             the lines so far are replaced by the ones up to the next 'armed'\n"
     "                                      (should COMMAND die before it, both the old and the new are done)\n"
@@ -103,7 +104,7 @@ struct gone_entry {
     unsigned char payload[MAX_PAYLOAD];
     size_t len;
     int stale;
-    char text[INET6_ADDRSTRLEN + 8];
+    char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 16];
 };
 
 static struct ip_entry ips[MAX_IPS];
@@ -335,8 +336,20 @@ static const char *add_gone(char *rest)
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&e.to;
         a->sin6_family = AF_INET6;
         a->sin6_port = htons((uint16_t)port);
+        /* a link-local destination is reached through the interface after '%' */
+        char *zone = strchr(address, '%');
+        if (zone != NULL) {
+            *zone++ = '\0';
+            a->sin6_scope_id = if_nametoindex(zone);
+            if (a->sin6_scope_id == 0) {
+                return "no such interface after %";
+            }
+        }
         if (inet_pton(AF_INET6, address, &a->sin6_addr) != 1) {
             return "not an IPv6 address";
+        }
+        if (zone != NULL) {
+            zone[-1] = '%';
         }
         e.to_len = sizeof *a;
     } else {

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 /* net/if.h before the kernel's headers: linux/if.h then leaves out what the C library defines */
 #include <net/if.h>
+#include <linux/filter.h>
 #include <linux/icmp.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -77,6 +78,21 @@ int main(void)
     OFFSET(sockaddr_ll, struct sockaddr_ll, sll_pkttype);
     OFFSET(sockaddr_ll, struct sockaddr_ll, sll_halen);
     OFFSET(sockaddr_ll, struct sockaddr_ll, sll_addr);
+    /* IPv6 neighbour discovery through AF_PACKET (armd.probe.NdpProbe): multicast membership and a BPF filter */
+    VALUE("ETH_P_IPV6", ETH_P_IPV6);
+    VALUE("PACKET_ADD_MEMBERSHIP", PACKET_ADD_MEMBERSHIP);
+    VALUE("PACKET_MR_MULTICAST", PACKET_MR_MULTICAST);
+    SIZE(packet_mreq, struct packet_mreq);
+    OFFSET(packet_mreq, struct packet_mreq, mr_type);
+    OFFSET(packet_mreq, struct packet_mreq, mr_alen);
+    OFFSET(packet_mreq, struct packet_mreq, mr_address);
+    VALUE("SO_ATTACH_FILTER", SO_ATTACH_FILTER);
+    SIZE(sock_fprog, struct sock_fprog);
+    OFFSET(sock_fprog, struct sock_fprog, filter);
+    SIZE(sock_filter, struct sock_filter);
+    OFFSET(sock_filter, struct sock_filter, jt);
+    OFFSET(sock_filter, struct sock_filter, jf);
+    OFFSET(sock_filter, struct sock_filter, k);
 
     /* sys/socket.h, netinet/in.h: socket addresses (armd.sys.SockAddr) */
     VALUE("AF_UNIX", AF_UNIX);
@@ -97,6 +113,18 @@ int main(void)
     VALUE("SOCK_RAW", SOCK_RAW);
     VALUE("SOCK_NONBLOCK", SOCK_NONBLOCK);
     VALUE("SOCK_CLOEXEC", SOCK_CLOEXEC);
+
+    /* IPv6 heartbeat sockets (armd.sys.udp.UdpSocket) */
+    VALUE("IPPROTO_IPV6", IPPROTO_IPV6);
+    VALUE("IPV6_V6ONLY", IPV6_V6ONLY);
+    VALUE("IPV6_TCLASS", IPV6_TCLASS);
+    VALUE("IPV6_MULTICAST_IF", IPV6_MULTICAST_IF);
+    VALUE("IPV6_MULTICAST_HOPS", IPV6_MULTICAST_HOPS);
+    VALUE("IPV6_MULTICAST_LOOP", IPV6_MULTICAST_LOOP);
+    VALUE("IPV6_ADD_MEMBERSHIP", IPV6_ADD_MEMBERSHIP);
+    VALUE("IPV6_MULTICAST_ALL", IPV6_MULTICAST_ALL);
+    SIZE(ipv6_mreq, struct ipv6_mreq);
+    OFFSET(ipv6_mreq, struct ipv6_mreq, ipv6mr_ifindex);
 
     /* poll.h (PacketSocket, IcmpSocket) */
     SIZE(pollfd, struct pollfd);

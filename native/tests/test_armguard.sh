@@ -74,6 +74,7 @@ ip netns add "$nsa" && ip netns add "$nsb" && ip link add "${tag}x" type veth pe
   ip -n "$nsa" link set "${tag}x" name va && ip -n "$nsb" link set "${tag}y" name vb &&
   ip -n "$nsa" addr add 192.0.2.1/24 dev va && ip -n "$nsb" addr add 192.0.2.2/24 dev vb &&
   ip -n "$nsa" addr add 2001:db8::1/64 dev va nodad && ip -n "$nsb" addr add 2001:db8::2/64 dev vb nodad &&
+  ip -n "$nsa" addr add fe80::a1/64 dev va nodad && ip -n "$nsb" addr add fe80::b2/64 dev vb nodad &&
   ip -n "$nsa" link set va up && ip -n "$nsb" link set vb up &&
   ip -n "$nsa" link set lo up && ip -n "$nsb" link set lo up ||
   { failed "cannot make the namespaces (iproute2 installed? scripts/setup installs it)"; exit 1; }
@@ -102,6 +103,7 @@ say "release-mount $tmp/mnt"
 say "release-mount $tmp/never-mounted"
 say "gone 192.0.2.2 $port 676f6e652076340a"
 say "gone 2001:db8::2 $port 676f6e652076360a"
+say "gone fe80::b2%va $port 676f6e65206c6c0a"
 say "this line is malformed"
 case $mode in
   armed) say armed ;;
@@ -115,11 +117,12 @@ AGENT
 
 # start_sinks: one UDP sink on each address of the other namespace, expecting 3 datagrams each
 start_sinks() {
-  : > "$tmp/sink4"; : > "$tmp/sink6"
+  : > "$tmp/sink4"; : > "$tmp/sink6"; : > "$tmp/sinkll"
   nsenter --net="/run/netns/$nsb" "$obj/udp_sink" 192.0.2.2 $port 3 30000 > "$tmp/sink4" & sink4=$!
   nsenter --net="/run/netns/$nsb" "$obj/udp_sink" 2001:db8::2 $port 3 30000 > "$tmp/sink6" & sink6=$!
-  pids="$pids $sink4 $sink6"
-  await_file "$tmp/sink4"; await_file "$tmp/sink6"
+  nsenter --net="/run/netns/$nsb" "$obj/udp_sink" fe80::b2%vb $port 3 30000 > "$tmp/sinkll" & sinkll=$!
+  pids="$pids $sink4 $sink6 $sinkll"
+  await_file "$tmp/sink4"; await_file "$tmp/sink6"; await_file "$tmp/sinkll"
 }
 # start MODE [ARMGUARD OPTIONS]: the guardian and its fake agent in the first namespace, ready to be killed
 start() {
@@ -143,6 +146,9 @@ assert_released() {
   await_exit "$sink6"; check "IPv6 sink" 0 $rc
   check "IPv4 gone datagrams" "ready 676f6e652076340a 676f6e652076340a 676f6e652076340a" "$(echo $(cat "$tmp/sink4"))"
   check "IPv6 gone datagrams" "ready 676f6e652076360a 676f6e652076360a 676f6e652076360a" "$(echo $(cat "$tmp/sink6"))"
+  await_exit "$sinkll"; check "link-local sink" 0 $rc
+  check "link-local gone datagrams" "ready 676f6e65206c6c0a 676f6e65206c6c0a 676f6e65206c6c0a" \
+    "$(echo $(cat "$tmp/sinkll"))"
   logged "unmounted $tmp/mnt"
   logged "$tmp/never-mounted was not mounted"
   logged "removed 192.0.2.100/24 from va"
@@ -150,6 +156,7 @@ assert_released() {
   logged "192.0.2.200/24 was not on va"
   logged "sent gone to 192.0.2.2 port $port (3 times, 8 bytes)"
   logged "sent gone to 2001:db8::2 port $port (3 times, 8 bytes)"
+  logged "sent gone to fe80::b2%va port $port (3 times, 8 bytes)"
   logged "ignored a malformed line (unknown line): this line is malformed"
 }
 # nothing released; then the test cleans up what the agent left

@@ -1,10 +1,11 @@
 /*
  * udp_sink: receives UDP datagrams for the tests. Usage: udp_sink ADDRESS PORT COUNT TIMEOUT_MS
- * Binds ADDRESS (IPv4 or IPv6) and PORT, prints "ready", then each datagram's payload in hex, one a line,
- * until COUNT have come (exit 0) or TIMEOUT_MS has passed (exit 1).
+ * Binds ADDRESS (IPv4 or IPv6; fe80::2%IF for a link-local one) and PORT, prints "ready", then each datagram's
+ * payload in hex, one a line, until COUNT have come (exit 0) or TIMEOUT_MS has passed (exit 1).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -35,6 +36,12 @@ int main(int argc, char **argv)
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
         a->sin6_family = AF_INET6;
         a->sin6_port = htons((uint16_t)port);
+        /* a link-local address names its interface: fe80::2%eth0 */
+        char *zone = strchr(argv[1], '%');
+        if (zone != NULL) {
+            *zone++ = '\0';
+            a->sin6_scope_id = if_nametoindex(zone);
+        }
         len = inet_pton(AF_INET6, argv[1], &a->sin6_addr) == 1 ? sizeof *a : 0;
     } else {
         struct sockaddr_in *a = (struct sockaddr_in *)&ss;

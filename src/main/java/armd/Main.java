@@ -34,6 +34,10 @@ public final class Main {
                                                 ARP conflict probe (RFC 5227)
           probe arp --announce ADDRESS --interface IF [--count N --spacing MS]
                                                 gratuitous ARP announcements
+          probe ndp ADDRESS --interface IF [--probes N --spacing MS --wait MS] [--json]
+                                                IPv6 duplicate address probe (neighbour discovery)
+          probe ndp --announce ADDRESS --interface IF [--count N --spacing MS]
+                                                unsolicited neighbour advertisements
           ip add|del ADDRESS/PREFIX --interface IF | ip list [--interface IF]
           link watch [--interface IF]           print link and address events
           cluster start|shutdown                cluster operations (through the running agent)

@@ -83,7 +83,9 @@ public final class Guardian {
         }
         for (final UdpHeartbeatLink.Datagram d : gone) {
             final InetSocketAddress to = d.destination();
-            lines.add("gone " + to.getAddress().getHostAddress() + " " + to.getPort() + " "
+            // a link-local destination names its interface as a zone: fe80::12%eth1 (armguard's format)
+            lines.add("gone " + armd.wire.RtnlAddr.text(to.getAddress())
+                + (d.interfaceName() == null ? "" : "%" + d.interfaceName()) + " " + to.getPort() + " "
                 + HexFormat.of().formatHex(d.payload()));
         }
         lines.add("armed");

@@ -48,7 +48,7 @@ public final class StatusDetails implements UnaryOperator<ClusterStatus> {
             if (!v.self() && paths != null) {
                 final List<java.net.InetAddress> addresses = config.servers().get(i).addresses();
                 for (int p = 0; p < Math.min(paths.paths(), addresses.size()); p++) {
-                    ps.add(new ClusterStatus.Path(p, addresses.get(p).getHostAddress(), paths.received(i, p),
+                    ps.add(new ClusterStatus.Path(p, armd.wire.RtnlAddr.text(addresses.get(p)), paths.received(i, p),
                         paths.lost(i, p), paths.late(i, p), paths.lastHeardMsAgo(i, p, now)));
                 }
             }

@@ -10,7 +10,6 @@ import armd.heartbeat.HeartbeatStats;
 import armd.heartbeat.UdpHeartbeatTransport;
 import armd.wire.HeartbeatFrame;
 
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -18,11 +17,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The agent's heartbeats over UDP: one path per heartbeat network of the configuration (multicast to the
- * group, or unicast to every peer's address on that network), authenticated with the cluster key; a
- * real-time sender thread and a real-time reception thread ({@link HeartbeatInbox}: it drains the sockets and
- * disposes of garbage at once, whatever the agent thread is doing); the kernel filters out what is not a frame
- * of this cluster from a peer's address; the authentic payloads are taken on the agent thread.
+ * The agent's heartbeats over UDP: one path per heartbeat network of the configuration, IPv4 or IPv6 by the
+ * server's address on it (multicast to the group of that family, or unicast to every peer's address on that
+ * network), authenticated with the cluster key; a real-time sender thread and a real-time reception thread
+ * ({@link HeartbeatInbox}: it drains the sockets and disposes of garbage at once, whatever the agent thread is
+ * doing); the kernel filters out what is not a frame of this cluster from a peer's address; the authentic payloads
+ * are taken on the agent thread. A link-local IPv6 network is this server's interface of it (the zone of its own
+ * address): the peers' link-local addresses are reached through it, whatever interface names they wrote for
+ * themselves.
  */
 public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
     /** Frame type of a cluster-state heartbeat. */
@@ -40,7 +42,7 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
     private final UdpHeartbeatTransport transport;
     private final HeartbeatSender sender;
     private final HeartbeatInbox inbox;
-    private final List<InetSocketAddress> goneDestinations = new ArrayList<>();
+    private final List<Datagram> goneDestinations = new ArrayList<>();
     private final byte[] out = new byte[HeartbeatFrame.MAX_PAYLOAD_LENGTH];
     private byte[] wrapped;
     private ByteBuffer view;
@@ -55,21 +57,23 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
         final ClusterConfig.Server me = config.servers().get(self);
         final List<UdpHeartbeatTransport.Path> paths = new ArrayList<>();
         for (int p = 0; p < me.addresses().size(); p++) {
-            final Inet4Address local = (Inet4Address) me.addresses().get(p);
+            final InetAddress local = me.addresses().get(p);
+            // the interface of a link-local path: this server's own (peers' zones name their interfaces)
+            final String ifName = me.zone(p);
             final List<UdpHeartbeatTransport.Peer> peers = new ArrayList<>();
             for (final ClusterConfig.Server s : config.servers()) {
                 if (s.id() != self && p < s.addresses().size()) {
                     final InetAddress a = s.addresses().get(p);
-                    peers.add(new UdpHeartbeatTransport.Peer(s.id(), (Inet4Address) a));
-                    goneDestinations.add(new InetSocketAddress(a, hb.port()));
+                    peers.add(new UdpHeartbeatTransport.Peer(s.id(), a));
+                    goneDestinations.add(new Datagram(new InetSocketAddress(a, hb.port()), ifName, null));
                 }
             }
-            if (hb.multicastGroup() != null) {
+            final InetAddress group = hb.groupFor(local);
+            if (group != null) {
                 // with crash probes to every peer: a dead agent on a live host is found without the full timeout
-                paths.add(UdpHeartbeatTransport.Path.multicast(null, local, (Inet4Address) hb.multicastGroup(),
-                    hb.port(), peers));
+                paths.add(UdpHeartbeatTransport.Path.multicast(ifName, local, group, hb.port(), peers));
             } else {
-                paths.add(UdpHeartbeatTransport.Path.unicast(null, local, hb.port(), peers));
+                paths.add(UdpHeartbeatTransport.Path.unicast(ifName, local, hb.port(), peers));
             }
         }
         this.pathStats = new PathStats(config.servers().size(), paths.size(), hb.intervalMs());
@@ -112,11 +116,17 @@ public final class UdpHeartbeatLink implements HeartbeatLink, HeartbeatHandler {
      */
     public List<Datagram> lastWords() {
         final byte[] frame = sender.lastWords(TYPE_GONE);
-        return goneDestinations.stream().map(d -> new Datagram(d, frame)).toList();
+        return goneDestinations.stream().map(d -> new Datagram(d.destination(), d.interfaceName(), frame)).toList();
     }
 
-    /** A datagram to send: where, and the bytes. */
-    public record Datagram(InetSocketAddress destination, byte[] payload) {
+    /**
+     * A datagram to send: where, and the bytes.
+     *
+     * @param destination   address and port
+     * @param interfaceName the interface a link-local IPv6 destination is reached through, else null
+     * @param payload       the bytes
+     */
+    public record Datagram(InetSocketAddress destination, String interfaceName, byte[] payload) {
     }
 
     @Override

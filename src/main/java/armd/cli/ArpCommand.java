@@ -6,6 +6,7 @@ import armd.base.Json;
 
 import armd.config.ClusterConfig;
 import armd.probe.ArpProbe;
+import armd.probe.ConflictResult;
 import armd.probe.ProbeOutcome;
 import armd.sys.Errno;
 import armd.sys.SysException;
@@ -58,7 +59,8 @@ public final class ArpCommand implements Command {
         final String text = args.positional(0, "ADDRESS (an IPv4 address)");
         final InetAddress parsed = PingCommand.parseAddress(text);
         if (!(parsed instanceof Inet4Address v4)) {
-            throw OperatorException.usage("'" + text + "' is IPv6: ARP is IPv4 only (IPv6 uses neighbour discovery)");
+            throw OperatorException.usage("'" + text + "' is IPv6: ARP is IPv4 only (IPv6 uses neighbour "
+                + "discovery: 'armd probe ndp')");
         }
         if (v4.isAnyLocalAddress() || v4.isMulticastAddress() || v4.isLoopbackAddress()
             || text.equals("255.255.255.255")) {
@@ -99,12 +101,12 @@ public final class ArpCommand implements Command {
                 return report(probe.announce(address, count, spacingMs), json, true, text, ifName, ourMac, count,
                     spacingMs);
             }
-            final ArpProbe.Result r = probe.probe(address, probes, spacingMs, waitMs);
+            final ConflictResult r = probe.probe(address, probes, spacingMs, waitMs);
             return report(r, json, false, text, ifName, ourMac, probes, spacingMs);
         }
     }
 
-    private int report(final ArpProbe.Result r, final boolean json, final boolean announce, final String address,
+    private int report(final ConflictResult r, final boolean json, final boolean announce, final String address,
                        final String ifName, final String ourMac, final int planned, final int spacingMs) {
         final String conflictMac = r.conflictMac() < 0 ? null : ArpPacket.macToString(r.conflictMac());
         if (json) {
@@ -137,7 +139,7 @@ public final class ArpCommand implements Command {
             out.println(address + " is free on " + ifName + " (" + r.sent() + " ARP probes " + spacingMs
                 + " ms apart, no answer in " + ms + " ms)");
         } else {
-            out.println(address + " is " + (r.reason().equals(ArpProbe.IN_USE) ? "in use" : "being probed for")
+            out.println(address + " is " + (r.reason().equals(ConflictResult.IN_USE) ? "in use" : "being probed for")
                 + " on " + ifName + " by " + conflictMac + " (after " + r.sent() + " of " + planned + " probes, "
                 + ms + " ms)");
         }

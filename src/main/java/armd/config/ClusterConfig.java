@@ -3,7 +3,7 @@ package armd.config;
 import armd.base.AgentLog;
 import armd.cluster.Topology;
 
-import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -164,16 +164,32 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
     /**
      * Heartbeat settings.
      *
-     * @param port           UDP port, the same on every server
-     * @param multicastGroup the IPv4 multicast group (239.0.0.0/8), or null for unicast to every peer address
-     * @param intervalMs     time between two heartbeats of one server
-     * @param timeoutMs      silence on every path after which a peer is declared down
+     * @param port            UDP port, the same on every server
+     * @param multicastGroup  the IPv4 multicast group (239.0.0.0/8) of the IPv4 paths, or null
+     * @param multicastGroup6 the IPv6 multicast group (ff02::/16, ff05::/16...) of the IPv6 paths, or null
+     * @param intervalMs      time between two heartbeats of one server
+     * @param timeoutMs       silence on every path after which a peer is declared down
      */
-    public record Heartbeat(int port, InetAddress multicastGroup, int intervalMs, int timeoutMs) {
+    public record Heartbeat(int port, InetAddress multicastGroup, InetAddress multicastGroup6, int intervalMs,
+                            int timeoutMs) {
+        /** IPv4 heartbeats: multicast to {@code multicastGroup}, or unicast when it is null. */
+        public Heartbeat(final int port, final InetAddress multicastGroup, final int intervalMs, final int timeoutMs) {
+            this(port, multicastGroup, null, intervalMs, timeoutMs);
+        }
+
+        /**
+         * The multicast group of a path whose local address is {@code local} (the group of its family), or null:
+         * the path is unicast to every peer address. The configuration has a group for every family its paths use,
+         * or none at all.
+         */
+        public InetAddress groupFor(final InetAddress local) {
+            return local instanceof Inet6Address ? multicastGroup6 : multicastGroup;
+        }
+
         /**
          * Silence after which a peer is suspect: two intervals (one heartbeat lost, or late by an interval), at
          * most the timeout. A suspect peer's groups with floating addresses are taken over as soon as their
-         * addresses stop answering ARP; a false suspicion costs one probe.
+         * addresses stop answering ARP (or neighbour discovery); a false suspicion costs one probe.
          */
         public int suspectMs() {
             return Math.min(2 * intervalMs, timeoutMs);
@@ -238,9 +254,27 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
      *
      * @param id        position in the file, 0-based
      * @param name      its name (what {@code armd run --server} takes)
-     * @param addresses its address on each heartbeat network (one path per address)
+     * @param addresses its address on each heartbeat network (one path per address; IPv4 or IPv6, the same family
+     *                  at the same position on every server)
+     * @param zones     per address, the interface a link-local IPv6 address is on ({@code fe80::11%eth1}), else "":
+     *                  this server's interface of that path, through which it also reaches the peers' addresses
      */
-    public record Server(int id, String name, List<InetAddress> addresses) {
+    public record Server(int id, String name, List<InetAddress> addresses, List<String> zones) {
+        /** A server whose addresses have no zone. */
+        public Server(final int id, final String name, final List<InetAddress> addresses) {
+            this(id, name, addresses, java.util.Collections.nCopies(addresses.size(), ""));
+        }
+
+        /** Copies the lists so the record stays immutable. */
+        public Server {
+            addresses = List.copyOf(addresses);
+            zones = List.copyOf(zones);
+        }
+
+        /** The interface of path {@code path}'s link-local address, or null when it is not link-local. */
+        public String zone(final int path) {
+            return path < zones.size() && !zones.get(path).isEmpty() ? zones.get(path) : null;
+        }
     }
 
     /**
@@ -301,35 +335,50 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
     }
 
     /**
-     * A floating IPv4 address ({@code type = ip}).
+     * A floating IPv4 or IPv6 address ({@code type = ip}).
      *
      * @param name                    resource name
      * @param address                 the address
-     * @param prefixLen               its prefix length, 1 to 32
+     * @param prefixLen               its prefix length, 1 to 32 (IPv4) or 1 to 128 (IPv6)
      * @param interfaceName           the interface it is added to
      * @param conflictRetries         probes after a first conflict before activation fails
      * @param conflictRetryIntervalMs time between two probes after a conflict
      * @param anySubnet               skip the check that the interface has an address in the same subnet
-     * @param arp                     ARP probe and announcement settings
+     * @param arp                     the probe and announcement schedule: ARP for IPv4, neighbour discovery for IPv6
      */
-    public record FloatingIp(String name, Inet4Address address, int prefixLen, String interfaceName,
+    public record FloatingIp(String name, InetAddress address, int prefixLen, String interfaceName,
                              int conflictRetries, int conflictRetryIntervalMs, boolean anySubnet, Arp arp)
         implements Resource {
 
-        /** The address as an int, first octet most significant (what ArpProbe takes). */
+        /** Whether the address is IPv6 (neighbour discovery instead of ARP). */
+        public boolean ipv6() {
+            return address instanceof Inet6Address;
+        }
+
+        /** An IPv4 address as an int, first octet most significant (what ArpProbe takes). */
         public int addressBits() {
             final byte[] b = address.getAddress();
+            if (b.length != 4) {
+                throw new IllegalStateException(cidr() + " is not IPv4");
+            }
             return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | b[3] & 0xff;
         }
 
-        /** {@code 192.0.2.100/24}. */
+        /** The address in its usual text form: {@code 192.0.2.100}, {@code 2001:db8::100}. */
+        public String text() {
+            return IpLiteral.text(address);
+        }
+
+        /** {@code 192.0.2.100/24}, {@code 2001:db8::100/64}. */
         public String cidr() {
-            return address.getHostAddress() + "/" + prefixLen;
+            return text() + "/" + prefixLen;
         }
     }
 
     /**
-     * RFC 5227 probe and announcement schedule of a floating IP.
+     * RFC 5227 probe and announcement schedule of a floating IPv4 address; for an IPv6 address the same numbers are
+     * the schedule of its neighbour solicitations (duplicate address probes) and unsolicited neighbour advertisements
+     * (keys {@code ndp-*}), for the same reasons.
      *
      * <p>Timing. RFC 5227 waits up to 1 s before probing, sends 3 probes 1-2 s apart and waits 2 s: 7-9 s, made
      * for a host that configures itself and has all the time it wants. A takeover has none: clients wait for
@@ -373,17 +422,18 @@ public record ClusterConfig(Path file, String name, Path keyFile, Heartbeat hear
      * An NFS mount ({@code type = nfs}).
      *
      * @param name         resource name
-     * @param server       the NFS server (pinged before mounting)
+     * @param server       the NFS server, IPv4 or IPv6 (pinged before mounting)
      * @param export       the exported path on the server (absolute)
      * @param mountPoint   where it is mounted (absolute path)
      * @param mountOptions comma-separated mount options, possibly empty
      */
-    public record Nfs(String name, Inet4Address server, String export, Path mountPoint, String mountOptions)
+    public record Nfs(String name, InetAddress server, String export, Path mountPoint, String mountOptions)
         implements Resource {
 
-        /** {@code server:/export}, the source the mount command takes. */
+        /** {@code server:/export} ({@code [2001:db8::50]:/export} for IPv6), the source the mount command takes. */
         public String source() {
-            return server.getHostAddress() + ":" + export;
+            final String host = IpLiteral.text(server);
+            return (server instanceof Inet6Address ? "[" + host + "]" : host) + ":" + export;
         }
     }
 }

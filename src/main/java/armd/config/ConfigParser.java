@@ -114,7 +114,8 @@ public final class ConfigParser {
     private static final List<String> GROUP_KEYS = List.of("policy", "start", "stop", "script-timeout");
     private static final List<String> IP_KEYS = List.of("address", "interface", "conflict-retries",
         "conflict-retry-interval", "any-subnet", "arp-probes", "arp-probe-interval", "arp-probe-wait",
-        "arp-announcements", "arp-announce-interval");
+        "arp-announcements", "arp-announce-interval", "ndp-probes", "ndp-probe-interval", "ndp-probe-wait",
+        "ndp-announcements", "ndp-announce-interval");
     private static final List<String> DISK_KEYS =
         List.of("device", "mount-point", "fs-type", "mount-options", "fsck", "require-scsi");
     private static final List<String> NFS_KEYS = List.of("server", "export", "mount-point", "mount-options");
@@ -327,6 +328,7 @@ public final class ConfigParser {
             }
             final ClusterConfig.Heartbeat hb = heartbeat(heartbeat);
             final List<ClusterConfig.Server> servers = servers(serverSections);
+            multicastFamilies(heartbeat, hb, servers);
             final List<ClusterConfig.Group> groups = resources(resourceSections, groups(groupSections, servers));
             final List<MonitorConfig> monitors = monitors(monitorSections, groups);
             final ClusterConfig.DiskHeartbeat disk = diskHeartbeat(diskHeartbeat, servers.size(), monitors);
@@ -497,20 +499,38 @@ public final class ConfigParser {
             final Map<String, Entry> e = s == null ? Map.of() : s.entries();
             final int port = integer(e.get("port"), DEFAULT_PORT, 1, 65535);
             InetAddress group = null;
+            InetAddress group6 = null;
             final Entry mg = e.get("multicast-group");
             if (mg != null && !mg.value().equals("none")) {
-                final byte[] a = ipv4(mg.value());
-                if (a == null) {
-                    problem(mg.line(), "multicast-group '" + mg.value() + "' is not an IPv4 address: give one in "
-                        + "239.0.0.0/8, or 'none' for unicast to every server's address");
-                } else if ((a[0] & 0xf0) != 0xe0) {
-                    problem(mg.line(), "multicast-group " + mg.value() + " is not a multicast address (224.0.0.0/4): "
-                        + "use an administratively scoped group in 239.0.0.0/8");
-                } else if ((a[0] & 0xff) == 224 && a[1] == 0 && a[2] == 0) {
-                    problem(mg.line(), "multicast-group " + mg.value() + " is in 224.0.0.0/24, reserved for routing "
-                        + "protocols: use an administratively scoped group in 239.0.0.0/8");
-                } else {
-                    group = address(a);
+                final String[] items = LIST_SEPARATOR.split(mg.value());
+                for (final String item : items) {
+                    if (item.contains(":")) {
+                        final InetAddress g6 = multicastGroup6(mg, item);
+                        if (g6 != null && group6 != null) {
+                            problem(mg.line(), "multicast-group has two IPv6 groups: give at most one IPv6 and one "
+                                + "IPv4 group");
+                        } else if (g6 != null) {
+                            group6 = g6;
+                        }
+                        continue;
+                    }
+                    final byte[] a = ipv4(item);
+                    final String v = items.length == 1 ? mg.value() : item;
+                    if (a == null) {
+                        problem(mg.line(), "multicast-group '" + v + "' is not an IPv4 or IPv6 address: give one in "
+                            + "239.0.0.0/8 or ff02::/16, or 'none' for unicast to every server's address");
+                    } else if ((a[0] & 0xf0) != 0xe0) {
+                        problem(mg.line(), "multicast-group " + v + " is not a multicast address (224.0.0.0/4): "
+                            + "use an administratively scoped group in 239.0.0.0/8");
+                    } else if ((a[0] & 0xff) == 224 && a[1] == 0 && a[2] == 0) {
+                        problem(mg.line(), "multicast-group " + v + " is in 224.0.0.0/24, reserved for routing "
+                            + "protocols: use an administratively scoped group in 239.0.0.0/8");
+                    } else if (group != null) {
+                        problem(mg.line(), "multicast-group has two IPv4 groups: give at most one IPv4 and one IPv6 "
+                            + "group");
+                    } else {
+                        group = address(a);
+                    }
                 }
             }
             final int intervalMs = duration(e.get("interval"), DEFAULT_INTERVAL_MS, 1, 10_000);
@@ -520,7 +540,59 @@ public final class ConfigParser {
                 problem(t == null ? 0 : t.line(), "timeout (" + timeoutMs + " ms) must be longer than interval ("
                     + intervalMs + " ms), at least 3 intervals in practice: raise timeout or lower interval");
             }
-            return new ClusterConfig.Heartbeat(port, group, intervalMs, timeoutMs);
+            return new ClusterConfig.Heartbeat(port, group, group6, intervalMs, timeoutMs);
+        }
+
+        /** An IPv6 heartbeat group of [heartbeat] multicast-group, or null (with a problem) when it is not one. */
+        private InetAddress multicastGroup6(final Entry mg, final String item) {
+            final IpLiteral g = IpLiteral.parse(item);
+            if (g == null || g.zone() != null) {
+                problem(mg.line(), "multicast-group '" + item + "' is not an IPv6 address" + (g == null ? "" : " "
+                    + "(write it without %" + g.zone() + ": the group is joined on each path's own interface)")
+                    + ": give a group such as ff02::a12d, or 'none' for unicast to every server's address");
+                return null;
+            }
+            final String why = IpLiteral.notHeartbeatGroup6(g.address());
+            if (why != null) {
+                problem(mg.line(), "multicast-group " + item + " " + why);
+                return null;
+            }
+            return g.address();
+        }
+
+        /**
+         * With multicast heartbeats, each heartbeat network's family needs a group of that family, and each group a
+         * network of its family (else one of them would be unicast without saying so, or a group would go unused).
+         */
+        private void multicastFamilies(final Section heartbeat, final ClusterConfig.Heartbeat hb,
+                                       final List<ClusterConfig.Server> servers) {
+            final Entry mg = heartbeat == null ? null : heartbeat.entries().get("multicast-group");
+            if (mg == null || (hb.multicastGroup() == null && hb.multicastGroup6() == null) || servers.isEmpty()) {
+                return;
+            }
+            final ClusterConfig.Server first = servers.getFirst();
+            boolean any4 = false;
+            boolean any6 = false;
+            for (int p = 0; p < first.addresses().size(); p++) {
+                final InetAddress a = first.addresses().get(p);
+                final boolean v6 = a instanceof java.net.Inet6Address;
+                any4 |= !v6;
+                any6 |= v6;
+                if (hb.groupFor(a) == null) {
+                    problem(mg.line(), "multicast-group has no " + (v6 ? "IPv6" : "IPv4") + " group, but heartbeat "
+                        + "network " + (p + 1) + " is " + (v6 ? "IPv6" : "IPv4") + " (" + IpLiteral.text(a) + " of "
+                        + "server " + first.name() + "): add one, e.g. " + (v6 ? "ff02::a12d" : "239.192.0.1")
+                        + ", or write none for unicast");
+                    return;
+                }
+            }
+            if (hb.multicastGroup() != null && !any4 || hb.multicastGroup6() != null && !any6) {
+                final InetAddress unused = !any4 && hb.multicastGroup() != null ? hb.multicastGroup()
+                    : hb.multicastGroup6();
+                problem(mg.line(), "multicast-group " + IpLiteral.text(unused) + " is "
+                    + (unused instanceof java.net.Inet6Address ? "IPv6" : "IPv4") + " but no heartbeat network is: "
+                    + "remove it");
+            }
         }
 
         /** The [disk-heartbeat] section, or null when there is none (or it has problems). */
@@ -643,25 +715,43 @@ public final class ConfigParser {
                     continue;
                 }
                 final List<InetAddress> addresses = new ArrayList<>();
+                final List<String> zones = new ArrayList<>();
                 final Entry a = s.entries().get("address");
                 if (a == null) {
-                    problem(s.line(), "server " + s.name() + " has no address: add 'address = IPV4[, IPV4...]', its "
-                        + "address on each heartbeat network");
+                    problem(s.line(), "server " + s.name() + " has no address: add 'address = ADDRESS[, ADDRESS...]', "
+                        + "its IPv4 or IPv6 address on each heartbeat network");
                 } else {
                     for (final String item : LIST_SEPARATOR.split(a.value())) {
-                        final byte[] b = ipv4(item);
-                        if (b == null || (b[0] & 0xf0) >= 0xe0 || (b[0] == 0)) {
-                            problem(a.line(), "'" + item + "' is not a unicast IPv4 address: give the server's "
-                                + "address on the heartbeat network, e.g. 192.0.2.1");
+                        final IpLiteral ip = serverAddress(a, item);
+                        if (ip == null) {
                             continue;
                         }
-                        final String owner = addressOwner.putIfAbsent(item, s.name());
+                        final String owner = addressOwner.putIfAbsent(ip.text(), s.name());
                         if (owner != null) {
                             problem(a.line(), "address " + item + " is also given for server " + owner
                                 + ": every server needs its own addresses");
                             continue;
                         }
-                        addresses.add(address(b));
+                        if (!out.isEmpty() && addresses.size() < out.getFirst().addresses().size()) {
+                            final ClusterConfig.Server first = out.getFirst();
+                            final int p = addresses.size();
+                            final InetAddress theirs = first.addresses().get(p);
+                            if ((theirs instanceof java.net.Inet6Address) != ip.v6()) {
+                                problem(a.line(), "address " + item + " of server " + s.name() + " is "
+                                    + (ip.v6() ? "IPv6" : "IPv4") + " but server " + first.name() + "'s heartbeat "
+                                    + "address " + (p + 1) + " (" + IpLiteral.text(theirs) + ") is "
+                                    + (ip.v6() ? "IPv4" : "IPv6") + ": give every server one address on each "
+                                    + "heartbeat network, in the same order");
+                            } else if (theirs.isLinkLocalAddress() != ip.linkLocal()) {
+                                problem(a.line(), "address " + item + " of server " + s.name() + " is "
+                                    + (ip.linkLocal() ? "" : "not ") + "link-local but server " + first.name()
+                                    + "'s heartbeat address " + (p + 1) + " (" + IpLiteral.text(theirs) + ") is"
+                                    + (ip.linkLocal() ? " not" : "") + ": on one heartbeat network, use link-local "
+                                    + "addresses on every server or on none");
+                            }
+                        }
+                        addresses.add(ip.address());
+                        zones.add(ip.zone() == null ? "" : ip.zone());
                     }
                     if (firstCount < 0) {
                         firstCount = addresses.size();
@@ -672,9 +762,62 @@ public final class ConfigParser {
                             + "heartbeat network, in the same order");
                     }
                 }
-                out.add(new ClusterConfig.Server(out.size(), s.name(), List.copyOf(addresses)));
+                out.add(new ClusterConfig.Server(out.size(), s.name(), addresses, zones));
             }
             return List.copyOf(out);
+        }
+
+        /**
+         * One heartbeat address of a [server] address line: a unicast IPv4 address, or a unicast IPv6 address (a
+         * link-local one with its interface, fe80::11%eth1); null (with a problem) when it is not one.
+         */
+        private IpLiteral serverAddress(final Entry a, final String item) {
+            final IpLiteral ip = IpLiteral.parse(item);
+            if (ip == null) {
+                problem(a.line(), "'" + item + "' is not a unicast IPv4 or IPv6 address: give the server's "
+                    + "address on the heartbeat network, e.g. 192.0.2.1 or 2001:db8::1" + (IpLiteral.mapped(item)
+                    ? " (write an IPv4-mapped address as the IPv4 address itself)" : ""));
+                return null;
+            }
+            if (!ip.v6()) {
+                final byte[] b = ip.address().getAddress();
+                if ((b[0] & 0xf0) >= 0xe0 || b[0] == 0) {
+                    problem(a.line(), "'" + item + "' is not a unicast IPv4 or IPv6 address: give the server's "
+                        + "address on the heartbeat network, e.g. 192.0.2.1 or 2001:db8::1");
+                    return null;
+                }
+                return ip;
+            }
+            final String not = ip.notUnicast6();
+            if (not != null) {
+                problem(a.line(), "'" + item + "' is " + not + ", not a unicast address: give the server's address "
+                    + "on the heartbeat network, e.g. 2001:db8::1");
+                return null;
+            }
+            return zoned(a, item, ip, "the server's interface on that network") ? ip : null;
+        }
+
+        /**
+         * Whether {@code ip}'s zone is right: a link-local IPv6 address needs one (an interface name), any other
+         * address takes none; else a problem naming {@code whose}, the interface wanted.
+         */
+        private boolean zoned(final Entry e, final String item, final IpLiteral ip, final String whose) {
+            if (ip.linkLocal() && ip.zone() == null) {
+                problem(e.line(), item + " is link-local: write it with its interface, " + item + "%eth0 ("
+                    + whose + ")");
+                return false;
+            }
+            if (!ip.linkLocal() && ip.zone() != null) {
+                problem(e.line(), item + " is not link-local: write it without %" + ip.zone());
+                return false;
+            }
+            if (ip.zone() != null && !interfaceNameOk(ip.zone())) {
+                problem(e.line(), "'" + ip.zone() + "' in " + item + " is not an interface name (1 to "
+                    + MAX_INTERFACE_NAME + " bytes, no '/', ':' or space, not . or ..): give it as 'ip link' shows "
+                    + "it, e.g. eth0");
+                return false;
+            }
+            return true;
         }
 
         private List<ClusterConfig.Group> groups(final List<Section> sections,
@@ -810,33 +953,25 @@ public final class ConfigParser {
             final Map<String, Entry> e = s.entries();
             final Entry a = required(s, "address", "192.0.2.100/24");
             final Entry i = required(s, "interface", "eth0");
-            byte[] address = null;
+            InetAddress address = null;
             int prefixLen = 0;
             if (a != null) {
                 final int slash = a.value().indexOf('/');
-                final byte[] b = ipv4(slash < 0 ? a.value() : a.value().substring(0, slash));
+                final String text = slash < 0 ? a.value() : a.value().substring(0, slash);
                 final String p = slash < 0 ? "" : a.value().substring(slash + 1);
-                prefixLen = p.matches("\\d{1,2}") ? Integer.parseInt(p) : -1;
-                if (b == null || (b[0] & 0xf0) >= 0xe0 || b[0] == 0 || b[0] == 127) {
-                    problem(a.line(), "'" + a.value() + "' is not a unicast IPv4 address with a prefix: write e.g. "
-                        + "192.0.2.100/24");
-                } else if (slash < 0) {
-                    problem(a.line(), "address " + a.value() + " has no prefix length: write it as ADDRESS/PREFIX, "
-                        + "e.g. " + a.value() + "/24, with the prefix of the interface's network");
-                } else if (prefixLen < 1 || prefixLen > 32) {
-                    problem(a.line(), "prefix '/" + p + "' of address " + a.value() + " is not 1 to 32: give the "
-                        + "prefix length of the interface's network, e.g. /24");
-                } else if (prefixLen <= 30 && (hostBits(b, prefixLen) == 0
-                    || hostBits(b, prefixLen) == (1L << (32 - prefixLen)) - 1)) {
-                    problem(a.line(), "address " + a.value() + " is the " + (hostBits(b, prefixLen) == 0 ? "network"
-                        : "broadcast") + " address of its subnet: choose a host address");
+                prefixLen = p.matches("\\d{1,3}") ? Integer.parseInt(p) : -1;
+                if (text.contains(":")) {
+                    address = floatingIp6(a, text, p, slash, prefixLen);
                 } else {
-                    final String owner = addressOwner.putIfAbsent(a.value().substring(0, slash), s.name());
+                    address = floatingIp4(a, text, p, slash, prefixLen);
+                }
+                if (address != null) {
+                    final String canonical = IpLiteral.text(address);
+                    final String owner = addressOwner.putIfAbsent(canonical, s.name());
                     if (owner != null) {
-                        problem(a.line(), "address " + a.value().substring(0, slash) + " is also the floating IP of "
-                            + "resource " + owner + ": every floating IP needs its own address");
+                        problem(a.line(), "address " + canonical + " is also the floating IP of resource " + owner
+                            + ": every floating IP needs its own address");
                     }
-                    address = b;
                 }
             }
             final String ifName = interfaceName(i);
@@ -844,17 +979,83 @@ public final class ConfigParser {
             final int retryMs = duration(e.get("conflict-retry-interval"), DEFAULT_CONFLICT_RETRY_INTERVAL_MS, 10,
                 3_600_000);
             final boolean anySubnet = bool(e.get("any-subnet"), false);
+            final boolean v6 = address instanceof java.net.Inet6Address;
+            // the schedule's keys name the protocol: arp-* for an IPv4 address, ndp-* for an IPv6 one
+            final String mine = v6 ? "ndp-" : "arp-";
+            final String other = v6 ? "arp-" : "ndp-";
+            for (final Entry x : e.values()) {
+                if (address != null && x.key().startsWith(other)) {
+                    problem(x.line(), x.key() + " is for " + (v6 ? "IPv4" : "IPv6") + " addresses, and "
+                        + a.value() + " is " + (v6 ? "IPv6" : "IPv4") + ": write " + mine
+                        + x.key().substring(other.length()));
+                }
+            }
             final ClusterConfig.Arp arp = new ClusterConfig.Arp(
-                integer(e.get("arp-probes"), ClusterConfig.Arp.DEFAULT.probes(), 1, 10),
-                duration(e.get("arp-probe-interval"), ClusterConfig.Arp.DEFAULT.probeSpacingMs(), 0, 10_000),
-                duration(e.get("arp-probe-wait"), ClusterConfig.Arp.DEFAULT.probeWaitMs(), 1, 10_000),
-                integer(e.get("arp-announcements"), ClusterConfig.Arp.DEFAULT.announcements(), 1, 10),
-                duration(e.get("arp-announce-interval"), ClusterConfig.Arp.DEFAULT.announceSpacingMs(), 0, 10_000));
+                integer(e.get(mine + "probes"), ClusterConfig.Arp.DEFAULT.probes(), 1, 10),
+                duration(e.get(mine + "probe-interval"), ClusterConfig.Arp.DEFAULT.probeSpacingMs(), 0, 10_000),
+                duration(e.get(mine + "probe-wait"), ClusterConfig.Arp.DEFAULT.probeWaitMs(), 1, 10_000),
+                integer(e.get(mine + "announcements"), ClusterConfig.Arp.DEFAULT.announcements(), 1, 10),
+                duration(e.get(mine + "announce-interval"), ClusterConfig.Arp.DEFAULT.announceSpacingMs(), 0, 10_000));
             if (address == null || ifName == null) {
                 return null;
             }
-            return new ClusterConfig.FloatingIp(s.name(), (Inet4Address) address(address), prefixLen, ifName,
-                retries, retryMs, anySubnet, arp);
+            return new ClusterConfig.FloatingIp(s.name(), address, prefixLen, ifName, retries, retryMs, anySubnet, arp);
+        }
+
+        /** A floating IPv4 address with its prefix, or null (with a problem). */
+        private InetAddress floatingIp4(final Entry a, final String text, final String p, final int slash,
+                                        final int prefixLen) {
+            final byte[] b = ipv4(text);
+            if (b == null || (b[0] & 0xf0) >= 0xe0 || b[0] == 0 || b[0] == 127) {
+                problem(a.line(), "'" + a.value() + "' is not a unicast IPv4 address with a prefix: write e.g. "
+                    + "192.0.2.100/24");
+            } else if (slash < 0) {
+                problem(a.line(), "address " + a.value() + " has no prefix length: write it as ADDRESS/PREFIX, "
+                    + "e.g. " + a.value() + "/24, with the prefix of the interface's network");
+            } else if (prefixLen < 1 || prefixLen > 32) {
+                problem(a.line(), "prefix '/" + p + "' of address " + a.value() + " is not 1 to 32: give the "
+                    + "prefix length of the interface's network, e.g. /24");
+            } else if (prefixLen <= 30 && (hostBits(b, prefixLen) == 0
+                || hostBits(b, prefixLen) == (1L << (32 - prefixLen)) - 1)) {
+                problem(a.line(), "address " + a.value() + " is the " + (hostBits(b, prefixLen) == 0 ? "network"
+                    : "broadcast") + " address of its subnet: choose a host address");
+            } else {
+                return address(b);
+            }
+            return null;
+        }
+
+        /**
+         * A floating IPv6 address with its prefix, or null (with a problem): a unicast address other than the
+         * loopback, without zone (the interface is 'interface'), not the subnet-router anycast address of its prefix.
+         */
+        private InetAddress floatingIp6(final Entry a, final String text, final String p, final int slash,
+                                        final int prefixLen) {
+            final IpLiteral ip = IpLiteral.parse(text);
+            if (ip == null || !ip.v6()) {
+                problem(a.line(), "'" + a.value() + "' is not a unicast IPv6 address with a prefix: write e.g. "
+                    + "2001:db8::100/64" + (IpLiteral.mapped(text) ? " (write an IPv4-mapped address as the IPv4 "
+                    + "address itself)" : ""));
+            } else if (ip.zone() != null) {
+                problem(a.line(), "address " + a.value() + ": write it without %" + ip.zone() + ": the interface is "
+                    + "given by 'interface'");
+            } else if (ip.notUnicast6() != null || ip.address().isLoopbackAddress()) {
+                problem(a.line(), "address " + a.value() + " is " + (ip.address().isLoopbackAddress()
+                    ? "the loopback address" : ip.notUnicast6()) + ", not a unicast host address: write e.g. "
+                    + "2001:db8::100/64");
+            } else if (slash < 0) {
+                problem(a.line(), "address " + a.value() + " has no prefix length: write it as ADDRESS/PREFIX, "
+                    + "e.g. " + a.value() + "/64, with the prefix of the interface's network");
+            } else if (prefixLen < 1 || prefixLen > 128) {
+                problem(a.line(), "prefix '/" + p + "' of address " + a.value() + " is not 1 to 128: give the "
+                    + "prefix length of the interface's network, e.g. /64");
+            } else if (prefixLen <= 126 && IpLiteral.hostBitsZero(ip.address().getAddress(), prefixLen)) {
+                problem(a.line(), "address " + a.value() + " is the subnet-router anycast address of its prefix "
+                    + "(RFC 4291): choose a host address");
+            } else {
+                return ip.address();
+            }
+            return null;
         }
 
         private static long hostBits(final byte[] b, final int prefixLen) {
@@ -883,13 +1084,19 @@ public final class ConfigParser {
         private ClusterConfig.Nfs nfs(final Section s, final Map<Path, String> mountOwner) {
             final Map<String, Entry> e = s.entries();
             final Entry sv = required(s, "server", "192.0.2.50");
-            byte[] server = null;
+            InetAddress server = null;
             if (sv != null) {
-                server = ipv4(sv.value());
-                if (server == null || (server[0] & 0xf0) >= 0xe0 || server[0] == 0) {
-                    problem(sv.line(), "'" + sv.value() + "' is not a unicast IPv4 address: give the NFS server's "
-                        + "address (no host names: the agent must not depend on DNS at failover)");
-                    server = null;
+                final IpLiteral ip = IpLiteral.parse(sv.value());
+                final byte[] b = ip == null ? null : ip.address().getAddress();
+                if (ip == null || !ip.v6() && ((b[0] & 0xf0) >= 0xe0 || b[0] == 0)
+                    || ip.v6() && ip.notUnicast6() != null) {
+                    problem(sv.line(), "'" + sv.value() + "' is not a unicast IPv4 or IPv6 address: give the NFS "
+                        + "server's address (no host names: the agent must not depend on DNS at failover)");
+                } else if (ip.linkLocal() || ip.zone() != null) {
+                    problem(sv.line(), "NFS server " + sv.value() + " is link-local: give its global or unique local "
+                        + "address (an NFS mount names no interface)");
+                } else {
+                    server = ip.address();
                 }
             }
             final Entry x = required(s, "export", "/srv/export");
@@ -902,7 +1109,7 @@ public final class ConfigParser {
             if (server == null || x == null || !x.value().startsWith("/") || mountPoint == null) {
                 return null;
             }
-            return new ClusterConfig.Nfs(s.name(), (Inet4Address) address(server), x.value(), mountPoint, options);
+            return new ClusterConfig.Nfs(s.name(), server, x.value(), mountPoint, options);
         }
 
         private Path mountPoint(final Section s, final Map<Path, String> mountOwner) {
@@ -1277,12 +1484,14 @@ public final class ConfigParser {
             return switch (type) {
                 case "ping" -> {
                     final InetAddress a = literal(e.get("target"), "the address to ping, e.g. the default "
-                        + "gateway 192.0.2.254");
+                        + "gateway 192.0.2.254", e.get("interface") != null ? null : "add 'interface = IFNAME', the "
+                        + "interface it is reached through");
                     final String ifName = interfaceName(e.get("interface"));
                     yield a == null ? null : new MonitorConfig.Ping(a, ifName);
                 }
                 case "nfs" -> {
-                    final InetAddress a = literal(e.get("server"), "the NFS server's address");
+                    final InetAddress a = literal(e.get("server"), "the NFS server's address", "give the NFS "
+                        + "server's global or unique local address");
                     yield a == null ? null : new MonitorConfig.Nfs(a);
                 }
                 case "disk" -> {
@@ -1310,7 +1519,7 @@ public final class ConfigParser {
                     yield d == null ? null : new MonitorConfig.Partition(d, sector);
                 }
                 case "ip" -> {
-                    final InetAddress a = literal(e.get("address"), "the floating IP address, without prefix");
+                    final InetAddress a = literal(e.get("address"), "the floating IP address, without prefix", null);
                     if (e.get("interface") == null) {
                         problem(e.get("address").line(), "an ip monitor needs 'interface = IFNAME': the interface "
                             + "that holds the address");
@@ -1344,14 +1553,37 @@ public final class ConfigParser {
             };
         }
 
-        private InetAddress literal(final Entry e, final String hint) {
-            try {
-                return InetAddress.ofLiteral(e.value());
-            } catch (IllegalArgumentException ex) {
-                problem(e.line(), e.key() + " '" + e.value() + "' is not an IPv4 or IPv6 address (no host names): "
-                    + "give " + hint);
+        /**
+         * A monitor's address: a literal unicast IPv4 or IPv6 address, or null (with a problem). A link-local IPv6
+         * address takes its interface from the monitor's 'interface' key, never from a %zone; {@code linkLocal}
+         * says whether the monitor can use one at all (ping with an interface, ip) and what to do otherwise.
+         */
+        private InetAddress literal(final Entry e, final String hint, final String linkLocal) {
+            final String v = e.value();
+            final int pct = v.indexOf('%');
+            final IpLiteral ip = IpLiteral.parse(v);
+            if (ip == null) {
+                problem(e.line(), e.key() + " '" + v + "' is not an IPv4 or IPv6 address (no host names): "
+                    + "give " + hint + (IpLiteral.mapped(v) ? " (write an IPv4-mapped address as the IPv4 address "
+                    + "itself)" : ""));
                 return null;
             }
+            if (pct >= 0) {
+                problem(e.line(), e.key() + " " + v + ": write the address without %" + ip.zone() + (linkLocal == null
+                    ? " and add 'interface = " + ip.zone() + "'" : ""));
+                return null;
+            }
+            final byte[] b = ip.address().getAddress();
+            if (ip.v6() ? ip.notUnicast6() != null : (b[0] & 0xf0) >= 0xe0 || b[0] == 0) {
+                problem(e.line(), e.key() + " " + v + " is " + (ip.v6() ? ip.notUnicast6()
+                    : "not a unicast address") + ": give " + hint);
+                return null;
+            }
+            if (ip.linkLocal() && linkLocal != null) {
+                problem(e.line(), e.key() + " " + v + " is link-local: " + linkLocal);
+                return null;
+            }
+            return ip.address();
         }
 
         /**
@@ -1363,13 +1595,19 @@ public final class ConfigParser {
                 return null;
             }
             final String v = e.value();
-            if (v.getBytes(StandardCharsets.UTF_8).length > MAX_INTERFACE_NAME || v.equals(".") || v.equals("..")
-                || v.chars().anyMatch(c -> c == '/' || c == ':' || Character.isWhitespace(c))) {
+            if (!interfaceNameOk(v)) {
                 problem(e.line(), "'" + v + "' is not an interface name (1 to " + MAX_INTERFACE_NAME + " bytes, no "
                     + "'/', ':' or space, not . or ..): give it as 'ip link' shows it, e.g. eth0");
                 return null;
             }
             return v;
+        }
+
+        /** The kernel's rule for an interface name (dev_valid_name): 1 to 15 bytes, not . or .., no '/', ':', space. */
+        private static boolean interfaceNameOk(final String v) {
+            final int bytes = v.getBytes(StandardCharsets.UTF_8).length;
+            return bytes >= 1 && bytes <= MAX_INTERFACE_NAME && !v.equals(".") && !v.equals("..")
+                && v.chars().noneMatch(c -> c == '/' || c == ':' || Character.isWhitespace(c));
         }
 
         private String device(final Entry e) {
@@ -1402,7 +1640,7 @@ public final class ConfigParser {
         return b;
     }
 
-    private static InetAddress address(final byte[] b) {
+    static InetAddress address(final byte[] b) {
         try {
             return (Inet4Address) InetAddress.getByAddress(b);
         } catch (UnknownHostException e) {

@@ -2,25 +2,32 @@ package armd.heartbeat;
 
 import armd.sys.Clock;
 import armd.sys.Errno;
+import armd.sys.SysException;
+import armd.sys.netlink.InterfaceAddress;
+import armd.sys.netlink.Rtnetlink;
 import armd.sys.udp.UdpSocket;
 import armd.wire.HeartbeatFilter;
+import armd.wire.Rtnl;
 
-import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Heartbeats over UDP/IPv4, one socket per heartbeat network. A multicast path sends to its group with TTL 1
- * and loop off and receives only the group it joined on its own interface (IP_MULTICAST_ALL off), so the
- * networks stay independent. A unicast path (networks without multicast) receives on its local address and
- * sends to each peer through a socket connected to it: the send doubles as a probe, and a peer whose kernel
- * answers "port unreachable" (its agent is gone) is reported through {@link DatagramHandler#onRefused}.
+ * Heartbeats over UDP, IPv4 or IPv6 (each path of its local address's family, so a server may have both at once), one
+ * socket per heartbeat network. A multicast path sends to its group with TTL (hop limit) 1 and loop off and receives
+ * only the group it joined on its own interface (IP_MULTICAST_ALL off), so the networks stay independent. A unicast
+ * path (networks without multicast) receives on its local address and sends to each peer through a socket connected to
+ * it: the send doubles as a probe, and a peer whose kernel answers "port unreachable" (its agent is gone) is reported
+ * through {@link DatagramHandler#onRefused}.
  *
- * <p>Receive times are the kernel's (SO_TIMESTAMPNS), mapped into the {@link System#nanoTime()} domain at drain
- * time, so a late poll does not make a peer look late. Threads: {@link #send} on one thread, {@link #poll} on
- * one thread; construction in the network namespace the sockets belong to.
+ * <p>Receive times are the kernel's (SO_TIMESTAMPNS), mapped into the {@link System#nanoTime()} domain at drain time,
+ * so a late poll does not make a peer look late. Threads: {@link #send} on one thread, {@link #poll} on one thread;
+ * construction in the network namespace the sockets belong to.
  */
 public final class UdpHeartbeatTransport implements HeartbeatTransport {
     /** At most this many datagrams per path per poll, so one flooded path cannot starve the others. */
@@ -30,16 +37,17 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
      * One heartbeat network.
      *
      * @param ifName        the interface (SO_BINDTODEVICE and the multicast interface), or null: chosen by
-     *                      {@code localAddress}
-     * @param localAddress  this server's address on the network
-     * @param group         the multicast group (239.0.0.0/8), or null for unicast to {@code peers}
+     *                      {@code localAddress}; a link-local IPv6 path needs it (it is the scope of the addresses)
+     * @param localAddress  this server's address on the network, IPv4 or IPv6
+     * @param group         the multicast group of the local address's family (239.0.0.0/8, ff02::/16...), or null
+     *                      for unicast to {@code peers}
      * @param port          the heartbeat UDP port (the same on every server)
      * @param peers         the other servers' addresses on this network: the unicast destinations, or on a
      *                      multicast path the targets of the crash probes (none: no crash probes)
      */
-    public record Path(String ifName, Inet4Address localAddress, Inet4Address group, int port, List<Peer> peers) {
+    public record Path(String ifName, InetAddress localAddress, InetAddress group, int port, List<Peer> peers) {
         /** A multicast path without crash probes. */
-        public static Path multicast(final String ifName, final Inet4Address localAddress, final Inet4Address group,
+        public static Path multicast(final String ifName, final InetAddress localAddress, final InetAddress group,
                                      final int port) {
             return new Path(ifName, localAddress, group, port, List.of());
         }
@@ -49,13 +57,13 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
          * peer whose agent died while its kernel lives answers it with ICMP port unreachable, which multicast
          * itself never gets, so the crash is known after a few intervals instead of the whole timeout.
          */
-        public static Path multicast(final String ifName, final Inet4Address localAddress, final Inet4Address group,
+        public static Path multicast(final String ifName, final InetAddress localAddress, final InetAddress group,
                                      final int port, final List<Peer> peers) {
             return new Path(ifName, localAddress, group, port, List.copyOf(peers));
         }
 
         /** A unicast path. */
-        public static Path unicast(final String ifName, final Inet4Address localAddress, final int port,
+        public static Path unicast(final String ifName, final InetAddress localAddress, final int port,
                                    final List<Peer> peers) {
             return new Path(ifName, localAddress, null, port, List.copyOf(peers));
         }
@@ -65,9 +73,9 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
      * A peer on a unicast path.
      *
      * @param serverId the peer's server id (reported with refusals)
-     * @param address  its address on this network
+     * @param address  its address on this network (the path's family)
      */
-    public record Peer(int serverId, Inet4Address address) {
+    public record Peer(int serverId, InetAddress address) {
     }
 
     /**
@@ -144,23 +152,38 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
         try {
             int slots = 0;
             for (int p = 0; p < pathList.size(); p++) {
-                final Path path = pathList.get(p);
-                final String name = "heartbeat path " + p + " (" + path.localAddress().getHostAddress()
-                    + (path.ifName() == null ? "" : " " + path.ifName()) + ")";
-                final int ifIndex = path.ifName() == null ? 0 : UdpSocket.ifIndex(path.ifName());
-                final UdpSocket rx = UdpSocket.open(name);
+                final Path given = pathList.get(p);
+                final String name = "heartbeat path " + p + " (" + armd.wire.RtnlAddr.text(given.localAddress())
+                    + (given.ifName() == null ? "" : " " + given.ifName()) + ")";
+                final boolean v6 = given.localAddress() instanceof Inet6Address;
+                final int ifIndex = given.ifName() != null ? UdpSocket.ifIndex(given.ifName())
+                    : v6 && given.group() != null ? interfaceOf(given.localAddress(), name) : 0;
+                final Path path = v6 ? scoped(given, ifIndex) : given;
+                final UdpSocket rx = UdpSocket.open(name, v6);
                 opened.add(rx);
                 receivers[p] = rx;
                 multicast[p] = path.group() != null;
                 rx.reuseAddress();
                 common(rx, path, options);
                 if (options.filter()) {
-                    // before bind: nothing unfiltered is ever queued
-                    final int[] sources = new int[path.peers().size()];
-                    for (int i = 0; i < sources.length; i++) {
-                        sources[i] = java.nio.ByteBuffer.wrap(path.peers().get(i).address().getAddress()).getInt();
+                    // before bind: nothing unfiltered is ever queued; the same checks for an IPv6 path, its
+                    // sources compared as 16 bytes
+                    if (v6) {
+                        // multicast to a link-scope group leaves from the sender's link-local address (RFC 6724
+                        // source selection), not the configured one: a multicast path checks no source (the MAC
+                        // still authenticates the frame)
+                        final byte[][] sources = new byte[path.group() != null ? 0 : path.peers().size()][];
+                        for (int i = 0; i < sources.length; i++) {
+                            sources[i] = path.peers().get(i).address().getAddress();
+                        }
+                        rx.attachFilter(HeartbeatFilter.programIpv6(options.filterCluster(), sources));
+                    } else {
+                        final int[] sources = new int[path.peers().size()];
+                        for (int i = 0; i < sources.length; i++) {
+                            sources[i] = ByteBuffer.wrap(path.peers().get(i).address().getAddress()).getInt();
+                        }
+                        rx.attachFilter(HeartbeatFilter.program(options.filterCluster(), sources));
                     }
-                    rx.attachFilter(HeartbeatFilter.program(options.filterCluster(), sources));
                 }
                 if (options.receiveBuffer() > 0) {
                     rx.receiveBuffer(options.receiveBuffer());
@@ -175,7 +198,7 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
                     rx.addDestination(path.group(), path.port());
                     if (!path.peers().isEmpty()) {
                         // the crash probes' landing place: while this agent lives, its port is open here
-                        final UdpSocket sink = UdpSocket.open(name + " crash-probe sink");
+                        final UdpSocket sink = UdpSocket.open(name + " crash-probe sink", v6);
                         opened.add(sink);
                         sinks[p] = sink;
                         sink.reuseAddress();
@@ -192,7 +215,7 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
                     peerIds[p] = new int[n];
                     for (int i = 0; i < n; i++) {
                         final Peer peer = path.peers().get(i);
-                        final UdpSocket tx = UdpSocket.open(name + " to server " + peer.serverId());
+                        final UdpSocket tx = UdpSocket.open(name + " to server " + peer.serverId(), v6);
                         opened.add(tx);
                         common(tx, path, options);
                         tx.bind(path.localAddress(), 0);
@@ -215,6 +238,50 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
             }
             throw e;
         }
+    }
+
+    /**
+     * {@code path} with its link-local addresses (local, peers, a link-scope group) scoped to interface
+     * {@code ifIndex}, as the kernel needs them for bind, connect and send; others as they are.
+     */
+    private static Path scoped(final Path path, final int ifIndex) {
+        final List<Peer> peers = new ArrayList<>();
+        for (final Peer peer : path.peers()) {
+            peers.add(new Peer(peer.serverId(), scoped(peer.address(), ifIndex)));
+        }
+        return new Path(path.ifName(), scoped(path.localAddress(), ifIndex),
+            path.group() == null ? null : scoped(path.group(), ifIndex), path.port(), List.copyOf(peers));
+    }
+
+    /** {@code a} with scope {@code ifIndex} when it needs one (link-local unicast, link- or node-local multicast). */
+    private static InetAddress scoped(final InetAddress a, final int ifIndex) {
+        final boolean needs = a.isLinkLocalAddress() || a.isMCLinkLocal() || a.isMCNodeLocal();
+        if (!(a instanceof Inet6Address v6) || !needs || ifIndex <= 0 || v6.getScopeId() != 0) {
+            return a;
+        }
+        try {
+            return Inet6Address.getByAddress(null, a.getAddress(), ifIndex);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The index of the interface that holds IPv6 address {@code local} (its scope when it has one): an IPv6 group is
+     * joined on an interface, never by address. Throws {@link SysException} (EADDRNOTAVAIL) when none has it.
+     */
+    private static int interfaceOf(final InetAddress local, final String name) {
+        if (local instanceof Inet6Address v6 && v6.getScopeId() != 0) {
+            return v6.getScopeId();
+        }
+        try (Rtnetlink rt = Rtnetlink.open()) {
+            for (final InterfaceAddress ia : rt.listAddresses(Rtnl.AF_INET6, 0)) {
+                if (java.util.Arrays.equals(ia.address().getAddress(), local.getAddress())) {
+                    return ia.ifIndex();
+                }
+            }
+        }
+        throw new SysException("find the interface of", name, Errno.EADDRNOTAVAIL);
     }
 
     private static void common(final UdpSocket s, final Path path, final Options options) {

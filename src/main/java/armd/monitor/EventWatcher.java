@@ -137,7 +137,7 @@ final class EventWatcher implements AutoCloseable, LinkMonitor.Handler {
 
         @Override
         String reason() {
-            return why != null ? why : address.getHostAddress() + " was removed from " + ifName;
+            return why != null ? why : armd.wire.RtnlAddr.text(address) + " was removed from " + ifName;
         }
     }
 

@@ -35,7 +35,7 @@ final class IpCheck implements Check {
                     return null;
                 }
             }
-            return address.getHostAddress() + " is not on " + interfaceName;
+            return armd.wire.RtnlAddr.text(address) + " is not on " + interfaceName;
         } catch (SysException e) {
             return "cannot list the addresses of " + interfaceName + ": " + e.getMessage();
         }

@@ -51,12 +51,12 @@ final class PingCheck implements Check {
     @Override
     public String reason() {
         if (last == null) {
-            return "cannot ping " + target.getHostAddress() + ": " + openFailure;
+            return "cannot ping " + armd.wire.RtnlAddr.text(target) + ": " + openFailure;
         }
         if (last.reason().equals(IcmpProbe.NO_REPLY)) {
-            return "no reply from " + target.getHostAddress() + " within " + timeoutMs + " ms";
+            return "no reply from " + armd.wire.RtnlAddr.text(target) + " within " + timeoutMs + " ms";
         }
-        return "ping " + target.getHostAddress() + ": " + last.reason()
+        return "ping " + armd.wire.RtnlAddr.text(target) + ": " + last.reason()
             + (last.errno() != 0 ? " (" + Errno.describe(last.errno()) + ")" : "");
     }
 

@@ -10,7 +10,8 @@ import java.util.concurrent.locks.LockSupport;
  * IPv4 address conflict detection (RFC 5227 ARP Probe) and gratuitous ARP (RFC 5227 ARP Announcement) on one
  * Ethernet interface, for the floating-IP resource: open once per interface, then {@link #probe} before
  * adding an address and {@link #announce} after. In steady state neither allocates: the packet socket's
- * buffers are native memory allocated at open, and the {@link Result} is reused.
+ * buffers are native memory allocated at open, and the {@link ConflictResult} is reused. IPv6's counterpart is
+ * {@link NdpProbe}.
  *
  * <p>The schedule (how many probes, how far apart, how long to listen) is the caller's: the floating IP's comes
  * from its configuration, where the defaults and why they are much shorter than RFC 5227's are explained
@@ -21,76 +22,8 @@ import java.util.concurrent.locks.LockSupport;
  * the next call. {@code probe} and {@code announce} block for their schedule.
  */
 public final class ArpProbe implements AutoCloseable {
-    /** A conflict: the address's holder sent an ARP message with it as sender IP. */
-    public static final String IN_USE = "in use";
-    /** A conflict: another host probed for the address at the same time. */
-    public static final String PROBED = "probed by another host";
-    /** The kernel refused to send (interface down...). */
-    public static final String SEND_FAILED = "send failed";
-    /** The kernel reported an error on receive. */
-    public static final String RECEIVE_FAILED = "receive failed";
-
-    /** The outcome of a probe or an announcement: reused by every call. */
-    public static final class Result {
-        private ProbeOutcome outcome = ProbeOutcome.HEALTHY;
-        private long conflictMac = -1;
-        private int sent;
-        private long elapsedNs;
-        private int ignored;
-        private int errno;
-        private String reason = "";
-
-        Result() {
-        }
-
-        void reset() {
-            outcome = ProbeOutcome.HEALTHY;
-            conflictMac = -1;
-            sent = 0;
-            elapsedNs = 0;
-            ignored = 0;
-            errno = 0;
-            reason = "";
-        }
-
-        /** HEALTHY: the address is free (or announced); FAULT: conflict; ERROR: could not send or receive. */
-        public ProbeOutcome outcome() {
-            return outcome;
-        }
-
-        /** The conflicting host's hardware address (48 bits), or -1. */
-        public long conflictMac() {
-            return conflictMac;
-        }
-
-        /** ARP frames sent (probes or announcements). */
-        public int sent() {
-            return sent;
-        }
-
-        /** Time from the first frame sent to the decision, in nanoseconds. */
-        public long elapsedNs() {
-            return elapsedNs;
-        }
-
-        /** ARP frames received that said nothing about the address. */
-        public int ignored() {
-            return ignored;
-        }
-
-        /** The errno behind an ERROR, or 0. */
-        public int errno() {
-            return errno;
-        }
-
-        /** Why the outcome is not HEALTHY, in a few words ("" when healthy); a constant, never allocated. */
-        public String reason() {
-            return reason;
-        }
-    }
-
     private final PacketSocket socket;
-    private final Result result = new Result();
+    private final ConflictResult result = new ConflictResult();
 
     private ArpProbe(final PacketSocket socket) {
         this.socket = socket;
@@ -126,7 +59,7 @@ public final class ArpProbe implements AutoCloseable {
      * Sends {@code probes} ARP Probes for {@code address} (IPv4, first octet most significant) {@code spacingMs}
      * apart, then listens {@code waitMs} more; stops at the first conflict. Returns the reused result.
      */
-    public Result probe(final int address, final int probes, final int spacingMs, final int waitMs) {
+    public ConflictResult probe(final int address, final int probes, final int spacingMs, final int waitMs) {
         if (probes < 1 || spacingMs < 0 || waitMs < 0) {
             throw new IllegalArgumentException("probes >= 1, spacingMs >= 0, waitMs >= 0");
         }
@@ -144,7 +77,7 @@ public final class ArpProbe implements AutoCloseable {
             if (result.sent < probes && nowNs - nextSendNs >= 0) {
                 final long rc = socket.sendBroadcast(len);
                 if (rc < 0) {
-                    return fail((int) -rc, SEND_FAILED, startNs);
+                    return fail((int) -rc, ConflictResult.SEND_FAILED, startNs);
                 }
                 result.sent++;
                 nextSendNs += spacingMs * 1_000_000L;
@@ -158,13 +91,13 @@ public final class ArpProbe implements AutoCloseable {
                 if (kind != ArpPacket.NO_CONFLICT) {
                     result.outcome = ProbeOutcome.FAULT;
                     result.conflictMac = ArpPacket.senderMac(rx, 0);
-                    result.reason = kind == ArpPacket.IN_USE ? IN_USE : PROBED;
+                    result.reason = kind == ArpPacket.IN_USE ? ConflictResult.IN_USE : ConflictResult.PROBED;
                     result.elapsedNs = System.nanoTime() - startNs;
                     return result;
                 }
                 result.ignored++;
             } else if (n < 0) {
-                return fail((int) -n, RECEIVE_FAILED, startNs);
+                return fail((int) -n, ConflictResult.RECEIVE_FAILED, startNs);
             }
             // checked after every frame too, so a flood of unrelated ARP cannot stretch the probe
             nowNs = System.nanoTime();
@@ -183,7 +116,7 @@ public final class ArpProbe implements AutoCloseable {
      * Sends {@code count} ARP Announcements (gratuitous ARP requests) of {@code address}, {@code spacingMs}
      * apart. Returns the reused result.
      */
-    public Result announce(final int address, final int count, final int spacingMs) {
+    public ConflictResult announce(final int address, final int count, final int spacingMs) {
         if (count < 1 || spacingMs < 0) {
             throw new IllegalArgumentException("count >= 1, spacingMs >= 0");
         }
@@ -199,7 +132,7 @@ public final class ArpProbe implements AutoCloseable {
             }
             final long rc = socket.sendBroadcast(len);
             if (rc < 0) {
-                return fail((int) -rc, SEND_FAILED, startNs);
+                return fail((int) -rc, ConflictResult.SEND_FAILED, startNs);
             }
             result.sent++;
         }
@@ -207,7 +140,7 @@ public final class ArpProbe implements AutoCloseable {
         return result;
     }
 
-    private Result fail(final int errno, final String reason, final long startNs) {
+    private ConflictResult fail(final int errno, final String reason, final long startNs) {
         result.outcome = ProbeOutcome.ERROR;
         result.errno = errno;
         result.reason = reason;

@@ -1,7 +1,8 @@
 package armd.resource;
 
 import armd.config.ClusterConfig;
-import armd.probe.ArpProbe;
+import armd.probe.AddressProbe;
+import armd.probe.ConflictResult;
 import armd.probe.ProbeOutcome;
 import armd.sys.Errno;
 import armd.sys.SysException;
@@ -11,13 +12,16 @@ import armd.sys.netlink.Rtnetlink;
 import armd.wire.ArpPacket;
 import armd.wire.Rtnl;
 
-import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A floating IPv4 address (docs/behaviour.md#floating-ip): the subnet check, the RFC 5227 conflict probe with retries,
- * the rtnetlink add and gratuitous ARP; released by removing the address.
+ * A floating IPv4 or IPv6 address (docs/behaviour.md#floating-ip): the subnet check, the conflict probe with retries
+ * (RFC 5227 ARP for IPv4, duplicate address probes by neighbour discovery for IPv6), the rtnetlink add (IPv6 without
+ * the kernel's own duplicate address detection: the probe has done it) and the announcements (gratuitous ARP,
+ * unsolicited neighbour advertisements); released by removing the address.
  *
  * <p>GroupContext fails on a wrong network address (the interface has no address in the floating IP's subnet,
  * unless {@code any-subnet}) or when the address is still in use after the configured retries; each conflict
@@ -66,12 +70,12 @@ final class FloatingIpResource implements GroupResource {
         }
         try (Rtnetlink rt = Rtnetlink.open()) {
             if (!ip.anySubnet()) {
-                final String wrong = subnetProblem(rt.listAddresses(Rtnl.AF_INET, ifIndex));
+                final String wrong = subnetProblem(rt.listAddresses(family(), ifIndex));
                 if (wrong != null) {
                     return wrong;
                 }
             }
-            final ArpProbe probe = ArpProbe.open(ip.interfaceName());
+            final AddressProbe probe = AddressProbe.open(ip.interfaceName(), ip.address());
             boolean handedOver = false;
             try {
                 final long sinceFreeNs = System.nanoTime() - freeAtNs;
@@ -104,11 +108,12 @@ final class FloatingIpResource implements GroupResource {
                 }
                 // the first announcement now; the rest in the background, so the start script need not wait
                 // for their spacing (every millisecond of a failover counts)
-                final ArpProbe.Result an = probe.announce(ip.addressBits(), 1, 0);
+                final ConflictResult an = probe.announce(1, 0);
                 if (an.outcome() != ProbeOutcome.HEALTHY) {
-                    a.warning(ip.name(), "gratuitous ARP on " + ip.interfaceName() + " failed (" + an.reason()
+                    a.warning(ip.name(), probe.announcement() + " on " + ip.interfaceName() + " failed (" + an.reason()
                         + (an.errno() != 0 ? ": " + Errno.describe(an.errno()) : "") + "); the address is up, "
-                        + "neighbours learn it when their ARP cache entries expire");
+                        + "neighbours learn it when their " + (ip.ipv6() ? "neighbour" : "ARP") + " cache entries "
+                        + "expire");
                 }
                 final int more = ip.arp().announcements() - 1;
                 active = true;
@@ -117,7 +122,7 @@ final class FloatingIpResource implements GroupResource {
                     handedOver = true;
                 }
                 a.log(ip.name(), where + " is up (probed free, " + (added == AddressResult.DONE ? "added" : "kept")
-                    + ", gratuitous ARP sent" + (more > 0 ? ", " + more + " more follow" : "") + ") in "
+                    + ", " + probe.announcement() + " sent" + (more > 0 ? ", " + more + " more follow" : "") + ") in "
                     + (System.nanoTime() - startNs) / 1_000_000 + " ms");
                 return null;
             } finally {
@@ -135,13 +140,13 @@ final class FloatingIpResource implements GroupResource {
      * {@code probe} (its socket was opened in the group's network namespace, so any thread can use it). Stops
      * early when the address is released meanwhile: a stopped group announces nothing.
      */
-    private void announceLater(final ArpProbe probe, final int count) {
+    private void announceLater(final AddressProbe probe, final int count) {
         Thread.ofPlatform().name("armd-garp-" + ip.name()).daemon().start(() -> {
             try {
                 for (int i = 0; i < count && active; i++) {
                     LockSupport.parkNanos(ip.arp().announceSpacingMs() * 1_000_000L);
                     if (active) {
-                        probe.announce(ip.addressBits(), 1, 0);
+                        probe.announce(1, 0);
                     }
                 }
             } finally {
@@ -156,10 +161,11 @@ final class FloatingIpResource implements GroupResource {
      * must not take the address: the safe side). Asked before a takeover; worker thread only.
      */
     String holder(final GroupContext a) {
-        final String what = ip.address().getHostAddress();
+        final String what = ip.text();
+        final String protocol = ip.ipv6() ? "neighbour discovery" : "ARP";
         final long startNs = System.nanoTime();
-        try (ArpProbe probe = ArpProbe.open(ip.interfaceName())) {
-            final ArpProbe.Result r = probe.probe(ip.addressBits(), ip.arp().probes(), ip.arp().probeSpacingMs(),
+        try (AddressProbe probe = AddressProbe.open(ip.interfaceName(), ip.address())) {
+            final ConflictResult r = probe.probe(ip.arp().probes(), ip.arp().probeSpacingMs(),
                 ip.arp().probeWaitMs());
             a.debug(ip.name(), "holder probe of " + what + ": " + r.outcome() + " in "
                 + (System.nanoTime() - startNs) / 1000 + " us");
@@ -168,13 +174,13 @@ final class FloatingIpResource implements GroupResource {
                     freeAtNs = System.nanoTime();
                     yield null;
                 }
-                case FAULT -> what + (ArpProbe.IN_USE.equals(r.reason()) ? " answered by " : " probed by ")
+                case FAULT -> what + (ConflictResult.IN_USE.equals(r.reason()) ? " answered by " : " probed by ")
                     + ArpPacket.macToString(r.conflictMac());
-                case ERROR -> what + ": ARP probe on " + ip.interfaceName() + " failed (" + r.reason()
+                case ERROR -> what + ": " + protocol + " probe on " + ip.interfaceName() + " failed (" + r.reason()
                     + (r.errno() != 0 ? ": " + Errno.describe(r.errno()) : "") + ")";
             };
         } catch (SysException | IllegalArgumentException e) {
-            return what + ": ARP probe on " + ip.interfaceName() + " failed (" + e.getMessage() + ")";
+            return what + ": " + protocol + " probe on " + ip.interfaceName() + " failed (" + e.getMessage() + ")";
         }
     }
 
@@ -205,7 +211,7 @@ final class FloatingIpResource implements GroupResource {
             return false;
         }
         try (Rtnetlink rt = Rtnetlink.open()) {
-            for (final InterfaceAddress ia : rt.listAddresses(Rtnl.AF_INET, ifIndex)) {
+            for (final InterfaceAddress ia : rt.listAddresses(family(), ifIndex)) {
                 if (ia.address().equals(ip.address())) {
                     return true;
                 }
@@ -229,28 +235,30 @@ final class FloatingIpResource implements GroupResource {
             }
             return;
         }
-        try (ArpProbe probe = ArpProbe.open(ip.interfaceName())) {
-            probe.announce(ip.addressBits(), ip.arp().announcements(), ip.arp().announceSpacingMs());
-            a.log(ip.name(), ip.cidr() + " announced again (" + ip.arp().announcements() + " gratuitous ARP)");
-        } catch (SysException e) {
-            a.log(ip.name(), "gratuitous ARP on " + ip.interfaceName() + " failed: " + e.getMessage());
+        try (AddressProbe probe = AddressProbe.open(ip.interfaceName(), ip.address())) {
+            probe.announce(ip.arp().announcements(), ip.arp().announceSpacingMs());
+            a.log(ip.name(), ip.cidr() + " announced again (" + ip.arp().announcements() + " "
+                + probe.announcement() + (ip.ipv6() && ip.arp().announcements() > 1 ? "s" : "") + ")");
+        } catch (SysException | IllegalArgumentException e) {
+            a.log(ip.name(), (ip.ipv6() ? "unsolicited neighbour advertisement" : "gratuitous ARP") + " on "
+                + ip.interfaceName() + " failed: " + e.getMessage());
         }
     }
 
     /** Probes until the address is free; null when it is, else the failure line (after the last retry). */
-    private String probeUntilFree(final GroupContext a, final ArpProbe probe) {
+    private String probeUntilFree(final GroupContext a, final AddressProbe probe) {
         final int tries = ip.conflictRetries() + 1;
         for (int attempt = 1; ; attempt++) {
-            final ArpProbe.Result r = probe.probe(ip.addressBits(), ip.arp().probes(), ip.arp().probeSpacingMs(),
-                ip.arp().probeWaitMs());
+            final ConflictResult r = probe.probe(ip.arp().probes(), ip.arp().probeSpacingMs(), ip.arp().probeWaitMs());
             if (r.outcome() == ProbeOutcome.HEALTHY) {
                 return null;
             }
             if (r.outcome() == ProbeOutcome.ERROR) {
-                return "floating IP " + ip.cidr() + ": ARP probe on " + ip.interfaceName() + " failed (" + r.reason()
+                return "floating IP " + ip.cidr() + ": " + probe.protocol() + " probe on " + ip.interfaceName()
+                    + " failed (" + r.reason()
                     + (r.errno() != 0 ? ": " + Errno.describe(r.errno()) : "") + "): check that the interface is up";
             }
-            final String holder = ip.address().getHostAddress() + " is " + r.reason() + " ("
+            final String holder = ip.text() + " is " + r.reason() + " ("
                 + ArpPacket.macToString(r.conflictMac()) + ")";
             if (attempt == tries) {
                 conflicted = true;
@@ -266,32 +274,47 @@ final class FloatingIpResource implements GroupResource {
         }
     }
 
-    /**
-     * Null when some IPv4 address of the interface (other than the floating IP itself) shares the floating IP's
-     * subnet, compared under the shorter of the two prefixes; else the "wrong network address" line.
-     */
-    String subnetProblem(final List<InterfaceAddress> addresses) {
-        final int bits = ip.addressBits();
-        final StringBuilder has = new StringBuilder();
-        for (final InterfaceAddress ia : addresses) {
-            if (!(ia.address() instanceof Inet4Address v4) || v4.equals(ip.address())) {
-                continue;
-            }
-            final byte[] b = v4.getAddress();
-            final int other = (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | b[3] & 0xff;
-            if (sameSubnet(bits, other, Math.min(ip.prefixLen(), ia.prefixLen()))) {
-                return null;
-            }
-            has.append(has.isEmpty() ? "" : ", ").append(v4.getHostAddress()).append('/').append(ia.prefixLen());
-        }
-        return "floating IP " + ip.cidr() + ": wrong network address: " + ip.interfaceName() + " has no address in "
-            + "its subnet (it has " + (has.isEmpty() ? "no IPv4 address" : has) + "): fix 'address' or 'interface' "
-            + "of [resource " + ip.name() + "], or set any-subnet = yes";
+    /** The floating address's family as rtnetlink numbers it. */
+    private int family() {
+        return ip.ipv6() ? Rtnl.AF_INET6 : Rtnl.AF_INET;
     }
 
-    static boolean sameSubnet(final int a, final int b, final int prefixLen) {
-        final int mask = prefixLen == 0 ? 0 : -1 << (32 - prefixLen);
-        return (a & mask) == (b & mask);
+    /**
+     * Null when some address of the interface of the floating IP's family (other than the floating IP itself; for an
+     * IPv6 address not link-local, unless the floating IP is) shares the floating IP's subnet, compared under the
+     * shorter of the two prefixes; else the "wrong network address" line.
+     */
+    String subnetProblem(final List<InterfaceAddress> addresses) {
+        final byte[] bits = ip.address().getAddress();
+        final StringBuilder has = new StringBuilder();
+        for (final InterfaceAddress ia : addresses) {
+            final InetAddress other = ia.address();
+            if (other.equals(ip.address()) || (other instanceof Inet6Address) != ip.ipv6()
+                || ip.ipv6() && other.isLinkLocalAddress() && !ip.address().isLinkLocalAddress()) {
+                continue;
+            }
+            if (sameSubnet(bits, other.getAddress(), Math.min(ip.prefixLen(), ia.prefixLen()))) {
+                return null;
+            }
+            has.append(has.isEmpty() ? "" : ", ").append(armd.wire.RtnlAddr.text(other)).append('/')
+                .append(ia.prefixLen());
+        }
+        return "floating IP " + ip.cidr() + ": wrong network address: " + ip.interfaceName() + " has no address in "
+            + "its subnet (it has " + (has.isEmpty() ? "no " + (ip.ipv6() ? "IPv6" : "IPv4") + " address" : has)
+            + "): fix 'address' or 'interface' of [resource " + ip.name() + "], or set any-subnet = yes";
+    }
+
+    /** Whether {@code a} and {@code b} (4 or 16 bytes each) agree on their first {@code prefixLen} bits. */
+    static boolean sameSubnet(final byte[] a, final byte[] b, final int prefixLen) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int bit = 0; bit < prefixLen; bit++) {
+            if ((a[bit / 8] >> (7 - bit % 8) & 1) != (b[bit / 8] >> (7 - bit % 8) & 1)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

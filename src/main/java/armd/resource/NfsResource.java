@@ -91,11 +91,11 @@ final class NfsResource implements GroupResource {
                 }
                 reason = r.reason();
             }
-            return "the NFS server " + nfs.server().getHostAddress() + " does not answer ping (" + reason + ", "
+            return "the NFS server " + armd.wire.RtnlAddr.text(nfs.server()) + " does not answer ping (" + reason + ", "
                 + s.pingTries() + " tries of " + s.pingTimeoutMs() + " ms): not mounted; check the server and the "
                 + "network path to it";
         } catch (SysException e) {
-            return "cannot ping the NFS server " + nfs.server().getHostAddress() + ": " + e.getMessage();
+            return "cannot ping the NFS server " + armd.wire.RtnlAddr.text(nfs.server()) + ": " + e.getMessage();
         }
     }
 

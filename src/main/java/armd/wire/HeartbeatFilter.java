@@ -11,7 +11,8 @@ import java.util.List;
  * only makes garbage cost nothing in user space.
  *
  * <p>A UDP socket's filter sees the datagram from its UDP header: the frame starts at offset 8; the IPv4 source
- * address is read through the network-header base (SKF_NET_OFF + 12). Loads are big-endian. Instructions are
+ * address is read through the network-header base (SKF_NET_OFF + 12), the IPv6 one as four words from
+ * SKF_NET_OFF + 8 (an IPv6 UDP socket sees the same data from its UDP header). Loads are big-endian. Instructions are
  * {@code struct sock_filter} (linux/filter.h): u16 code, u8 jt, u8 jf, u32 k.
  */
 public final class HeartbeatFilter {
@@ -27,6 +28,9 @@ public final class HeartbeatFilter {
     static final int SKF_NET_OFF = 0xfff00000;
     static final int UDP_HEADER = 8;
     static final int IPV4_SOURCE = 12;
+    static final int IPV6_SOURCE = 8;
+    /** The most IPv6 sources one program holds: its jumps are 8-bit and each source takes 8 instructions. */
+    public static final int MAX_IPV6_SOURCES = 30;
     /** Keep the whole datagram. */
     static final int ACCEPT = 0xffff;
 
@@ -67,6 +71,48 @@ public final class HeartbeatFilter {
                 final int at = 9 + i;
                 final boolean last = i == sources.length - 1;
                 p.add(new Insn(JEQ_K, accept - at - 1, last ? drop - at - 1 : 0, sources[i]));
+            }
+        }
+        p.add(new Insn(RET_K, 0, 0, ACCEPT));
+        p.add(new Insn(RET_K, 0, 0, 0));
+        return List.copyOf(p);
+    }
+
+    /**
+     * The program of {@link #program} for an IPv6 socket: the same checks of the frame, then the source address
+     * (16 bytes, compared as four words) against {@code sources} (each 16 bytes), or any source when empty. At most
+     * {@link #MAX_IPV6_SOURCES} sources.
+     */
+    public static List<Insn> programIpv6(final int clusterId, final byte[][] sources) {
+        if (sources.length > MAX_IPV6_SOURCES) {
+            throw new IllegalArgumentException(sources.length + " IPv6 sources, at most " + MAX_IPV6_SOURCES);
+        }
+        if (sources.length == 0) {
+            return program(clusterId, new int[0]);
+        }
+        final List<Insn> p = new ArrayList<>();
+        final int accept = 8 + 8 * sources.length;
+        final int drop = accept + 1;
+        p.add(new Insn(LD_W_LEN, 0, 0, 0));
+        p.add(new Insn(JGE_K, 0, drop - 2, UDP_HEADER + HeartbeatFrame.HEADER_LENGTH + HeartbeatFrame.MAC_LENGTH));
+        p.add(new Insn(LD_H_ABS, 0, 0, UDP_HEADER + HeartbeatFrame.OFF_MAGIC));
+        p.add(new Insn(JEQ_K, 0, drop - 4, HeartbeatFrame.MAGIC));
+        p.add(new Insn(LD_B_ABS, 0, 0, UDP_HEADER + HeartbeatFrame.OFF_VERSION));
+        p.add(new Insn(JEQ_K, 0, drop - 6, HeartbeatFrame.VERSION));
+        p.add(new Insn(LD_W_ABS, 0, 0, UDP_HEADER + HeartbeatFrame.OFF_CLUSTER));
+        p.add(new Insn(JEQ_K, 0, drop - 8, clusterId));
+        for (int i = 0; i < sources.length; i++) {
+            if (sources[i].length != 16) {
+                throw new IllegalArgumentException("an IPv6 source has 16 bytes, not " + sources[i].length);
+            }
+            // a word that differs goes on to the next source's first load (or to the drop after the last)
+            final int next = i == sources.length - 1 ? drop : 8 + 8 * (i + 1);
+            for (int w = 0; w < 4; w++) {
+                final int at = 8 + 8 * i + 2 * w + 1;
+                final int word = (sources[i][4 * w] & 0xff) << 24 | (sources[i][4 * w + 1] & 0xff) << 16
+                    | (sources[i][4 * w + 2] & 0xff) << 8 | sources[i][4 * w + 3] & 0xff;
+                p.add(new Insn(LD_W_ABS, 0, 0, SKF_NET_OFF + IPV6_SOURCE + 4 * w));
+                p.add(new Insn(JEQ_K, w == 3 ? accept - at - 1 : 0, next - at - 1, word));
             }
         }
         p.add(new Insn(RET_K, 0, 0, ACCEPT));

@@ -173,8 +173,8 @@ class ConfigParserTest {
         an administratively scoped group in 239.0.0.0/8
         12 | multicast-group = 224.0.0.18 | 12: multicast-group 224.0.0.18 is in 224.0.0.0/24, reserved for routing \
         protocols: use an administratively scoped group in 239.0.0.0/8
-        12 | multicast-group = mcast.example | 12: multicast-group 'mcast.example' is not an IPv4 address: give one in \
-        239.0.0.0/8, or 'none' for unicast to every server's address
+        12 | multicast-group = mcast.example | 12: multicast-group 'mcast.example' is not an IPv4 or IPv6 address: \
+        give one in 239.0.0.0/8 or ff02::/16, or 'none' for unicast to every server's address
         13 | interval = 0ms            | 13: interval 0ms is out of range: give 1ms to 10s
         14 | timeout = 20ms            | 14: timeout (20 ms) must be longer than interval (20 ms), at least 3 \
         intervals in practice: raise timeout or lower interval
@@ -184,10 +184,10 @@ class ConfigParserTest {
         address on each heartbeat network, in the same order
         19 | address = 192.0.2.1, 198.51.100.2 | 19: address 192.0.2.1 is also given for server s1: every server needs \
         its own addresses
-        19 | address = 192.0.2.300, 198.51.100.2 | 19: '192.0.2.300' is not a unicast IPv4 address: give the server's \
-        address on the heartbeat network, e.g. 192.0.2.1
-        19 | address = 239.0.0.1, 198.51.100.2 | 19: '239.0.0.1' is not a unicast IPv4 address: give the server's \
-        address on the heartbeat network, e.g. 192.0.2.1
+        19 | address = 192.0.2.300, 198.51.100.2 | 19: '192.0.2.300' is not a unicast IPv4 or IPv6 address: give the \
+        server's address on the heartbeat network, e.g. 192.0.2.1 or 2001:db8::1
+        19 | address = 239.0.0.1, 198.51.100.2 | 19: '239.0.0.1' is not a unicast IPv4 or IPv6 address: give the \
+        server's address on the heartbeat network, e.g. 192.0.2.1 or 2001:db8::1
         18 | [server s1]               | 18: server s1 is defined twice (also at line 16): rename or remove one
         18 | [server]                  | 18: write [server NAME] with one name (letters, digits, '.', '_', '-')
         18 | [server s 2]              | 18: write [server NAME] with one name (letters, digits, '.', '_', '-')
@@ -243,7 +243,8 @@ class ConfigParserTest {
         assertEquals(List.of(
             "1: [cluster] has no name: add 'name = NAME' (the same on every server)",
             "1: [cluster] has no key-file: add 'key-file = PATH' and create the file with 'armd keygen PATH'",
-            "2: server s has no address: add 'address = IPV4[, IPV4...]', its address on each heartbeat network",
+            "2: server s has no address: add 'address = ADDRESS[, ADDRESS...]', its IPv4 or IPv6 address on each "
+                + "heartbeat network",
             "3: group g has no policy: add 'policy = SERVER[, SERVER...]', the servers that may run it, primary first",
             "3: group g has no start script: add 'start = PATH' (relative to this file's directory)",
             "3: group g has no stop script: add 'stop = PATH' (relative to this file's directory)"),
@@ -361,6 +362,8 @@ class ConfigParserTest {
         assertEquals(List.of(0, 1), c.group("A").orElseThrow().policy());
         assertEquals(List.of(1, 0), c.group("B").orElseThrow().policy());
         assertEquals(List.of(0, 1), c.group("C").orElseThrow().policy());
+        assertEquals("2001:db8::102/64", ((ClusterConfig.FloatingIp) c.group("C").orElseThrow().resources()
+            .getFirst()).cidr());
         assertEquals(InetAddress.getByName("239.192.0.1"), c.heartbeat().multicastGroup());
         assertEquals(10, c.heartbeat().intervalMs());
         assertEquals(100, c.heartbeat().timeoutMs());

@@ -184,14 +184,16 @@ class ResourceConfigTest {
         34 | arp-probes = 0             | 34: arp-probes '0' is not a whole number from 1 to 10
         34 | device = /dev/sdc          | 34: 'device' is not a key of a resource of type ip: its keys are address, \
         interface, conflict-retries, conflict-retry-interval, any-subnet, arp-probes, arp-probe-interval, \
-        arp-probe-wait, arp-announcements, arp-announce-interval
+        arp-probe-wait, arp-announcements, arp-announce-interval, ndp-probes, ndp-probe-interval, ndp-probe-wait, \
+        ndp-announcements, ndp-announce-interval
         34 | colour = blue              | 34: unknown key 'colour' in [resource]: known keys are group, type, address, \
         interface, conflict-retries, conflict-retry-interval, any-subnet, arp-probes, arp-probe-interval, \
-        arp-probe-wait, arp-announcements, arp-announce-interval, device, mount-point, fs-type, mount-options, fsck, \
-        require-scsi, server, export
+        arp-probe-wait, arp-announcements, arp-announce-interval, ndp-probes, ndp-probe-interval, ndp-probe-wait, \
+        ndp-announcements, ndp-announce-interval, device, mount-point, fs-type, mount-options, fsck, require-scsi, \
+        server, export
         35 | [resource]                 | 35: write [resource NAME] with one name (letters, digits, '.', '_', '-')
-        38 | server = nfs.example.com   | 38: 'nfs.example.com' is not a unicast IPv4 address: give the NFS server's \
-        address (no host names: the agent must not depend on DNS at failover)
+        38 | server = nfs.example.com   | 38: 'nfs.example.com' is not a unicast IPv4 or IPv6 address: give the NFS \
+        server's address (no host names: the agent must not depend on DNS at failover)
         39 | export = export/A          | 39: export 'export/A' is not an absolute path: give the path the server \
         exports, e.g. /srv/export
         40 | mount-point = ../A         | 40: mount-point '../A' is not an absolute path: write it from /, e.g. \

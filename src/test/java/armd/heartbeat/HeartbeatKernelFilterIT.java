@@ -10,6 +10,7 @@ import armd.wire.HeartbeatFrame;
 import armd.wire.HeartbeatFrame.Result;
 
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -35,12 +36,23 @@ class HeartbeatKernelFilterIT {
 
     @Test
     void unicast() throws Exception {
-        filtersWhatIsNotAPeersFrame(false);
+        filtersWhatIsNotAPeersFrame(false, false);
+    }
+
+    /** The IPv6 program: the same drops, the peer's address compared in all 16 bytes. */
+    @Test
+    void unicastIpv6() throws Exception {
+        filtersWhatIsNotAPeersFrame(false, true);
     }
 
     private void filtersWhatIsNotAPeersFrame(final boolean multicast) throws Exception {
+        filtersWhatIsNotAPeersFrame(multicast, false);
+    }
+
+    private void filtersWhatIsNotAPeersFrame(final boolean multicast, final boolean v6) throws Exception {
         Tmpfs.requireRoot("HeartbeatKernelFilterIT");
-        try (Netns net = new Netns(multicast ? "kfm" : "kfu")) {
+        ipv6 = v6;
+        try (Netns net = new Netns(multicast ? "kfm" : v6 ? "kf6" : "kfu")) {
             final String sw = net.namespace("sw");
             net.bridge(sw, "br0");
             Netns.run("ip", "-n", sw, "link", "set", "br0", "type", "bridge", "mcast_snooping", "0");
@@ -49,7 +61,12 @@ class HeartbeatKernelFilterIT {
                 ns[i] = net.namespace("n" + i);
                 net.veth(ns[i], "hb0", sw, "p" + i);
                 net.attach(sw, "p" + i, "br0");
-                net.address(ns[i], "hb0", address(i).getHostAddress() + "/24");
+                if (v6) {
+                    // nodad: the address is usable at once (the kernel's detection would hold it tentative)
+                    net.exec(ns[i], "ip", "addr", "add", address(i).getHostAddress() + "/64", "dev", "hb0", "nodad");
+                } else {
+                    net.address(ns[i], "hb0", address(i).getHostAddress() + "/24");
+                }
             }
             // node 0 receives; node 1 is its peer; node 2 is not in the cluster
             final UdpHeartbeatTransport.Path path = multicast
@@ -108,7 +125,7 @@ class HeartbeatKernelFilterIT {
 
     private static void send(final String ns, final int node, final boolean multicast, final byte[] datagram) {
         try (NetNamespace.Scope s = NetNamespace.enter(ns);
-             UdpSocket sock = UdpSocket.open("sender")) {
+             UdpSocket sock = UdpSocket.open("sender", ipv6)) {
             sock.bind(address(node), 0);
             if (multicast) {
                 sock.multicastInterface(address(node), 0);
@@ -123,8 +140,12 @@ class HeartbeatKernelFilterIT {
         }
     }
 
-    private static Inet4Address address(final int node) {
-        return inet("192.0.2." + (21 + node));
+    /** Whether the running case is IPv6 (2001:db8::21...) rather than IPv4 (192.0.2.21...). */
+    private static volatile boolean ipv6;
+
+    private static InetAddress address(final int node) {
+        return ipv6 ? InetAddress.ofLiteral("2001:db8::" + Integer.toHexString(0x21 + node))
+            : inet("192.0.2." + (21 + node));
     }
 
     private static Inet4Address inet(final String text) {

@@ -14,7 +14,9 @@ import java.util.List;
 /**
  * Real UDP heartbeat nodes in network namespaces: {@code nodes} namespaces, each with interfaces hb0 and hb1
  * on two bridges (heartbeat networks 192.0.2.0/24 and 198.51.100.0/24, node i at .i+1) inside a switch
- * namespace. Transports are opened on the test thread after setns(2) into each node's namespace.
+ * namespace. Transports are opened on the test thread after setns(2) into each node's namespace. An IPv6 world has
+ * the networks 2001:db8:1::/64 and 2001:db8:2::/64 instead (node i at ::i+1, added with nodad: usable at once), its
+ * group ff02::a12d.
  */
 final class UdpWorld implements HeartbeatTransportContract.World {
     static final int PORT = 9405;
@@ -24,12 +26,19 @@ final class UdpWorld implements HeartbeatTransportContract.World {
     private final Netns netns;
     private final String[] ns;
     private final boolean multicast;
+    private final boolean ipv6;
     private final int paths;
     private final List<HeartbeatTransport> transports = new ArrayList<>();
 
     UdpWorld(final String tag, final int nodes, final int paths, final boolean multicast) throws Exception {
+        this(tag, nodes, paths, multicast, false);
+    }
+
+    UdpWorld(final String tag, final int nodes, final int paths, final boolean multicast, final boolean ipv6)
+        throws Exception {
         Netns.assumeRoot();
         this.multicast = multicast;
+        this.ipv6 = ipv6;
         this.paths = paths;
         netns = new Netns(tag);
         try {
@@ -45,7 +54,12 @@ final class UdpWorld implements HeartbeatTransportContract.World {
                 for (int p = 0; p < paths; p++) {
                     netns.veth(ns[i], "hb" + p, sw, "n" + i + "p" + p);
                     netns.attach(sw, "n" + i + "p" + p, "br" + p);
-                    netns.address(ns[i], "hb" + p, address(i, p).getHostAddress() + "/24");
+                    if (ipv6) {
+                        netns.exec(ns[i], "ip", "addr", "add", addr(i, p).getHostAddress() + "/64", "dev", "hb" + p,
+                            "nodad");
+                    } else {
+                        netns.address(ns[i], "hb" + p, address(i, p).getHostAddress() + "/24");
+                    }
                 }
             }
             for (int i = 0; i < nodes; i++) {
@@ -64,6 +78,16 @@ final class UdpWorld implements HeartbeatTransportContract.World {
         return inet(NETS[path] + (node + 1));
     }
 
+    /** Node {@code node}'s address on network {@code path}, of this world's family. */
+    private InetAddress addr(final int node, final int path) {
+        return ipv6 ? InetAddress.ofLiteral("2001:db8:" + (path + 1) + "::" + Integer.toHexString(node + 1))
+            : address(node, path);
+    }
+
+    private InetAddress group() {
+        return ipv6 ? InetAddress.ofLiteral("ff02::a12d") : inet(GROUP);
+    }
+
     static Inet4Address inet(final String text) {
         try {
             return (Inet4Address) InetAddress.getByName(text);
@@ -78,13 +102,13 @@ final class UdpWorld implements HeartbeatTransportContract.World {
             final List<UdpHeartbeatTransport.Peer> peers = new ArrayList<>();
             for (int j = 0; j < nodes; j++) {
                 if (j != node) {
-                    peers.add(new UdpHeartbeatTransport.Peer(j, address(j, p)));
+                    peers.add(new UdpHeartbeatTransport.Peer(j, addr(j, p)));
                 }
             }
             if (multicast) {
-                list.add(UdpHeartbeatTransport.Path.multicast("hb" + p, address(node, p), inet(GROUP), PORT, peers));
+                list.add(UdpHeartbeatTransport.Path.multicast("hb" + p, addr(node, p), group(), PORT, peers));
             } else {
-                list.add(UdpHeartbeatTransport.Path.unicast("hb" + p, address(node, p), PORT, peers));
+                list.add(UdpHeartbeatTransport.Path.unicast("hb" + p, addr(node, p), PORT, peers));
             }
         }
         return list;
@@ -111,17 +135,17 @@ final class UdpWorld implements HeartbeatTransportContract.World {
     @Override
     public void inject(final int fromNode, final int path, final byte[] datagram) {
         try (NetNamespace.Scope s = NetNamespace.enter(ns[fromNode]);
-             UdpSocket sock = UdpSocket.open("injector")) {
+             UdpSocket sock = UdpSocket.open("injector", ipv6)) {
             sock.bindToDevice("hb" + path);
-            sock.bind(address(fromNode, path), 0);
+            sock.bind(addr(fromNode, path), 0);
             if (multicast) {
-                sock.multicastInterface(address(fromNode, path), 0);
+                sock.multicastInterface(addr(fromNode, path), 0);
                 sock.multicastLoop(false);
-                sock.addDestination(inet(GROUP), PORT);
+                sock.addDestination(group(), PORT);
             } else {
                 for (int j = 0; j < ns.length; j++) {
                     if (j != fromNode) {
-                        sock.addDestination(address(j, path), PORT);
+                        sock.addDestination(addr(j, path), PORT);
                     }
                 }
             }
@@ -138,8 +162,8 @@ final class UdpWorld implements HeartbeatTransportContract.World {
     @Override
     public void injectUnicast(final int fromNode, final int toNode, final int path, final byte[] datagram) {
         try (NetNamespace.Scope s = NetNamespace.enter(ns[fromNode]);
-             UdpSocket sock = UdpSocket.open("unicast injector")) {
-            sock.addDestination(address(toNode, path), PORT);
+             UdpSocket sock = UdpSocket.open("unicast injector", ipv6)) {
+            sock.addDestination(addr(toNode, path), PORT);
             final int rc = sock.sendTo(0, ByteBuffer.wrap(datagram), 0, datagram.length);
             if (rc != datagram.length) {
                 throw new IllegalStateException("injectUnicast: sendto returned " + rc);

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  */
 public final class AddressWatch implements AutoCloseable {
     private static final Pattern EVENT = Pattern.compile(
-        "^\\[([^]]+)] (Deleted )?\\d+: (\\S+)\\s+inet (\\S+) ");
+        "^\\[([^]]+)] (Deleted )?\\d+: (\\S+)\\s+inet6? (\\S+) ");
 
     /** One rtnetlink address event. */
     public record Event(String time, String where, boolean added, String cidr) {

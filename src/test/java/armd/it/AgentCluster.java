@@ -26,7 +26,8 @@ import java.util.stream.Stream;
 
 /**
  * Test fixture: a real cluster of armd agents, one process per server, each in its own network namespace,
- * all joined by a bridge (192.0.2.0/24, heartbeats by multicast on 239.192.0.1). Every group's start and
+ * all joined by a bridge (192.0.2.0/24, heartbeats by multicast on 239.192.0.1; or, with {@link Heartbeat#ipv6},
+ * IPv6 only: 2001:db8::/64, server i at 2001:db8::11+i, heartbeats by unicast). Every group's start and
  * stop script appends one line per run to a shared record file:
  * {@code server script group ARMS_EVENT ARMS_SERVER ARMS_PRIORITY ARMS_FACTOR ARMS_DISK}.
  * Groups are the guide's: A (server1, server2, ...), B (server2, server1, ...), C (server1, server2, ...).
@@ -56,8 +57,17 @@ public final class AgentCluster implements AutoCloseable {
      * @param intervalMs heartbeat interval
      * @param timeoutMs  heartbeat timeout
      * @param multicast  multicast (else unicast to every peer)
+     * @param ipv6       the servers have IPv6 addresses only (2001:db8::11...), the heartbeats go over IPv6
      */
-    public record Heartbeat(int intervalMs, int timeoutMs, boolean multicast) {
+    public record Heartbeat(int intervalMs, int timeoutMs, boolean multicast, boolean ipv6) {
+        /** IPv4 heartbeats. */
+        public Heartbeat(final int intervalMs, final int timeoutMs, final boolean multicast) {
+            this(intervalMs, timeoutMs, multicast, false);
+        }
+
+        /** The tests' timing on an IPv6-only network, unicast heartbeats. */
+        public static final Heartbeat TESTS_IPV6 = new Heartbeat(20, 1500, false, true);
+
         /**
          * Settings with room for a loaded test machine: 20 ms, 1500 ms, multicast. At 600 ms an agent starting at a
          * load of 16 on 2 cores (its JVM stopped at a safepoint, sender thread included) went 654 ms without a
@@ -91,7 +101,17 @@ public final class AgentCluster implements AutoCloseable {
                 namespaces[i] = net.namespace("s" + (i + 1));
                 net.veth(namespaces[i], "eth0", hub, "p" + (i + 1));
                 net.attach(hub, "p" + (i + 1), "br0");
-                net.address(namespaces[i], "eth0", address(i) + "/24");
+                if (heartbeat.ipv6()) {
+                    // no duplicate address detection or router solicitations in the test's namespaces: the
+                    // addresses are usable at once (the agents probe their floating addresses themselves)
+                    for (final String conf : List.of("all", "default", "eth0")) {
+                        net.exec(namespaces[i], "sysctl", "-qw", "net.ipv6.conf." + conf + ".accept_dad=0",
+                            "net.ipv6.conf." + conf + ".router_solicitations=0");
+                    }
+                    net.exec(namespaces[i], "ip", "addr", "add", address6(i) + "/64", "dev", "eth0", "nodad");
+                } else {
+                    net.address(namespaces[i], "eth0", address(i) + "/24");
+                }
             }
             this.record = dir.resolve("record");
             Files.writeString(record, "");
@@ -113,6 +133,11 @@ public final class AgentCluster implements AutoCloseable {
     /** Server i's address (0-based). */
     public static String address(final int i) {
         return "192.0.2." + (11 + i);
+    }
+
+    /** Server i's address (0-based) in an IPv6 cluster. */
+    public static String address6(final int i) {
+        return "2001:db8::" + Integer.toHexString(0x11 + i);
     }
 
     private void script(final String which) throws IOException {
@@ -312,11 +337,13 @@ public final class AgentCluster implements AutoCloseable {
         final StringBuilder sb = new StringBuilder();
         sb.append("[cluster]\nname = it\nkey-file = armd.key\nauto-return = ").append(autoReturn ? "yes" : "no")
             .append("\nstartup-wait = 10s\nstate-dir = state\nsocket = armd.sock\n\n");
-        sb.append("[heartbeat]\nport = 7405\nmulticast-group = ").append(heartbeat.multicast() ? "239.192.0.1" : "none")
+        sb.append("[heartbeat]\nport = 7405\nmulticast-group = ").append(!heartbeat.multicast() ? "none"
+                : heartbeat.ipv6() ? "ff02::a12d" : "239.192.0.1")
             .append("\ninterval = ").append(heartbeat.intervalMs()).append("ms\ntimeout = ")
             .append(heartbeat.timeoutMs()).append("ms\n\n");
         for (int i = 0; i < servers; i++) {
-            sb.append("[server server").append(i + 1).append("]\naddress = ").append(address(i)).append("\n\n");
+            sb.append("[server server").append(i + 1).append("]\naddress = ")
+                .append(heartbeat.ipv6() ? address6(i) : address(i)).append("\n\n");
         }
         final List<String> forward = new ArrayList<>();
         for (int i = 0; i < servers; i++) {

@@ -60,6 +60,114 @@ class MonitorEngineIT {
         check(MonitorFaults::pingDropped, "lan", FailureAction.FAILOVER, "no reply from 192.0.2.254 within 100 ms");
     }
 
+    /** ICMPv6 echo: the gateway at 2001:db8::fe stops answering (nftables drop), the ping monitor notices. */
+    @Test
+    void pingOverIcmpv6NoticesTrafficDroppedAtTheTarget() throws Exception {
+        check(MonitorEngineIT::ping6Dropped, "lan6", FailureAction.FAILOVER,
+            "no reply from 2001:db8::fe within 100 ms");
+    }
+
+    /** A link-local target is reached through the monitor's interface (its scope). */
+    @Test
+    void pingOfALinkLocalTargetNoticesTheLinkDown() throws Exception {
+        check(MonitorEngineIT::pingLinkLocalDown, "gw-ll", FailureAction.FAILOVER, "fe80::fe");
+    }
+
+    /** An ip monitor of an IPv6 address: the address removed by someone else (an rtnetlink IPv6 address event). */
+    @Test
+    void ipNoticesAnIpv6AddressRemovedBySomeoneElse() throws Exception {
+        check(MonitorEngineIT::ip6Removed, "vip6", FailureAction.FAILOVER, "2001:db8::1 was removed from h0");
+    }
+
+    private static MonitorFaults.Scenario ip6Removed(final Path dir) throws java.io.IOException {
+        return Ipv6Scenario.made(new Ipv6Scenario("mip6", dir) {
+            @Override
+            public String name() {
+                return "ip, an IPv6 address removed by someone else";
+            }
+
+            @Override
+            public MonitorConfig monitor(final MonitorFaults.Timing t) {
+                return MonitorFaults.monitor("vip6", new MonitorConfig.Ip(java.net.InetAddress.ofLiteral(
+                    "2001:db8::1"), "h0"), MonitorConfig.When.BOTH, 1, t);
+            }
+
+            @Override
+            public void inject() throws java.io.IOException {
+                net.exec(hostNs, "ip", "addr", "del", "2001:db8::1/64", "dev", "h0");
+            }
+        });
+    }
+
+    /** The IPv4 topology of the scenarios plus 2001:db8::1/64 and fe80::1 on h0, 2001:db8::fe/64 and fe80::fe on g0. */
+    private abstract static class Ipv6Scenario extends MonitorFaults.Scenario {
+        Ipv6Scenario(final String tag, final Path dir) {
+            super(tag, dir);
+        }
+
+        @Override
+        void topology() throws java.io.IOException {
+            super.topology();
+            // nodad: usable at once (the kernel's own detection would hold them tentative for a second or more)
+            net.exec(hostNs, "ip", "addr", "add", "2001:db8::1/64", "dev", "h0", "nodad");
+            net.exec(gatewayNs, "ip", "addr", "add", "2001:db8::fe/64", "dev", "g0", "nodad");
+            net.exec(hostNs, "ip", "addr", "add", "fe80::1/64", "dev", "h0", "nodad");
+            net.exec(gatewayNs, "ip", "addr", "add", "fe80::fe/64", "dev", "g0", "nodad");
+        }
+
+        static MonitorFaults.Scenario made(final MonitorFaults.Scenario s) throws java.io.IOException {
+            try {
+                s.topology();
+                return s;
+            } catch (java.io.IOException | RuntimeException e) {
+                s.close();
+                throw e;
+            }
+        }
+    }
+
+    private static MonitorFaults.Scenario ping6Dropped(final Path dir) throws java.io.IOException {
+        return Ipv6Scenario.made(new Ipv6Scenario("mp6", dir) {
+            @Override
+            public String name() {
+                return "ping over ICMPv6, nftables drop at the target";
+            }
+
+            @Override
+            public MonitorConfig monitor(final MonitorFaults.Timing t) {
+                return MonitorFaults.monitor("lan6", new MonitorConfig.Ping(java.net.InetAddress.ofLiteral(
+                    "2001:db8::fe"), null), MonitorConfig.When.BOTH, t.failures(), t);
+            }
+
+            @Override
+            public void inject() throws java.io.IOException {
+                net.exec(gatewayNs, "nft", "add table inet armdmon");
+                net.exec(gatewayNs, "nft", "add chain inet armdmon input { type filter hook input priority 0 ; "
+                    + "policy drop ; }");
+            }
+        });
+    }
+
+    private static MonitorFaults.Scenario pingLinkLocalDown(final Path dir) throws java.io.IOException {
+        return Ipv6Scenario.made(new Ipv6Scenario("mp6l", dir) {
+            @Override
+            public String name() {
+                return "ping of a link-local target, its link down";
+            }
+
+            @Override
+            public MonitorConfig monitor(final MonitorFaults.Timing t) {
+                return MonitorFaults.monitor("gw-ll", new MonitorConfig.Ping(java.net.InetAddress.ofLiteral(
+                    "fe80::fe"), "h0"), MonitorConfig.When.BOTH, t.failures(), t);
+            }
+
+            @Override
+            public void inject() throws java.io.IOException {
+                net.exec(gatewayNs, "ip", "link", "set", "g0", "down");
+            }
+        });
+    }
+
     @Test
     void pingNoticesTheTargetNamespaceRemoved() throws Exception {
         check(MonitorFaults::pingNamespaceGone, "lan-stop", FailureAction.STOP, "192.0.2.254");

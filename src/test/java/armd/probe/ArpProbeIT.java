@@ -43,11 +43,11 @@ class ArpProbeIT {
             n.address(b, "eth0", "192.0.2.2/24");
             try (ArpProbe p = open(a, "eth0")) {
                 assertEquals(mac(n, a, "eth0"), p.mac());
-                final ArpProbe.Result taken = p.probe(ADDRESS_2, 3, 20, 2000);
+                final ConflictResult taken = p.probe(ADDRESS_2, 3, 20, 2000);
                 assertEquals(ProbeOutcome.FAULT, taken.outcome());
-                assertEquals(ArpProbe.IN_USE, taken.reason());
+                assertEquals(ConflictResult.IN_USE, taken.reason());
                 assertEquals(mac(n, b, "eth0"), taken.conflictMac());
-                final ArpProbe.Result free = p.probe(ADDRESS_3, 3, 20, 100);
+                final ConflictResult free = p.probe(ADDRESS_3, 3, 20, 100);
                 assertEquals(ProbeOutcome.HEALTHY, free.outcome(), free.reason());
                 assertEquals(3, free.sent());
                 assertEquals(-1, free.conflictMac());
@@ -70,10 +70,10 @@ class ArpProbeIT {
             n.address(hosts[1], "eth0", "192.0.2.11/24");
             n.address(hosts[2], "eth0", "192.0.2.10/24");
             try (ArpProbe p = open(hosts[0], "eth0")) {
-                final ArpProbe.Result taken = p.probe(ADDRESS_10, 3, 20, 2000);
+                final ConflictResult taken = p.probe(ADDRESS_10, 3, 20, 2000);
                 assertEquals(ProbeOutcome.FAULT, taken.outcome());
                 assertEquals(mac(n, hosts[2], "eth0"), taken.conflictMac());
-                final ArpProbe.Result other = p.probe(ADDRESS_11, 3, 20, 2000);
+                final ConflictResult other = p.probe(ADDRESS_11, 3, 20, 2000);
                 assertEquals(mac(n, hosts[1], "eth0"), other.conflictMac());
                 assertEquals(ProbeOutcome.HEALTHY, p.probe(ADDRESS_12, 3, 20, 100).outcome());
             }
@@ -91,13 +91,13 @@ class ArpProbeIT {
             n.veth(a, "eth0", b, "eth0");
             try (ArpProbe pa = open(a, "eth0"); ArpProbe pb = open(b, "eth0")) {
                 // a listens long after one probe; b keeps probing (bounded) until a has decided
-                final Future<ArpProbe.Result> result = pool.submit(() -> pa.probe(ADDRESS_10, 1, 0, 10_000));
+                final Future<ConflictResult> result = pool.submit(() -> pa.probe(ADDRESS_10, 1, 0, 10_000));
                 for (int i = 0; i < 200 && !result.isDone(); i++) {
                     pb.probe(ADDRESS_10, 1, 0, 20);
                 }
-                final ArpProbe.Result r = result.get(15, TimeUnit.SECONDS);
+                final ConflictResult r = result.get(15, TimeUnit.SECONDS);
                 assertEquals(ProbeOutcome.FAULT, r.outcome());
-                assertEquals(ArpProbe.PROBED, r.reason());
+                assertEquals(ConflictResult.PROBED, r.reason());
                 assertEquals(pb.mac(), r.conflictMac());
             }
         } finally {
@@ -119,7 +119,7 @@ class ArpProbeIT {
             final long macA = mac(n, a, "eth0");
             try (PacketSocket listener = NetNamespace.call(b, () -> PacketSocket.open("eth0", PacketSocket.ETH_P_ARP));
                  ArpProbe p = open(a, "eth0")) {
-                final ArpProbe.Result r = p.announce(0xc0000201, 2, 10);
+                final ConflictResult r = p.announce(0xc0000201, 2, 10);
                 assertEquals(ProbeOutcome.HEALTHY, r.outcome(), r.reason());
                 assertEquals(2, r.sent());
                 // the peer's packet socket sees an RFC 5227 announcement from a

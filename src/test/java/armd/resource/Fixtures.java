@@ -59,6 +59,13 @@ final class Fixtures {
             new ClusterConfig.Arp(3, 20, 100, 3, 20));
     }
 
+    /** A floating IPv6 address with a short probe schedule (3 probes 20 ms apart, 100 ms wait). */
+    static ClusterConfig.FloatingIp ip6(final String name, final String address, final int prefixLen,
+                                        final String ifName, final int retries, final int retryMs) {
+        return new ClusterConfig.FloatingIp(name, InetAddress.ofLiteral(address), prefixLen, ifName, retries, retryMs,
+            false, new ClusterConfig.Arp(3, 20, 100, 3, 20));
+    }
+
     static ScriptRun start(final int group, final ArmsEvent event) {
         return new ScriptRun(group, false, event, true, 1, null, true);
     }

@@ -41,10 +41,44 @@ class FloatingIpResourceTest {
 
     @Test
     void sameSubnetMasksThePrefix() {
-        assertTrue(FloatingIpResource.sameSubnet(0xc0000264, 0xc0000201, 24));
-        assertFalse(FloatingIpResource.sameSubnet(0xc0000264, 0xc0000301, 24));
-        assertTrue(FloatingIpResource.sameSubnet(0xc0000264, 0xc0000301, 16));
-        assertTrue(FloatingIpResource.sameSubnet(0xc0000264, 0xc0000264, 32));
-        assertFalse(FloatingIpResource.sameSubnet(0xc0000264, 0xc0000265, 32));
+        assertTrue(FloatingIpResource.sameSubnet(b("192.0.2.100"), b("192.0.2.1"), 24));
+        assertFalse(FloatingIpResource.sameSubnet(b("192.0.2.100"), b("192.0.3.1"), 24));
+        assertTrue(FloatingIpResource.sameSubnet(b("192.0.2.100"), b("192.0.3.1"), 16));
+        assertTrue(FloatingIpResource.sameSubnet(b("192.0.2.100"), b("192.0.2.100"), 32));
+        assertFalse(FloatingIpResource.sameSubnet(b("192.0.2.100"), b("192.0.2.101"), 32));
+        assertTrue(FloatingIpResource.sameSubnet(b("2001:db8::100"), b("2001:db8::1"), 64));
+        assertFalse(FloatingIpResource.sameSubnet(b("2001:db8::100"), b("2001:db8:1::1"), 64));
+        assertTrue(FloatingIpResource.sameSubnet(b("2001:db8::100"), b("2001:db8:1::1"), 47));
+        assertFalse(FloatingIpResource.sameSubnet(b("2001:db8::100"), b("2001:db8::101"), 128));
+        // the families never share a subnet
+        assertFalse(FloatingIpResource.sameSubnet(b("192.0.2.100"), b("2001:db8::1"), 0));
+    }
+
+    private static byte[] b(final String literal) {
+        return java.net.InetAddress.ofLiteral(literal).getAddress();
+    }
+
+    private static InterfaceAddress addr6(final String a, final int prefixLen) {
+        return new InterfaceAddress(2, "eth0", java.net.InetAddress.ofLiteral(a), prefixLen, 0, 0, null);
+    }
+
+    private static FloatingIpResource vip6(final String a, final int prefixLen) {
+        return new FloatingIpResource(new armd.config.ClusterConfig.FloatingIp("vip", java.net.InetAddress.ofLiteral(a),
+            prefixLen, "eth0", 0, 10, false, armd.config.ClusterConfig.Arp.DEFAULT));
+    }
+
+    @Test
+    void anIpv6AddressNeedsAGlobalAddressOfTheInterfaceInItsPrefix() {
+        assertNull(vip6("2001:db8::100", 64).subnetProblem(List.of(addr6("fe80::1", 64), addr6("2001:db8::1", 64))));
+        // link-local addresses (every IPv6 interface has one) and IPv4 addresses do not count
+        assertEquals("floating IP 2001:db8::100/64: wrong network address: eth0 has no address in its subnet (it has "
+            + "2001:db8:1::1/64): fix 'address' or 'interface' of [resource vip], or set any-subnet = yes",
+            vip6("2001:db8::100", 64).subnetProblem(List.of(addr6("fe80::1", 64), addr("192.0.2.1", 24),
+                addr6("2001:db8:1::1", 64))));
+        assertEquals("floating IP 2001:db8::100/64: wrong network address: eth0 has no address in its subnet (it has "
+            + "no IPv6 address): fix 'address' or 'interface' of [resource vip], or set any-subnet = yes",
+            vip6("2001:db8::100", 64).subnetProblem(List.of(addr6("fe80::1", 64), addr6("2001:db8::100", 64))));
+        // a link-local floating address is on the interface's link-local prefix
+        assertNull(vip6("fe80::100", 64).subnetProblem(List.of(addr6("fe80::1", 64))));
     }
 }

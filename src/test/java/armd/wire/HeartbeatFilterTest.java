@@ -67,6 +67,49 @@ class HeartbeatFilterTest {
         assertThrows(IllegalArgumentException.class, () -> HeartbeatFilter.program(CLUSTER, new int[201]));
     }
 
+    @Test
+    void anIpv6ProgramComparesTheWholeSourceAddress() {
+        final byte[] peer = java.net.InetAddress.ofLiteral("2001:db8::12").getAddress();
+        final byte[] other = java.net.InetAddress.ofLiteral("2001:db8::1:12").getAddress();
+        final byte[] lastWord = java.net.InetAddress.ofLiteral("2001:db8::13").getAddress();
+        final byte[] firstWord = java.net.InetAddress.ofLiteral("2001:db9::12").getAddress();
+        final List<HeartbeatFilter.Insn> p = HeartbeatFilter.programIpv6(CLUSTER, new byte[][] {other, peer});
+        assertEquals(HeartbeatFilter.ACCEPT, run(p, ipv6(peer), frame(CLUSTER, 120)));
+        assertEquals(HeartbeatFilter.ACCEPT, run(p, ipv6(other), frame(CLUSTER, 0)));
+        assertEquals(0, run(p, ipv6(lastWord), frame(CLUSTER, 120)), "differs in the last word");
+        assertEquals(0, run(p, ipv6(firstWord), frame(CLUSTER, 120)), "differs in the first word");
+        assertEquals(0, run(p, ipv6(peer), frame(CLUSTER ^ 1, 120)), "another cluster");
+        final byte[] shortest = frame(CLUSTER, 0);
+        assertEquals(0, run(p, ipv6(peer), java.util.Arrays.copyOf(shortest, shortest.length - 1)), "truncated");
+        assertEquals(HeartbeatFilter.ACCEPT, run(HeartbeatFilter.programIpv6(CLUSTER, new byte[0][]), ipv6(lastWord),
+            frame(CLUSTER, 64)), "no sources: any");
+    }
+
+    @Test
+    void thirtyIpv6PeersAreEachRecognised() {
+        final byte[][] peers = new byte[HeartbeatFilter.MAX_IPV6_SOURCES][];
+        for (int i = 0; i < peers.length; i++) {
+            peers[i] = java.net.InetAddress.ofLiteral("2001:db8::" + Integer.toHexString(0x11 + i)).getAddress();
+        }
+        final List<HeartbeatFilter.Insn> p = HeartbeatFilter.programIpv6(CLUSTER, peers);
+        for (final HeartbeatFilter.Insn in : p) {
+            assertEquals(true, in.jt() <= 255 && in.jf() <= 255, "8-bit jumps: " + in);
+        }
+        for (final byte[] peer : peers) {
+            assertEquals(HeartbeatFilter.ACCEPT, run(p, ipv6(peer), frame(CLUSTER, 300)));
+        }
+        assertEquals(0, run(p, ipv6(java.net.InetAddress.ofLiteral("2001:db8::1").getAddress()), frame(CLUSTER, 300)));
+        assertThrows(IllegalArgumentException.class,
+            () -> HeartbeatFilter.programIpv6(CLUSTER, new byte[HeartbeatFilter.MAX_IPV6_SOURCES + 1][]));
+    }
+
+    /** An IPv6 header from {@code source} to 2001:db8::1. */
+    private static ByteBuffer ipv6(final byte[] source) {
+        final ByteBuffer ip = ByteBuffer.allocate(40).put(0, (byte) 0x60).put(6, (byte) 17).put(8, source);
+        ip.put(24, java.net.InetAddress.ofLiteral("2001:db8::1").getAddress());
+        return ip;
+    }
+
     private static byte[] frame(final int cluster, final int payload) {
         final byte[] f = new byte[HeartbeatFrame.frameLength(payload)];
         new HeartbeatFrame(KEY, cluster).encode(f, 0, 1, 0, 1, 7L, 9L, new byte[payload], 0, payload);
@@ -75,7 +118,12 @@ class HeartbeatFilterTest {
 
     /** Runs {@code program} as the kernel would on a UDP datagram carrying {@code data} from {@code source}. */
     private static int run(final List<HeartbeatFilter.Insn> program, final int source, final byte[] data) {
-        final ByteBuffer ip = ByteBuffer.allocate(20).put(0, (byte) 0x45).putInt(12, source).putInt(16, 0xEFC00001);
+        return run(program, ByteBuffer.allocate(20).put(0, (byte) 0x45).putInt(12, source).putInt(16, 0xEFC00001),
+            data);
+    }
+
+    /** Runs {@code program} on a UDP datagram carrying {@code data} behind network header {@code ip}. */
+    private static int run(final List<HeartbeatFilter.Insn> program, final ByteBuffer ip, final byte[] data) {
         final ByteBuffer udp = ByteBuffer.allocate(8 + data.length).putShort(4, (short) (8 + data.length));
         udp.put(8, data);
         int a = 0;

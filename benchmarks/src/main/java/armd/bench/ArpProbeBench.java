@@ -2,6 +2,7 @@ package armd.bench;
 
 import armd.it.Netns;
 import armd.probe.ArpProbe;
+import armd.probe.ConflictResult;
 import armd.probe.ProbeOutcome;
 import armd.sys.NetNamespace;
 
@@ -57,7 +58,7 @@ public class ArpProbeBench {
 
     @Benchmark
     public long probeAnsweredByHolder() {
-        final ArpProbe.Result r = probe.probe(HELD, 1, 0, 1000);
+        final ConflictResult r = probe.probe(HELD, 1, 0, 1000);
         if (r.outcome() != ProbeOutcome.FAULT) {
             throw new IllegalStateException("the holder did not answer: " + r.reason());
         }

@@ -111,7 +111,7 @@ public final class IcmpSocket implements AutoCloseable {
         final boolean v6 = target instanceof Inet6Address;
         final int domain = v6 ? SockAddr.AF_INET6 : SockAddr.AF_INET;
         final int protocol = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
-        final String what = target.getHostAddress();
+        final String what = armd.wire.RtnlAddr.text(target);
         Kind chosen = kind == null ? Kind.RAW : kind;
         int fd = Libc.socket(domain, typeOf(chosen) | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
         if (kind == null && (fd == -Errno.EPERM || fd == -Errno.EACCES)) {

@@ -14,9 +14,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A non-blocking AF_PACKET socket (SOCK_DGRAM: the kernel adds and strips the link-layer header) bound to one
- * interface and one ethertype, for ARP. It only moves bytes: {@code armd.wire.ArpPacket} builds and reads
- * the frames in {@link #sendBuffer()} and {@link #receiveBuffer()}, views of native memory allocated once,
- * so sending, waiting and receiving allocate nothing. Needs CAP_NET_RAW.
+ * interface and one ethertype, for ARP and for IPv6 neighbour discovery. It only moves bytes:
+ * {@code armd.wire.ArpPacket} and {@code armd.wire.Ndp} build and read the frames in {@link #sendBuffer()} and
+ * {@link #receiveBuffer()}, views of native memory allocated once, so sending, waiting and receiving allocate
+ * nothing. Needs CAP_NET_RAW.
  *
  * <p>Not thread-safe: one prober uses it at a time. The socket stays in the network namespace it was
  * opened in.
@@ -25,13 +26,28 @@ public final class PacketSocket implements AutoCloseable {
     // linux/if_ether.h
     /** ETH_P_ARP: the ARP ethertype. */
     public static final int ETH_P_ARP = 0x0806;
+    /** ETH_P_IPV6: the IPv6 ethertype (neighbour discovery travels in IPv6 packets). */
+    public static final int ETH_P_IPV6 = 0x86DD;
     // linux/socket.h, linux/net.h, linux/if_packet.h
     static final int SOCK_DGRAM = 2;
     static final int SOCK_NONBLOCK = 0x800;
     static final int SOCK_CLOEXEC = 0x80000;
     static final int SOL_PACKET = 263;
+    static final int SOL_SOCKET = 1;
     /** linux/if_packet.h: do not deliver our own outgoing frames back to us (Linux 4.20+). */
     static final int PACKET_IGNORE_OUTGOING = 23;
+    /** linux/if_packet.h: setsockopt(SOL_PACKET) with a struct packet_mreq: receive a link-layer group. */
+    static final int PACKET_ADD_MEMBERSHIP = 1;
+    /** packet_mreq.mr_type: an Ethernet multicast address. */
+    static final int PACKET_MR_MULTICAST = 0;
+    /** struct packet_mreq: mr_ifindex(4) mr_type(2) mr_alen(2) mr_address[8]. */
+    static final int PACKET_MREQ_SIZE = 16;
+    /** asm-generic/socket.h: setsockopt(SOL_SOCKET) with a struct sock_fprog: a classic BPF filter. */
+    static final int SO_ATTACH_FILTER = 26;
+    /** struct sock_fprog (linux/filter.h), 64-bit: len(2) pad(6) filter(8). */
+    static final int SOCK_FPROG_SIZE = 16;
+    /** struct sock_filter: code(2) jt(1) jf(1) k(4). */
+    static final int SOCK_FILTER_SIZE = 8;
     /** sockaddr_ll.sll_pkttype of a frame we sent (linux/if_packet.h PACKET_OUTGOING). */
     public static final int PACKET_OUTGOING = 4;
     // linux/sockios.h, linux/if.h, linux/if_arp.h
@@ -69,6 +85,8 @@ public final class PacketSocket implements AutoCloseable {
     private final MemorySegment send;
     private final MemorySegment receive;
     private final MemorySegment broadcastAddr;
+    /** A sockaddr_ll whose destination hardware address {@link #sendTo} rewrites for each frame. */
+    private final MemorySegment unicastAddr;
     private final MemorySegment fromAddr;
     private final MemorySegment fromLen;
     private final MemorySegment pollFd;
@@ -88,6 +106,8 @@ public final class PacketSocket implements AutoCloseable {
         this.broadcastAddr = arena.allocate(SockAddr.SOCKADDR_LL_SIZE, 8);
         SockAddr.writeLl(broadcastAddr, ethertype, ifIndex,
             new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+        this.unicastAddr = arena.allocate(SockAddr.SOCKADDR_LL_SIZE, 8);
+        SockAddr.writeLl(unicastAddr, ethertype, ifIndex, new byte[6]);
         this.fromAddr = arena.allocate(SockAddr.SOCKADDR_LL_SIZE, 8);
         this.fromLen = arena.allocate(ValueLayout.JAVA_INT);
         this.pollFd = arena.allocate(POLLFD_SIZE, 4);
@@ -184,6 +204,59 @@ public final class PacketSocket implements AutoCloseable {
     /** Broadcasts the first {@code length} bytes of the send buffer (ff:ff:ff:ff:ff:ff): bytes sent, or -errno. */
     public long sendBroadcast(final int length) {
         return Libc.sendto(fd, send, length, 0, broadcastAddr, SockAddr.SOCKADDR_LL_SIZE);
+    }
+
+    /**
+     * Sends the first {@code length} bytes of the send buffer to the hardware address {@code mac} (48 bits, e.g. an
+     * IPv6 multicast group's 33:33:...): bytes sent, or -errno. Allocates nothing.
+     */
+    public long sendTo(final int length, final long mac) {
+        for (int i = 0; i < 6; i++) {
+            unicastAddr.set(ValueLayout.JAVA_BYTE, SLL_ADDR_OFFSET + (long) i, (byte) (mac >>> (40 - 8 * i)));
+        }
+        return Libc.sendto(fd, send, length, 0, unicastAddr, SockAddr.SOCKADDR_LL_SIZE);
+    }
+
+    /**
+     * Receives frames sent to the Ethernet multicast address {@code mac} too (PACKET_ADD_MEMBERSHIP: the interface's
+     * filter lets them in while this socket is open), e.g. the solicited-node group of an address this host does not
+     * hold yet. Throws {@link SysException}.
+     */
+    public void addMembership(final long mac) {
+        try (Arena a = Arena.ofConfined()) {
+            final MemorySegment mreq = a.allocate(PACKET_MREQ_SIZE, 8);
+            mreq.set(ValueLayout.JAVA_INT, 0, ifIndex);
+            mreq.set(ValueLayout.JAVA_SHORT, 4, (short) PACKET_MR_MULTICAST);
+            mreq.set(ValueLayout.JAVA_SHORT, 6, (short) 6);
+            for (int i = 0; i < 6; i++) {
+                mreq.set(ValueLayout.JAVA_BYTE, 8 + i, (byte) (mac >>> (40 - 8 * i)));
+            }
+            Errno.check(Libc.setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, mreq, PACKET_MREQ_SIZE),
+                "setsockopt PACKET_ADD_MEMBERSHIP", interfaceName);
+        }
+    }
+
+    /**
+     * Attaches a classic BPF program (SO_ATTACH_FILTER): each instruction a struct sock_filter packed in a long (code
+     * in bits 63-48, jt 47-40, jf 39-32, k 31-0), run on each frame from its network header. Frames queued before it
+     * are not filtered: drain them. Throws {@link SysException}.
+     */
+    public void attachFilter(final long[] program) {
+        try (Arena a = Arena.ofConfined()) {
+            final MemorySegment insns = a.allocate((long) SOCK_FILTER_SIZE * program.length, 8);
+            for (int i = 0; i < program.length; i++) {
+                final long at = (long) i * SOCK_FILTER_SIZE;
+                insns.set(ValueLayout.JAVA_SHORT, at, (short) (program[i] >>> 48));
+                insns.set(ValueLayout.JAVA_BYTE, at + 2, (byte) (program[i] >>> 40));
+                insns.set(ValueLayout.JAVA_BYTE, at + 3, (byte) (program[i] >>> 32));
+                insns.set(ValueLayout.JAVA_INT, at + 4, (int) program[i]);
+            }
+            final MemorySegment fprog = a.allocate(SOCK_FPROG_SIZE, 8);
+            fprog.set(ValueLayout.JAVA_SHORT, 0, (short) program.length);
+            fprog.set(ValueLayout.ADDRESS, 8, insns);
+            Errno.check(Libc.setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, SOCK_FPROG_SIZE),
+                "setsockopt SO_ATTACH_FILTER", interfaceName);
+        }
     }
 
     /**

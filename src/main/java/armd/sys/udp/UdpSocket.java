@@ -15,14 +15,18 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * An IPv4 UDP socket for heartbeats: non-blocking, close-on-exec, with the kernel's receive timestamp
- * (SO_TIMESTAMPNS) on every datagram. Setup methods throw {@link SysException}; the data path
- * ({@link #sendTo}, {@link #send}, {@link #receive}) returns results, allocates nothing, and copies through
- * native buffers owned by the socket.
+ * A UDP socket for heartbeats, IPv4 or IPv6 (IPV6_V6ONLY: an IPv6 socket carries IPv6 alone): non-blocking,
+ * close-on-exec, with the kernel's receive timestamp (SO_TIMESTAMPNS) on every datagram. Each option method sets the
+ * IPv4 or the IPv6 option by the socket's family (IP_TOS or IPV6_TCLASS, IP_MULTICAST_IF or IPV6_MULTICAST_IF...). A
+ * link-local IPv6 address (bind, connect, destination) carries its interface as its scope id. Setup methods throw
+ * {@link SysException}; the data path ({@link #sendTo}, {@link #send}, {@link #receive}) returns results, allocates
+ * nothing, and copies through native buffers owned by the socket.
  *
  * <p>Threads: one thread may send while another receives (the buffers are separate); setup happens before
  * either starts. {@link #fd()} is for the caller's poll(2).
@@ -47,6 +51,17 @@ public final class UdpSocket implements AutoCloseable {
     public static final int IP_MULTICAST_LOOP = 34;
     public static final int IP_ADD_MEMBERSHIP = 35;
     public static final int IP_MULTICAST_ALL = 49;
+    // linux/in6.h
+    public static final int IPPROTO_IPV6 = 41;
+    public static final int IPV6_MULTICAST_IF = 17;
+    public static final int IPV6_MULTICAST_HOPS = 18;
+    public static final int IPV6_MULTICAST_LOOP = 19;
+    public static final int IPV6_ADD_MEMBERSHIP = 20;
+    public static final int IPV6_V6ONLY = 26;
+    public static final int IPV6_MULTICAST_ALL = 29;
+    public static final int IPV6_TCLASS = 67;
+    /** struct ipv6_mreq (linux/in6.h): ipv6mr_multiaddr(16) ipv6mr_ifindex(4). */
+    public static final int IPV6_MREQ_SIZE = 20;
     public static final int MSG_DONTWAIT = 0x40;
     public static final int SO_RCVBUF = 8;
     public static final int SO_ATTACH_FILTER = 26;
@@ -100,6 +115,9 @@ public final class UdpSocket implements AutoCloseable {
     private final Arena arena;
     private final int fd;
     private final String name;
+    private final boolean ipv6;
+    /** The size of this family's socket address: sockaddr_in or sockaddr_in6. */
+    private final int addrSize;
     private final MemorySegment scratch;
     /** A socklen_t for getsockopt on the data path, made once (a slice made per call would allocate). */
     private final MemorySegment optLen;
@@ -117,18 +135,20 @@ public final class UdpSocket implements AutoCloseable {
     private long rxRealtimeNs;
     private boolean closed;
 
-    private UdpSocket(final int fd, final String name) {
+    private UdpSocket(final int fd, final String name, final boolean ipv6) {
         this.fd = fd;
         this.name = name;
+        this.ipv6 = ipv6;
+        this.addrSize = ipv6 ? SockAddr.SOCKADDR_IN6_SIZE : SockAddr.SOCKADDR_IN_SIZE;
         this.arena = Arena.ofShared();
         this.scratch = arena.allocate(64, 8);
         this.optLen = scratch.asSlice(56, 4);
         this.txSeg = arena.allocate(MAX_DATAGRAM, 8);
         this.txView = txSeg.asByteBuffer();
-        this.destinations = arena.allocate((long) SockAddr.SOCKADDR_IN_SIZE * MAX_DESTINATIONS, 8);
+        this.destinations = arena.allocate((long) addrSize * MAX_DESTINATIONS, 8);
         this.rxSeg = arena.allocate(MAX_DATAGRAM, 8);
         this.rxView = rxSeg.asByteBuffer();
-        this.rxName = arena.allocate(SockAddr.SOCKADDR_IN_SIZE, 8);
+        this.rxName = arena.allocate(addrSize, 8);
         this.rxIov = arena.allocate(IOVEC_SIZE, 8);
         this.rxControl = arena.allocate(CONTROL_SIZE, 8);
         this.rxMsg = arena.allocate(MSGHDR_SIZE, 8);
@@ -141,11 +161,19 @@ public final class UdpSocket implements AutoCloseable {
      * {@code name} names it in error messages (e.g. "heartbeat path 0").
      */
     public static UdpSocket open(final String name) {
-        final int fd = Errno.check(Libc.socket(SockAddr.AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
-            "socket", name);
-        final UdpSocket s = new UdpSocket(fd, name);
+        return open(name, false);
+    }
+
+    /** Opens an AF_INET6 socket (IPv6 only) when {@code ipv6}, else an AF_INET one, as {@link #open(String)}. */
+    public static UdpSocket open(final String name, final boolean ipv6) {
+        final int fd = Errno.check(Libc.socket(ipv6 ? SockAddr.AF_INET6 : SockAddr.AF_INET,
+            SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), "socket", name);
+        final UdpSocket s = new UdpSocket(fd, name, ipv6);
         try {
             s.setInt(SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
+            if (ipv6) {
+                s.setInt(IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY");
+            }
         } catch (RuntimeException e) {
             s.close();
             throw e;
@@ -225,19 +253,36 @@ public final class UdpSocket implements AutoCloseable {
         setInt(SOL_SOCKET, SO_PRIORITY, priority, "SO_PRIORITY");
     }
 
-    /** IP_TOS: the DSCP/ECN byte of sent packets (e.g. 0xc0, CS6 network control). */
+    /** Whether this is an IPv6 socket. */
+    public boolean ipv6() {
+        return ipv6;
+    }
+
+    /** IP_TOS (IPV6_TCLASS): the DSCP/ECN byte of sent packets (e.g. 0xc0, CS6 network control). */
     public void tos(final int tos) {
-        setInt(IPPROTO_IP, IP_TOS, tos, "IP_TOS");
+        if (ipv6) {
+            setInt(IPPROTO_IPV6, IPV6_TCLASS, tos, "IPV6_TCLASS");
+        } else {
+            setInt(IPPROTO_IP, IP_TOS, tos, "IP_TOS");
+        }
     }
 
-    /** IP_MULTICAST_TTL: 1 keeps heartbeats on the local link. */
+    /** IP_MULTICAST_TTL (IPV6_MULTICAST_HOPS): 1 keeps heartbeats on the local link. */
     public void multicastTtl(final int ttl) {
-        setInt(IPPROTO_IP, IP_MULTICAST_TTL, ttl, "IP_MULTICAST_TTL");
+        if (ipv6) {
+            setInt(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, ttl, "IPV6_MULTICAST_HOPS");
+        } else {
+            setInt(IPPROTO_IP, IP_MULTICAST_TTL, ttl, "IP_MULTICAST_TTL");
+        }
     }
 
-    /** IP_MULTICAST_LOOP: off, so a server does not hear itself. */
+    /** IP_MULTICAST_LOOP (IPV6_MULTICAST_LOOP): off, so a server does not hear itself. */
     public void multicastLoop(final boolean on) {
-        setInt(IPPROTO_IP, IP_MULTICAST_LOOP, on ? 1 : 0, "IP_MULTICAST_LOOP");
+        if (ipv6) {
+            setInt(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, on ? 1 : 0, "IPV6_MULTICAST_LOOP");
+        } else {
+            setInt(IPPROTO_IP, IP_MULTICAST_LOOP, on ? 1 : 0, "IP_MULTICAST_LOOP");
+        }
     }
 
     /**
@@ -246,7 +291,11 @@ public final class UdpSocket implements AutoCloseable {
      * interface, and the heartbeat networks would no longer be independent).
      */
     public void multicastAll(final boolean on) {
-        setInt(IPPROTO_IP, IP_MULTICAST_ALL, on ? 1 : 0, "IP_MULTICAST_ALL");
+        if (ipv6) {
+            setInt(IPPROTO_IPV6, IPV6_MULTICAST_ALL, on ? 1 : 0, "IPV6_MULTICAST_ALL");
+        } else {
+            setInt(IPPROTO_IP, IP_MULTICAST_ALL, on ? 1 : 0, "IP_MULTICAST_ALL");
+        }
     }
 
     /** SO_BINDTODEVICE: only packets through {@code ifName} (needs CAP_NET_RAW). */
@@ -273,25 +322,55 @@ public final class UdpSocket implements AutoCloseable {
 
     /**
      * IP_ADD_MEMBERSHIP with a struct ip_mreqn: joins {@code group} on the interface {@code ifIndex}, or (index 0)
-     * on the interface that has {@code local}.
+     * on the interface that has {@code local}. On an IPv6 socket, IPV6_ADD_MEMBERSHIP with a struct ipv6_mreq: the
+     * interface is {@code ifIndex} and must be given for a link-local group ({@code local} is not used).
      */
-    public void joinGroup(final Inet4Address group, final Inet4Address local, final int ifIndex) {
-        final int len = writeMreqn(scratch, group, local, ifIndex);
+    public void joinGroup(final InetAddress group, final InetAddress local, final int ifIndex) {
+        if (ipv6) {
+            scratch.asSlice(0, IPV6_MREQ_SIZE).fill((byte) 0);
+            MemorySegment.copy(group.getAddress(), 0, scratch, ValueLayout.JAVA_BYTE, 0, 16);
+            scratch.set(ValueLayout.JAVA_INT, 16, ifIndex);
+            Errno.check(Libc.setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, scratch, IPV6_MREQ_SIZE),
+                "setsockopt IPV6_ADD_MEMBERSHIP", armd.wire.RtnlAddr.text(group) + " on " + name);
+            return;
+        }
+        final int len = writeMreqn(scratch, (Inet4Address) group, (Inet4Address) local, ifIndex);
         Errno.check(Libc.setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, scratch, len),
-            "setsockopt IP_ADD_MEMBERSHIP", group.getHostAddress() + " on " + name);
+            "setsockopt IP_ADD_MEMBERSHIP", armd.wire.RtnlAddr.text(group) + " on " + name);
     }
 
-    /** IP_MULTICAST_IF with a struct ip_mreqn: multicast leaves by {@code ifIndex} (or the one with {@code local}). */
-    public void multicastInterface(final Inet4Address local, final int ifIndex) {
-        final int len = writeMreqn(scratch, null, local, ifIndex);
+    /**
+     * IP_MULTICAST_IF with a struct ip_mreqn: multicast leaves by {@code ifIndex} (or the one with {@code local}). On
+     * an IPv6 socket IPV6_MULTICAST_IF with the index alone.
+     */
+    public void multicastInterface(final InetAddress local, final int ifIndex) {
+        if (ipv6) {
+            setInt(IPPROTO_IPV6, IPV6_MULTICAST_IF, ifIndex, "IPV6_MULTICAST_IF");
+            return;
+        }
+        final int len = writeMreqn(scratch, null, (Inet4Address) local, ifIndex);
         Errno.check(Libc.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, scratch, len),
             "setsockopt IP_MULTICAST_IF", name);
     }
 
-    /** bind(2) to {@code addr}:{@code port} (port 0: any free port). */
-    public void bind(final Inet4Address addr, final int port) {
-        final int len = SockAddr.writeIn(scratch, addr, port);
-        Errno.check(Libc.bind(fd, scratch, len), "bind", addr.getHostAddress() + ":" + port);
+    /** bind(2) to {@code addr}:{@code port} (port 0: any free port); {@code addr} of this socket's family. */
+    public void bind(final InetAddress addr, final int port) {
+        final int len = write(scratch, addr, port);
+        Errno.check(Libc.bind(fd, scratch, len), "bind", text(addr, port));
+    }
+
+    /** The socket address of {@code addr}:{@code port}, refused when its family is not this socket's. */
+    private int write(final MemorySegment seg, final InetAddress addr, final int port) {
+        if ((addr instanceof Inet6Address) != ipv6) {
+            throw new IllegalArgumentException(armd.wire.RtnlAddr.text(addr) + " is not an " + (ipv6 ? "IPv6" : "IPv4")
+                + " address, as " + name + " needs");
+        }
+        return SockAddr.write(seg, addr, port);
+    }
+
+    private static String text(final InetAddress addr, final int port) {
+        return addr instanceof Inet6Address ? "[" + armd.wire.RtnlAddr.text(addr) + "]:" + port
+            : armd.wire.RtnlAddr.text(addr) + ":" + port;
     }
 
     /**
@@ -299,18 +378,18 @@ public final class UdpSocket implements AutoCloseable {
      * it comes back as -ECONNREFUSED on the next send or receive (the peer's kernel answers while its agent is
      * gone).
      */
-    public void connect(final Inet4Address addr, final int port) {
-        final int len = SockAddr.writeIn(scratch, addr, port);
-        Errno.check(Libc.connect(fd, scratch, len), "connect", addr.getHostAddress() + ":" + port);
+    public void connect(final InetAddress addr, final int port) {
+        final int len = write(scratch, addr, port);
+        Errno.check(Libc.connect(fd, scratch, len), "connect", text(addr, port));
     }
 
     /** The bound local port (getsockname(2)). */
     public int localPort() {
         try (Arena a = Arena.ofConfined()) {
             final MemorySegment capture = a.allocate(Linker.Option.captureStateLayout());
-            final MemorySegment addr = a.allocate(SockAddr.SOCKADDR_IN_SIZE, 8);
+            final MemorySegment addr = a.allocate(SockAddr.SOCKADDR_IN6_SIZE, 8);
             final MemorySegment len = a.allocate(ValueLayout.JAVA_INT);
-            len.set(ValueLayout.JAVA_INT, 0, SockAddr.SOCKADDR_IN_SIZE);
+            len.set(ValueLayout.JAVA_INT, 0, SockAddr.SOCKADDR_IN6_SIZE);
             final int rc = (int) GETSOCKNAME.invokeExact(capture, fd, addr, len);
             Errno.check(rc == -1 ? -(int) ERRNO.get(capture, 0L) : rc, "getsockname", name);
             return SockAddr.port(addr);
@@ -322,12 +401,11 @@ public final class UdpSocket implements AutoCloseable {
     }
 
     /** Registers a destination for {@link #sendTo}; returns its index. */
-    public int addDestination(final Inet4Address addr, final int port) {
+    public int addDestination(final InetAddress addr, final int port) {
         if (destinationCount == MAX_DESTINATIONS) {
             throw new IllegalStateException("more than " + MAX_DESTINATIONS + " destinations on " + name);
         }
-        SockAddr.writeIn(destinations.asSlice((long) destinationCount * SockAddr.SOCKADDR_IN_SIZE,
-            SockAddr.SOCKADDR_IN_SIZE), addr, port);
+        write(destinations.asSlice((long) destinationCount * addrSize, addrSize), addr, port);
         return destinationCount++;
     }
 
@@ -352,9 +430,8 @@ public final class UdpSocket implements AutoCloseable {
         if (!stage(src, offset, length)) {
             return -Errno.EMSGSIZE;
         }
-        final MemorySegment dst = destinations.asSlice((long) index * SockAddr.SOCKADDR_IN_SIZE,
-            SockAddr.SOCKADDR_IN_SIZE);
-        return (int) Libc.sendto(fd, txSeg, length, MSG_DONTWAIT, dst, SockAddr.SOCKADDR_IN_SIZE);
+        final MemorySegment dst = destinations.asSlice((long) index * addrSize, addrSize);
+        return (int) Libc.sendto(fd, txSeg, length, MSG_DONTWAIT, dst, addrSize);
     }
 
     /** send(2) on a connected socket: bytes sent or -errno (-ECONNREFUSED: the destination port was closed). */
@@ -372,7 +449,7 @@ public final class UdpSocket implements AutoCloseable {
      */
     public int receive() {
         rxMsg.set(ValueLayout.ADDRESS, MSGHDR_NAME, rxName);
-        rxMsg.set(ValueLayout.JAVA_INT, MSGHDR_NAMELEN, SockAddr.SOCKADDR_IN_SIZE);
+        rxMsg.set(ValueLayout.JAVA_INT, MSGHDR_NAMELEN, addrSize);
         rxMsg.set(ValueLayout.ADDRESS, MSGHDR_IOV, rxIov);
         rxMsg.set(ValueLayout.JAVA_LONG, MSGHDR_IOVLEN, 1L);
         rxMsg.set(ValueLayout.ADDRESS, MSGHDR_CONTROL, rxControl);
@@ -423,7 +500,7 @@ public final class UdpSocket implements AutoCloseable {
         return rxRealtimeNs;
     }
 
-    /** The last datagram's source IPv4 address, network order in an int. */
+    /** The last datagram's source IPv4 address, network order in an int (IPv4 sockets only). */
     public int rxSourceAddress() {
         return rxName.get(NET_INT, 4);
     }

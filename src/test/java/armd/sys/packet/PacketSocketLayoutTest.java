@@ -98,4 +98,39 @@ class PacketSocketLayoutTest {
         assertEquals(SysLayoutFixture.value("SOCK_NONBLOCK"), PacketSocket.SOCK_NONBLOCK);
         assertEquals(SysLayoutFixture.value("SOCK_CLOEXEC"), PacketSocket.SOCK_CLOEXEC);
     }
+
+    /** linux/if_packet.h struct packet_mreq. */
+    static final StructLayout PACKET_MREQ = MemoryLayout.structLayout(
+        ValueLayout.JAVA_INT.withName("mr_ifindex"), ValueLayout.JAVA_SHORT.withName("mr_type"),
+        ValueLayout.JAVA_SHORT.withName("mr_alen"), MemoryLayout.sequenceLayout(8, ValueLayout.JAVA_BYTE)
+            .withName("mr_address"));
+    /** linux/filter.h struct sock_filter and struct sock_fprog (64-bit: the pointer after 6 bytes of padding). */
+    static final StructLayout SOCK_FILTER = MemoryLayout.structLayout(
+        ValueLayout.JAVA_SHORT.withName("code"), ValueLayout.JAVA_BYTE.withName("jt"),
+        ValueLayout.JAVA_BYTE.withName("jf"), ValueLayout.JAVA_INT.withName("k"));
+    static final StructLayout SOCK_FPROG = MemoryLayout.structLayout(
+        ValueLayout.JAVA_SHORT.withName("len"), MemoryLayout.paddingLayout(6), ValueLayout.ADDRESS.withName("filter"));
+
+    @Test
+    void theNeighbourDiscoveryStructsAndConstantsMatchTheCHeaders() {
+        assertEquals(SysLayoutFixture.value("packet_mreq.size"), PACKET_MREQ.byteSize());
+        assertEquals(SysLayoutFixture.value("packet_mreq.size"), PacketSocket.PACKET_MREQ_SIZE);
+        assertEquals(SysLayoutFixture.value("packet_mreq.mr_type"), SysLayoutFixture.offset(PACKET_MREQ, "mr_type"));
+        assertEquals(SysLayoutFixture.value("packet_mreq.mr_alen"), SysLayoutFixture.offset(PACKET_MREQ, "mr_alen"));
+        assertEquals(SysLayoutFixture.value("packet_mreq.mr_address"),
+            SysLayoutFixture.offset(PACKET_MREQ, "mr_address"));
+        assertEquals(SysLayoutFixture.value("sock_filter.size"), SOCK_FILTER.byteSize());
+        assertEquals(SysLayoutFixture.value("sock_filter.size"), PacketSocket.SOCK_FILTER_SIZE);
+        assertEquals(SysLayoutFixture.value("sock_filter.jt"), SysLayoutFixture.offset(SOCK_FILTER, "jt"));
+        assertEquals(SysLayoutFixture.value("sock_filter.jf"), SysLayoutFixture.offset(SOCK_FILTER, "jf"));
+        assertEquals(SysLayoutFixture.value("sock_filter.k"), SysLayoutFixture.offset(SOCK_FILTER, "k"));
+        assertEquals(SysLayoutFixture.value("sock_fprog.size"), SOCK_FPROG.byteSize());
+        assertEquals(SysLayoutFixture.value("sock_fprog.size"), PacketSocket.SOCK_FPROG_SIZE);
+        assertEquals(SysLayoutFixture.value("sock_fprog.filter"), SysLayoutFixture.offset(SOCK_FPROG, "filter"));
+        assertEquals(SysLayoutFixture.value("ETH_P_IPV6"), PacketSocket.ETH_P_IPV6);
+        assertEquals(SysLayoutFixture.value("PACKET_ADD_MEMBERSHIP"), PacketSocket.PACKET_ADD_MEMBERSHIP);
+        assertEquals(SysLayoutFixture.value("PACKET_MR_MULTICAST"), PacketSocket.PACKET_MR_MULTICAST);
+        assertEquals(SysLayoutFixture.value("SO_ATTACH_FILTER"), PacketSocket.SO_ATTACH_FILTER);
+        assertEquals(SysLayoutFixture.value("SOL_SOCKET"), PacketSocket.SOL_SOCKET);
+    }
 }
