@@ -553,8 +553,8 @@ public final class FailoverHarness {
             md.append("\n### Footprint at rest\n\n");
             md.append(String.format(Locale.ROOT, "Each pair serving, idle client probe running, after 5 s of rest;"
                 + " over %d s from /proc: CPU = (utime + stime) / wall time, in %% of one core; RSS and threads the"
-                + " largest seen (sampled every second). keepalived's figures add its parent and its VRRP"
-                + " child (the processes column).%n%n", o.footprintS));
+                + " largest seen (sampled every second). armd's figures add its guardian and the agent's JVM,"
+                + " keepalived's its parent and its VRRP child (the processes column).%n%n", o.footprintS));
             md.append("| row | node | processes | CPU % | RSS MiB | threads |\n|---|---|---|---|---|---|\n");
             for (final String[] r : footprints) {
                 md.append("| ").append(String.join(" | ", r)).append(" |\n");

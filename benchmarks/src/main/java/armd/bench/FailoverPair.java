@@ -36,7 +36,7 @@ abstract class FailoverPair {
         @Override
         public String settings() {
             return "unicast heartbeat " + intervalMs + " ms / " + timeoutMs + " ms, ARP probe "
-                + (arpProbes == 0 ? "default (3 probes 20 ms apart + 100 ms)"
+                + (arpProbes == 0 ? "default (3 probes 2 ms apart + 6 ms)"
                     : arpProbes + " probe" + (arpProbes > 1 ? "s" : "") + " + " + arpProbeWaitMs + " ms");
         }
     }
@@ -170,7 +170,11 @@ abstract class FailoverPair {
 
         @Override
         List<Long> processes(final boolean a) {
-            return List.of(launched.get(a ? 0 : 1).pid());
+            // the guardian and the agent's JVM, its child
+            final ProcessHandle guard = launched.get(a ? 0 : 1).toHandle();
+            final List<Long> pids = new java.util.ArrayList<>(List.of(guard.pid()));
+            guard.children().forEach(c -> pids.add(c.pid()));
+            return pids;
         }
 
         @Override

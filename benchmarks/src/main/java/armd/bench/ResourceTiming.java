@@ -143,7 +143,7 @@ public final class ResourceTiming {
                 }
                 return null;
             });
-            report("  ArpProbe.probe, defaults (3 probes 20 ms apart + 100 ms)", probe);
+            report("  ArpProbe.probe, defaults (3 probes 2 ms apart + 6 ms)", probe);
             report("  rtnetlink add + remove", addDel);
             report("  ArpProbe.announce, defaults (3, 100 ms apart)", announce);
         }
