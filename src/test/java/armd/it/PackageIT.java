@@ -155,7 +155,9 @@ class PackageIT {
         final Path cache = root.resolve("usr/lib/armd/lib/armd.aot");
         final Path jar = root.resolve("usr/lib/armd/lib/armd.jar");
         assertTrue(Files.size(cache) > 0, "the package has the AOT cache of its training run");
-        // AOTMode=on refuses to start without the cache: it fits the launcher's runtime, jar and options
+        // the launcher passes it (its command line, traced by sh -x) ...
+        assertTrue(run("sh", "-x", armd, "version").out().contains(" -XX:AOTCache=" + cache + " "), "cache passed");
+        // ... and it maps: AOTMode=on refuses to start without the cache (it fits the runtime, jar and options)
         final Run on = run(Path.of("/"), Map.of("ARMD_JAVA_OPTS", "-XX:AOTMode=on -XX:AOTCache=" + cache), armd,
             "version");
         assertEquals(0, on.exit(), on.out());
@@ -171,6 +173,7 @@ class PackageIT {
         final Run older = run(armd, "version");
         assertEquals(0, older.exit(), older.out());
         assertTrue(older.out().matches("armd \\S+\n"), older.out());
+        assertFalse(run("sh", "-x", armd, "version").out().contains("AOTCache"), "no cache older than the jar");
         // agents with the refused cache serve, and their logs have no line of the JVM's
         Files.write(cache, Arrays.copyOf(good, 65536));
         assertTrue(cache.toFile().setLastModified(jar.toFile().lastModified() + 10_000));
