@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * The Debian package that scripts/package builds (scripts/test builds it before maven): unpacked anywhere it runs
  * (the launcher and armrsp find the runtime relative to themselves), its agent serves the native armstat, and
  * dpkg installs, upgrades (the running agents stopped before the new files, started after), removes (the
- * configuration kept) and purges it in a throwaway root with a dpkg database of its own.
+ * configuration kept) and purges it in a throwaway root with a dpkg database of its own; the launcher starts the JVM
+ * with the AOT cache of the package's training run, and quietly without it when the cache is refused or stale.
  */
 class PackageIT {
     private static final int T = 90;
@@ -143,6 +145,47 @@ class PackageIT {
             assertTrue(stat.out().matches("(?s).*server1 .*server2 .*A +online +on server1.*"), stat.out());
             // the agent's scripts get the package's commands first in PATH (armd.bin is the launcher's directory)
             assertTrue(Files.readString(c.log(0)).contains("armd agent of server server1"), c.diagnostics());
+        }
+    }
+
+    @Test
+    void theLauncherUsesTheAotCacheAndStartsQuietlyWithoutAValidOne() throws Exception {
+        Netns.assumeRoot();
+        final Path root = unpack();
+        final String armd = root.resolve("usr/sbin/armd").toString();
+        final Path cache = root.resolve("usr/lib/armd/lib/armd.aot");
+        final Path jar = root.resolve("usr/lib/armd/lib/armd.jar");
+        assertTrue(Files.size(cache) > 0, "the package has the AOT cache of its training run");
+        // the launcher passes it (its command line, traced by sh -x) ...
+        assertTrue(run("sh", "-x", armd, "version").out().contains(" -XX:AOTCache=" + cache + " "), "cache passed");
+        // ... and it maps: AOTMode=on refuses to start without the cache (it fits the runtime, jar and options)
+        final Run on = run(Path.of("/"), Map.of("ARMD_JAVA_OPTS", "-XX:AOTMode=on -XX:AOTCache=" + cache), armd,
+            "version");
+        assertEquals(0, on.exit(), on.out());
+        assertTrue(on.out().matches("armd \\S+\n"), on.out());
+        // a cache the JVM refuses (cut short) or one older than the jar: the same start, not a word more
+        final byte[] good = Files.readAllBytes(cache);
+        Files.write(cache, Arrays.copyOf(good, 65536));
+        final Run cut = run(armd, "version");
+        assertEquals(0, cut.exit(), cut.out());
+        assertTrue(cut.out().matches("armd \\S+\n"), cut.out());
+        Files.write(cache, good);
+        assertTrue(jar.toFile().setLastModified(cache.toFile().lastModified() + 10_000));
+        final Run older = run(armd, "version");
+        assertEquals(0, older.exit(), older.out());
+        assertTrue(older.out().matches("armd \\S+\n"), older.out());
+        assertFalse(run("sh", "-x", armd, "version").out().contains("AOTCache"), "no cache older than the jar");
+        // agents with the refused cache serve, and their logs have no line of the JVM's
+        Files.write(cache, Arrays.copyOf(good, 65536));
+        assertTrue(cache.toFile().setLastModified(jar.toFile().lastModified() + 10_000));
+        try (AgentCluster c = new AgentCluster("pa", 2, false)) {
+            c.launcher(root.resolve("usr/sbin/armd"));
+            c.startAll();
+            c.await(() -> c.onlineOn(1, "A").equals("server1"), T, "A online on server1");
+            for (int i = 0; i < 2; i++) {
+                final String log = Files.readString(c.log(i));
+                assertFalse(log.contains("[error]") || log.contains("[warning]") || log.contains("AOT"), log);
+            }
         }
     }
 
