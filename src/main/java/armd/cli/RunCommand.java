@@ -189,7 +189,8 @@ public final class RunCommand implements Command {
         final ControlBridge control = ControlBridge.start(config, agent, me.id(), socket, log);
         final StatusServer page = statusPage(config, agent, log);
         // READY=1 once the control socket listens (above) and the sender has sent (or tried) a first heartbeat
-        final ServiceNotifier notifier = ServiceNotifier.fromEnvironment(() -> heartbeatsGoing(link),
+        final ServiceNotifier notifier = ServiceNotifier.fromEnvironment(() -> config.servers().size() == 1
+            || heartbeatsGoing(link),
             "serving server " + name + " of cluster " + config.name(), log);
         // every turn of the agent loop: the service manager's watchdog, and the peers found down (detection latency)
         agent.onTurn(nowNs -> {
@@ -344,6 +345,7 @@ public final class RunCommand implements Command {
         }
     }
 
+    /** Whether the sender has sent (or tried) a heartbeat; a one-server cluster has nobody to send to. */
     private static boolean heartbeatsGoing(final UdpHeartbeatLink link) {
         final armd.heartbeat.HeartbeatStats s = link.stats();
         for (int p = 0; p < s.paths(); p++) {
