@@ -84,6 +84,15 @@ public final class Tmpfs implements AutoCloseable {
         Files.deleteIfExists(filler);
     }
 
+    /**
+     * Remounts the file system read-only ({@code true}) or read-write again. Returns false when the kernel refuses
+     * (EBUSY: a file is open for writing at that moment); the caller may try again.
+     */
+    public boolean readOnly(final boolean readOnly) throws IOException {
+        return Netns.tryRun("mount", "-o", readOnly ? "remount,ro" : "remount,rw", mountPoint.toString())
+            .exitCode() == 0;
+    }
+
     /** Unmounts (lazily when busy) and removes the mount point; never throws. */
     @Override
     public void close() {
