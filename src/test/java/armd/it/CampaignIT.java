@@ -52,7 +52,8 @@ import org.junit.jupiter.api.Test;
  * (after a random delay of up to 0.4 s, or right after its start script began); the link flapping (ip link
  * down/up); a server cut off at the bridge; two servers cut from each other; a one-way cut (at the bridge, or of
  * heartbeats only); heartbeats cut both ways; random loss of 20-50 % in and out (nftables {@code numgen random});
- * the state directory full or remounted read-only; the control socket flooded (idle and slow connections from
+ * the state directory full (a filler file) or read-only (its directory immutable: a read-only remount is refused
+ * while the agent holds its lock file open); the control socket flooded (idle and slow connections from
  * another process, garbage from this one); stress-ng on both cores.
  *
  * <p>Checked all along (every 50 ms): no server adds a floating address while another server that it has heard for
@@ -260,7 +261,9 @@ class CampaignIT {
                         .toList()));
                     System.out.println("campaign " + rounds.getLast() + " (load " + load() + ")");
                     runRound(plan, new Random(random.nextLong()));
-                    settleMaxMs = Math.max(settleMaxMs, endRound());
+                    final long settledMs = endRound();
+                    settleMaxMs = Math.max(settleMaxMs, settledMs);
+                    System.out.println("campaign round " + round + " healed; settled " + settledMs + " ms later");
                 }
             } finally {
                 done.set(true);
@@ -391,15 +394,8 @@ class CampaignIT {
                 heal(t0, healAtMs, disks[v]::free, () -> { });
             }
             case DISK_READ_ONLY -> {
-                if (!retry(() -> disks[v].readOnly(true))) {
-                    count("read-only remount refused (busy)");
-                    return;
-                }
-                heal(t0, healAtMs, () -> {
-                    if (!retry(() -> disks[v].readOnly(false))) {
-                        throw new IOException("server" + (v + 1) + "'s state directory stays read-only");
-                    }
-                }, () -> { });
+                disks[v].immutable(true);
+                heal(t0, healAtMs, () -> disks[v].immutable(false), () -> { });
             }
             case CONTROL_FLOOD -> flood(v, f, t0, healAtMs);
             case CPU_STRESS -> {
@@ -911,21 +907,6 @@ class CampaignIT {
     /** A heal step that may throw. */
     private interface Step {
         void run() throws Exception;
-    }
-
-    private interface Attempt {
-        boolean run() throws IOException;
-    }
-
-    /** Up to 40 tries 50 ms apart (a remount meets a file open for writing now and then). */
-    private static boolean retry(final Attempt a) throws IOException {
-        for (int i = 0; i < 40; i++) {
-            if (a.run()) {
-                return true;
-            }
-            sleep(50);
-        }
-        return false;
     }
 
     /** Ends a process this test started, and what it forked (stress-ng's workers), by PID. */

@@ -85,12 +85,12 @@ public final class Tmpfs implements AutoCloseable {
     }
 
     /**
-     * Remounts the file system read-only ({@code true}) or read-write again. Returns false when the kernel refuses
-     * (EBUSY: a file is open for writing at that moment); the caller may try again.
+     * Makes the file system's root directory immutable ({@code true}: chattr +i, nothing can be created, renamed or
+     * removed in it, EPERM) or writable again. A stand-in for a read-only file system where a remount cannot be
+     * had: the kernel refuses to remount read-only while a file on it is open for writing (an agent's lock file).
      */
-    public boolean readOnly(final boolean readOnly) throws IOException {
-        return Netns.tryRun("mount", "-o", readOnly ? "remount,ro" : "remount,rw", mountPoint.toString())
-            .exitCode() == 0;
+    public void immutable(final boolean immutable) throws IOException {
+        Netns.run("chattr", immutable ? "+i" : "-i", mountPoint.toString());
     }
 
     /** Unmounts (lazily when busy) and removes the mount point; never throws. */
