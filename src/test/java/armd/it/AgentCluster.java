@@ -525,6 +525,9 @@ public final class AgentCluster implements AutoCloseable {
     public void close() {
         for (final Process p : agents) {
             if (p != null && p.isAlive()) {
+                // what the agent started, and under a guardian the JVM itself (its child): killed with the guardian
+                // alone they would be left running, orphaned, in a deleted namespace
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 try {
                     p.waitFor(10, TimeUnit.SECONDS);
