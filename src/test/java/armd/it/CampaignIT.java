@@ -68,7 +68,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>{@code -Darmd.campaign.seed} (default: the clock) and {@code -Darmd.campaign.seconds} (default 45: the time
  * in which new rounds start); {@code -Darmd.campaign.keepGoing=true} records violations and goes on, failing at the
- * end (scripts/campaign sets it). The seed is printed at the start and in a failure, with the command that replays the
+ * end; {@code -Darmd.campaign.strict=true} keeps the fault combinations of open defects ({@link #meetsOpenDefect});
+ * scripts/campaign sets both. The seed is printed at the start and in a failure, with the command that replays the
  * same schedule (the same faults, victims, moments and durations; what the processes do in between is the
  * kernel's and the JVMs' timing). The summary line "campaign summary: ..." counts what was done and checked.
  */
@@ -132,8 +133,11 @@ class CampaignIT {
         }
     }
 
-    /** The faults of one round, drawn from {@code r} alone (never from what the cluster does: replays match). */
-    static List<Fault> plan(final Random r) {
+    /**
+     * The faults of one round, drawn from {@code r} alone (never from what the cluster does: replays match); unless
+     * {@code strict}, without the combinations that meet an open defect ({@link #meetsOpenDefect}).
+     */
+    static List<Fault> plan(final Random r, final boolean strict) {
         final int n = 1 + r.nextInt(3);
         final List<Fault> faults = new ArrayList<>();
         final Set<String> taken = new HashSet<>();
@@ -142,11 +146,35 @@ class CampaignIT {
             final int victim = r.nextInt(SERVERS);
             final Fault f = new Fault(kinds[r.nextInt(kinds.length)], victim, (victim + 1 + r.nextInt(2)) % SERVERS,
                 r.nextInt(2000), 1000 + r.nextInt(7000), r.nextInt(1000));
-            if (taken.add(f.resource())) {
+            if ((strict || !meetsOpenDefect(faults, f)) && taken.add(f.resource())) {
                 faults.add(f);
             }
         }
         return faults;
+    }
+
+    /**
+     * Whether {@code f} in a round with {@code faults} is a combination that meets one of the two open defects
+     * (benchmarks/RELIABILITY.md, "Fault campaign"), left out of the normal test run until they are fixed (strict
+     * runs, as scripts/campaign's, keep them): a state directory fault with a fault that moves a group (a takeover
+     * held until the state is saved goes ahead after the heal although the holder is heard again, and retries its
+     * address conflict for 150 s); a link flap with a kill (an agent started while its link is down exits 3).
+     */
+    static boolean meetsOpenDefect(final List<Fault> faults, final Fault f) {
+        for (final Fault g : faults) {
+            if (openDefect(f, g) || openDefect(g, f)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean openDefect(final Fault a, final Fault b) {
+        final Set<Kind> stays = Set.of(Kind.LOSS, Kind.CONTROL_FLOOD, Kind.CPU_STRESS, Kind.DISK_FULL,
+            Kind.DISK_READ_ONLY);
+        final boolean disk = a.kind() == Kind.DISK_FULL || a.kind() == Kind.DISK_READ_ONLY;
+        final boolean kill = b.kind() == Kind.KILL || b.kind() == Kind.KILL_TAKEOVER;
+        return disk && !stays.contains(b.kind()) || a.kind() == Kind.LINK_FLAP && kill;
     }
 
     /** Who hears whom: for each pair of servers, whether a fault cuts them now, and when one last did. */
@@ -203,6 +231,8 @@ class CampaignIT {
     private long settleMaxMs;
     /** Record violations and go on (a long campaign finds more than its first); the end fails all the same. */
     private boolean keepGoing;
+    /** Also the combinations that meet an open defect. */
+    private boolean strict;
 
     @Test
     void aSeededScheduleOfRealFaultsKeepsEveryInvariant() throws Exception {
@@ -214,8 +244,14 @@ class CampaignIT {
         seed = Long.getLong("armd.campaign.seed", System.nanoTime() & 0xffff_ffffL);
         seconds = Integer.getInteger("armd.campaign.seconds", 45);
         keepGoing = Boolean.getBoolean("armd.campaign.keepGoing");
+        strict = Boolean.getBoolean("armd.campaign.strict");
         System.out.println("campaign: seed " + seed + ", new rounds for " + seconds + " s; load " + load()
             + "; replay: " + replay());
+        if (!strict) {
+            System.out.println("campaign: without the fault combinations of two open defects (a state directory "
+                + "fault with a cut or kill, a link flap with a kill: benchmarks/RELIABILITY.md, Fault campaign); "
+                + "-Darmd.campaign.strict=true keeps them");
+        }
         final Random random = new Random(seed);
         try (AgentCluster cluster = new AgentCluster("camp", SERVERS, false)) {
             c = cluster;
@@ -262,7 +298,7 @@ class CampaignIT {
                 final long endNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
                 while (System.nanoTime() - endNs < 0) {
                     round++;
-                    final List<Fault> plan = plan(random);
+                    final List<Fault> plan = plan(random, strict);
                     rounds.add("round " + round + ": " + String.join("; ", plan.stream().map(Fault::toString)
                         .toList()));
                     System.out.println("campaign " + rounds.getLast() + " (load " + load() + ")");
@@ -902,9 +938,10 @@ class CampaignIT {
     }
 
     private String replay() {
-        return "scripts/campaign --it-only --seed " + seed + " --seconds " + seconds + ", or mvn -B verify -Dtest=none "
-            + "-Dsurefire.failIfNoSpecifiedTests=false -Dit.test=CampaignIT -Darmd.campaign.seed=" + seed
-            + " -Darmd.campaign.seconds=" + seconds;
+        final String mvn = "mvn -B verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=CampaignIT "
+            + "-Darmd.campaign.seed=" + seed + " -Darmd.campaign.seconds=" + seconds;
+        return strict ? "scripts/campaign --it-only --seed " + seed + " --seconds " + seconds + ", or " + mvn
+            + " -Darmd.campaign.strict=true" : mvn;
     }
 
     private void count(final String what) {
