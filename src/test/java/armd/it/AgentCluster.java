@@ -242,16 +242,21 @@ public final class AgentCluster implements AutoCloseable {
     /** The servers and groups of a status text, or null while a group is in transition. */
     static String settledView(final String status) {
         final StringBuilder sb = new StringBuilder();
-        boolean groups = false;
+        String section = "";
         for (final String line : status.split("\n")) {
-            if (line.startsWith("servers:")) {
-                sb.append(line).append('\n');
-            } else if (line.startsWith("groups:")) {
-                groups = true;
-                sb.append(line).append('\n');
-            } else if (line.startsWith("  ")) {
+            if (!line.startsWith(" ")) {
+                // a section header: only the servers and groups count (not the last transitions on this server)
+                section = line;
+                if (line.startsWith("servers:") || line.startsWith("groups:")) {
+                    sb.append(line).append('\n');
+                }
+            } else if (line.startsWith("  ") && line.charAt(2) != ' '
+                && (section.startsWith("servers:") || section.startsWith("groups:"))) {
+                // a server's or group's own line; the indented ones under it (heartbeat paths with their counters,
+                // resources, monitors) differ from agent to agent and moment to moment
                 final String[] f = line.trim().split("\\s+");
-                if (groups && f.length > 1 && !List.of("online", "stopped", "offline", "failed").contains(f[1])) {
+                if (section.startsWith("groups:") && f.length > 1
+                    && !List.of("online", "stopped", "offline", "failed").contains(f[1])) {
                     return null;
                 }
                 sb.append(line.trim()).append('\n');
