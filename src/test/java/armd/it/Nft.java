@@ -50,6 +50,46 @@ public final class Nft {
         net.exec(ns, cmd.toArray(String[]::new));
     }
 
+    /**
+     * Adds a base chain {@code chain} of its own in {@code family} at {@code hook} ("input", "output", "forward")
+     * holding {@code rules} (nft syntax, one a string): a fault that {@link #removeChain} undoes alone, leaving the
+     * other faults of the namespace in place (several base chains on one hook all apply).
+     */
+    public static void addChain(final Netns net, final String ns, final String family, final String chain,
+                                final String hook, final List<String> rules) throws IOException {
+        final String spec = "type filter hook " + hook + " priority 0 ; policy accept ;";
+        net.exec(ns, "nft", "add", "table", family, TABLE);
+        net.exec(ns, "nft", "add", "chain", family, TABLE, chain, "{ " + spec + " }");
+        for (final String rule : rules) {
+            final List<String> cmd = new ArrayList<>(List.of("nft", "add", "rule", family, TABLE, chain));
+            cmd.addAll(List.of(rule.split(" ")));
+            net.exec(ns, cmd.toArray(String[]::new));
+        }
+    }
+
+    /** Removes the chain {@link #addChain} added, with its rules. */
+    public static void removeChain(final Netns net, final String ns, final String family, final String chain)
+        throws IOException {
+        net.exec(ns, "nft", "flush", "chain", family, TABLE, chain);
+        net.exec(ns, "nft", "delete", "chain", family, TABLE, chain);
+    }
+
+    /** A rule dropping {@code percent} % of the packets it sees, each drawn at random by the kernel. */
+    public static String loss(final int percent) {
+        if (percent < 0 || percent > 100) {
+            throw new IllegalArgumentException("loss of " + percent + " %");
+        }
+        return "numgen random mod 100 < " + percent + " counter drop";
+    }
+
+    /**
+     * Rules for the bridge's forward hook dropping every frame from port {@code from} to port {@code to} (ARP
+     * included): {@code to}'s server no longer hears {@code from}'s, the other way still works.
+     */
+    public static String bridgeCut(final String from, final String to) {
+        return "iifname " + from + " oifname " + to + " counter drop";
+    }
+
     /** Removes every rule this fixture added in {@code ns} (both families); nothing there is fine. */
     public static void heal(final Netns net, final String ns) throws IOException {
         for (final String family : List.of("inet", "bridge")) {

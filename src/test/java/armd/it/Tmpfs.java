@@ -84,6 +84,15 @@ public final class Tmpfs implements AutoCloseable {
         Files.deleteIfExists(filler);
     }
 
+    /**
+     * Makes the file system's root directory immutable ({@code true}: chattr +i, nothing can be created, renamed or
+     * removed in it, EPERM) or writable again. A stand-in for a read-only file system where a remount cannot be
+     * had: the kernel refuses to remount read-only while a file on it is open for writing (an agent's lock file).
+     */
+    public void immutable(final boolean immutable) throws IOException {
+        Netns.run("chattr", immutable ? "+i" : "-i", mountPoint.toString());
+    }
+
     /** Unmounts (lazily when busy) and removes the mount point; never throws. */
     @Override
     public void close() {
