@@ -219,7 +219,9 @@ public final class UdpHeartbeatTransport implements HeartbeatTransport {
                         opened.add(tx);
                         common(tx, path, options);
                         tx.bind(path.localAddress(), 0);
-                        tx.connect(peer.address(), path.port());
+                        // a link down while the agent starts (no route yet) is a path down, not a configuration
+                        // error: the socket connects at its first send that finds a route
+                        tx.connectOrDefer(peer.address(), path.port());
                         connected[p][i] = tx;
                         peerIds[p][i] = peer.serverId();
                     }

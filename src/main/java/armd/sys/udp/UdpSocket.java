@@ -113,6 +113,9 @@ public final class UdpSocket implements AutoCloseable {
         Linker.Option.captureCallState("errno"));
 
     private final Arena arena;
+    /** The destination of a deferred connect (sender thread only), or null. */
+    private MemorySegment pendingDest;
+    private int pendingDestLen;
     private final int fd;
     private final String name;
     private final boolean ipv6;
@@ -383,6 +386,24 @@ public final class UdpSocket implements AutoCloseable {
         Errno.check(Libc.connect(fd, scratch, len), "connect", text(addr, port));
     }
 
+    /**
+     * Like {@link #connect}, but where the destination is unreachable now (no route: a link down while the agent
+     * starts) the connect is made later, by the first {@link #send} that finds a route; returns 0, or the -errno
+     * of that deferral. Other errors throw as {@link #connect} does.
+     */
+    public int connectOrDefer(final InetAddress addr, final int port) {
+        final MemorySegment dest = arena.allocate(64, 8);
+        final int len = write(dest, addr, port);
+        final int rc = Libc.connect(fd, dest, len);
+        if (rc == -Errno.ENETUNREACH || rc == -Errno.EHOSTUNREACH || rc == -Errno.ENETDOWN) {
+            pendingDest = dest;
+            pendingDestLen = len;
+            return rc;
+        }
+        Errno.check(rc, "connect", text(addr, port));
+        return 0;
+    }
+
     /** The bound local port (getsockname(2)). */
     public int localPort() {
         try (Arena a = Arena.ofConfined()) {
@@ -436,6 +457,14 @@ public final class UdpSocket implements AutoCloseable {
 
     /** send(2) on a connected socket: bytes sent or -errno (-ECONNREFUSED: the destination port was closed). */
     public int send(final ByteBuffer src, final int offset, final int length) {
+        if (pendingDest != null) {
+            // connected later (connectOrDefer): until a route exists, the send fails as the connect does
+            final int rc = Libc.connect(fd, pendingDest, pendingDestLen);
+            if (rc != 0) {
+                return rc;
+            }
+            pendingDest = null;
+        }
         if (!stage(src, offset, length)) {
             return -Errno.EMSGSIZE;
         }
