@@ -38,6 +38,7 @@ final class FloatingIpResource implements GroupResource {
     private long freeAtNs;
     /** The last activation failed because the address answered from another host; worker thread only. */
     private boolean conflicted;
+    private boolean takeover;
 
     FloatingIpResource(final ClusterConfig.FloatingIp ip) {
         this.ip = ip;
@@ -46,6 +47,16 @@ final class FloatingIpResource implements GroupResource {
     @Override
     public ClusterConfig.FloatingIp config() {
         return ip;
+    }
+
+    /**
+     * Whether the next activation is a takeover decided on a holder probe that found the address free: a conflict
+     * then means the holder is back, and goes to the decision core at once (which decides again) instead of being
+     * retried here for conflict-retries x conflict-retry-interval (the group "starting" all that time). Worker
+     * thread only.
+     */
+    void takeover(final boolean afterHolderProbe) {
+        takeover = afterHolderProbe;
     }
 
     /** The next activation probes the address itself, whatever a holder probe found before. */
@@ -247,7 +258,7 @@ final class FloatingIpResource implements GroupResource {
 
     /** Probes until the address is free; null when it is, else the failure line (after the last retry). */
     private String probeUntilFree(final GroupContext a, final AddressProbe probe) {
-        final int tries = ip.conflictRetries() + 1;
+        final int tries = takeover ? 1 : ip.conflictRetries() + 1;
         for (int attempt = 1; ; attempt++) {
             final ConflictResult r = probe.probe(ip.arp().probes(), ip.arp().probeSpacingMs(), ip.arp().probeWaitMs());
             if (r.outcome() == ProbeOutcome.HEALTHY) {

@@ -197,9 +197,10 @@ public final class ResourceLauncher implements ScriptLauncher, AutoCloseable {
             delegate.launch(run, done);
             return;
         }
-        if (!run.checked()) {
-            // a holder probe counts as this start's conflict check only when the start is the takeover it was for
-            for (final FloatingIpResource ip : floatingIps(group)) {
+        for (final FloatingIpResource ip : floatingIps(group)) {
+            ip.takeover(run.checked());
+            if (!run.checked()) {
+                // a holder probe counts as this start's conflict check only when the start is the takeover it was for
                 ip.forgetProbe();
             }
         }

@@ -24,7 +24,7 @@ class TiebreakRunIT {
         final AgentCluster c = new AgentCluster(tag, 2, false);
         c.net().address(c.hub(), "br0", "192.0.2.1/24");
         c.extraConfig("[resource A-ip]\ngroup = A\ntype = ip\naddress = " + A_IP + "\ninterface = eth0\n\n"
-            + "[disk-heartbeat]\ndevice = " + disk.device() + "\nsector = 8\ninterval = 50ms\ntimeout = 500ms\n\n"
+            + "[disk-heartbeat]\ndevice = " + disk.device() + "\nsector = 8\ninterval = 100ms\ntimeout = 3s\n\n"
             + "[tiebreak]\ntargets = 192.0.2.1\ntimeout = 100ms\ntries = 3\n");
         return c;
     }
