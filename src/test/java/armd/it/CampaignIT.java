@@ -243,7 +243,7 @@ class CampaignIT {
         Need.that(Files.isExecutable(Path.of("target", "bin", "armguard")),
             "CampaignIT needs target/bin/armguard: run scripts/build first");
         seed = Long.getLong("armd.campaign.seed", System.nanoTime() & 0xffff_ffffL);
-        seconds = Integer.getInteger("armd.campaign.seconds", 45);
+        seconds = Integer.getInteger("armd.campaign.seconds", 30);
         keepGoing = Boolean.getBoolean("armd.campaign.keepGoing");
         strict = Boolean.getBoolean("armd.campaign.strict");
         System.out.println("campaign: seed " + seed + ", new rounds for " + seconds + " s; load " + load()
