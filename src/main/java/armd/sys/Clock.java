@@ -22,9 +22,12 @@ public final class Clock {
 
     private static final long NS_PER_S = 1_000_000_000L;
 
-    /** clock_gettime is vDSO-backed and never blocks: a critical call skips the thread-state transition. */
-    private static final MethodHandle CLOCK_GETTIME = Linker.nativeLinker().downcallHandle(
-        Linker.nativeLinker().defaultLookup().find("clock_gettime").orElseThrow(),
+    /**
+     * clock_gettime is vDSO-backed and never blocks: a critical call skips the thread-state transition. It
+     * fails only for a bad clock id or address (neither can happen here), so it is built without the errno
+     * capture, and a non-zero result is a bug.
+     */
+    private static final MethodHandle CLOCK_GETTIME = Libc.plainCall("clock_gettime",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
         Linker.Option.critical(false));
 

@@ -16,6 +16,12 @@ import java.lang.invoke.VarHandle;
  * thread's capture segment and returns {@code -errno} on failure (Netty's convention), so the hot path
  * never allocates: {@link Errno#check} turns a negative result into a {@link SysException} at the edge.
  *
+ * <p>This is the one place errno is captured: classes of armd.sys that need a call Libc lacks build its
+ * handle with {@link #errnoCall} and call it with {@link #errnoCapture()} and {@link #result}. Calls go
+ * through glibc's wrappers (Debian 12, glibc 2.36), never syscall(2) with a number: numbers differ between
+ * architectures and the wrappers exist for everything armd calls. Only calls that cannot fail (getpid,
+ * geteuid, strerror; clock_gettime in {@link Clock}) are built without the capture.
+ *
  * <p>Thread-safe: handles are immutable; the errno capture segment is per thread.
  */
 public final class Libc {
@@ -65,8 +71,7 @@ public final class Libc {
         errnoCall("ioctl", FunctionDescriptor.of(INT, INT, LONG, PTR), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle IF_NAMETOINDEX =
         errnoCall("if_nametoindex", FunctionDescriptor.of(INT, PTR));
-    private static final MethodHandle SYSCALL3 =
-        errnoCall("syscall", FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle EVENTFD = errnoCall("eventfd", FunctionDescriptor.of(INT, INT, INT));
     private static final MethodHandle STRERROR = plainCall("strerror", FunctionDescriptor.of(PTR, INT));
     private static final MethodHandle GETEUID = plainCall("geteuid", FunctionDescriptor.of(INT));
     private static final MethodHandle GETPID = plainCall("getpid", FunctionDescriptor.of(INT));
@@ -87,9 +92,10 @@ public final class Libc {
         return LINKER.downcallHandle(symbol, fd, options);
     }
 
-    private static MethodHandle plainCall(final String name, final FunctionDescriptor fd) {
+    /** A downcall handle of libc function {@code name} without errno capture: only for calls that cannot fail. */
+    static MethodHandle plainCall(final String name, final FunctionDescriptor fd, final Linker.Option... options) {
         final MemorySegment symbol = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc: " + name));
-        return LINKER.downcallHandle(symbol, fd);
+        return LINKER.downcallHandle(symbol, fd, options);
     }
 
     /** The calling thread's errno capture segment, for handles made by {@link #errnoCall}; never allocates. */
@@ -337,11 +343,11 @@ public final class Libc {
         }
     }
 
-    /** syscall(2) with up to three arguments: the result or -errno. */
-    public static long syscall(final long number, final long a1, final long a2, final long a3) {
+    /** eventfd(2) (glibc's wrapper of eventfd2): the descriptor or -errno. */
+    public static int eventfd(final int initval, final int flags) {
         final MemorySegment c = CAPTURE.get();
         try {
-            return result((long) SYSCALL3.invokeExact(c, number, a1, a2, a3), c);
+            return result((int) EVENTFD.invokeExact(c, initval, flags), c);
         } catch (Throwable t) {
             throw rethrow(t);
         }

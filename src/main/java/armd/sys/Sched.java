@@ -2,12 +2,9 @@ package armd.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * Scheduling policy of the calling thread: sched_setscheduler(2) with pid 0 acts on the calling thread only
@@ -24,17 +21,10 @@ public final class Sched {
     /** OR-ed into the policy: a child forked by the thread gets SCHED_OTHER (linux/sched.h). */
     public static final int SCHED_RESET_ON_FORK = 0x40000000;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
-    private static final VarHandle ERRNO = Linker.Option.captureStateLayout()
-        .varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SCHED_SETSCHEDULER = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("sched_setscheduler").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
-        CAPTURE);
-    private static final MethodHandle SCHED_GETSCHEDULER = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("sched_getscheduler").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE);
+    private static final MethodHandle SCHED_SETSCHEDULER = Libc.errnoCall("sched_setscheduler",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final MethodHandle SCHED_GETSCHEDULER = Libc.errnoCall("sched_getscheduler",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
     private Sched() {
     }
@@ -50,26 +40,25 @@ public final class Sched {
 
     /** sched_setscheduler(0, policy, {priority}) for the calling thread: 0 or -errno. */
     public static int setScheduler(final int policy, final int priority) {
+        final MemorySegment c = Libc.errnoCapture();
         try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment capture = arena.allocate(Linker.Option.captureStateLayout());
             // struct sched_param { int sched_priority; } (linux/sched/types.h)
             final MemorySegment param = arena.allocate(ValueLayout.JAVA_INT);
             param.set(ValueLayout.JAVA_INT, 0, priority);
-            final int rc = (int) SCHED_SETSCHEDULER.invokeExact(capture, 0, policy, param);
-            return rc == -1 ? -(int) ERRNO.get(capture, 0L) : rc;
+            return Libc.result((int) SCHED_SETSCHEDULER.invokeExact(c, 0, policy, param), c);
         } catch (Throwable t) {
-            throw t instanceof RuntimeException re ? re : new IllegalStateException(t);
+            throw Libc.rethrow(t);
         }
     }
 
     /** The calling thread's policy ({@link #SCHED_OTHER}, {@link #SCHED_FIFO}, ...) or -errno. */
     public static int policy() {
-        try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment capture = arena.allocate(Linker.Option.captureStateLayout());
-            final int rc = (int) SCHED_GETSCHEDULER.invokeExact(capture, 0);
-            return rc == -1 ? -(int) ERRNO.get(capture, 0L) : rc & ~SCHED_RESET_ON_FORK;
+        final MemorySegment c = Libc.errnoCapture();
+        try {
+            final int rc = Libc.result((int) SCHED_GETSCHEDULER.invokeExact(c, 0), c);
+            return rc < 0 ? rc : rc & ~SCHED_RESET_ON_FORK;
         } catch (Throwable t) {
-            throw t instanceof RuntimeException re ? re : new IllegalStateException(t);
+            throw Libc.rethrow(t);
         }
     }
 }

@@ -1,17 +1,12 @@
 package armd.sys.proc;
 
 import armd.sys.Errno;
+import armd.sys.EventFd;
 import armd.sys.Libc;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * Waits with poll(2) for any of a set of descriptors to become readable, or for {@link #wakeup()} from
@@ -28,37 +23,14 @@ public final class PollSet implements AutoCloseable {
     static final short POLLERR = 0x0008;
     static final short POLLHUP = 0x0010;
     static final short POLLNVAL = 0x0020;
-    /** EFD_CLOEXEC | EFD_NONBLOCK (include/uapi/linux/eventfd.h: O_CLOEXEC, O_NONBLOCK on x86_64/aarch64). */
-    static final int EFD_FLAGS = 02000000 | 04000;
-
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle EVENTFD = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("eventfd").orElseThrow(() -> new UnsatisfiedLinkError("libc: eventfd")),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-        Linker.Option.captureCallState("errno"));
 
     private final Arena arena = Arena.ofShared();
-    private final int eventFd;
-    private final MemorySegment counter;
-    private final MemorySegment wakeCounter;
+    private final EventFd wake = new EventFd("poll set wakeup");
     private MemorySegment fds;
     private int capacity;
 
     /** A poll set for up to {@code capacity} descriptors (it grows when needed). */
     public PollSet(final int capacity) {
-        final MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-        final int fd;
-        try {
-            fd = (int) EVENTFD.invokeExact(capture, 0, EFD_FLAGS);
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
-        eventFd = Errno.check(fd == -1 ? -(int) ERRNO.get(capture, 0L) : fd, "eventfd", "pidfd watcher");
-        counter = arena.allocate(8);
-        wakeCounter = arena.allocate(8);
-        wakeCounter.set(ValueLayout.JAVA_LONG, 0, 1L);
         ensureCapacity(capacity);
     }
 
@@ -72,7 +44,7 @@ public final class PollSet implements AutoCloseable {
 
     /** Makes a current or the next {@link #await} return; any thread. */
     public void wakeup() {
-        Libc.write(eventFd, wakeCounter, 8);
+        wake.signal();
     }
 
     /**
@@ -82,7 +54,7 @@ public final class PollSet implements AutoCloseable {
      */
     public int await(final int[] watched, final int count, final int timeoutMs, final boolean[] ready) {
         ensureCapacity(count);
-        fds.set(ValueLayout.JAVA_INT, OFF_FD, eventFd);
+        fds.set(ValueLayout.JAVA_INT, OFF_FD, wake.fd());
         fds.set(ValueLayout.JAVA_SHORT, OFF_EVENTS, POLLIN);
         fds.set(ValueLayout.JAVA_SHORT, OFF_REVENTS, (short) 0);
         for (int i = 0; i < count; i++) {
@@ -98,7 +70,7 @@ public final class PollSet implements AutoCloseable {
         }
         Errno.check(rc, "poll", "pidfds");
         if ((fds.get(ValueLayout.JAVA_SHORT, OFF_REVENTS) & POLLIN) != 0) {
-            Libc.read(eventFd, counter, 8);
+            wake.drain();
         }
         int n = 0;
         for (int i = 0; i < count; i++) {
@@ -114,7 +86,7 @@ public final class PollSet implements AutoCloseable {
     /** Closes the eventfd and frees the set (the watched descriptors belong to the caller). */
     @Override
     public void close() {
-        Libc.close(eventFd);
+        wake.close();
         arena.close();
     }
 }

@@ -8,12 +8,9 @@ import armd.sys.SysException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -104,13 +101,8 @@ public final class UdpSocket implements AutoCloseable {
     public static final int MAX_DESTINATIONS = 64;
 
     private static final ValueLayout.OfInt NET_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final VarHandle ERRNO = Linker.Option.captureStateLayout()
-        .varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle GETSOCKNAME = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("getsockname").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS),
-        Linker.Option.captureCallState("errno"));
+    private static final MethodHandle GETSOCKNAME = Libc.errnoCall("getsockname",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
 
     private final Arena arena;
     /** The destination of a deferred connect (sender thread only), or null. */
@@ -406,18 +398,15 @@ public final class UdpSocket implements AutoCloseable {
 
     /** The bound local port (getsockname(2)). */
     public int localPort() {
+        final MemorySegment c = Libc.errnoCapture();
         try (Arena a = Arena.ofConfined()) {
-            final MemorySegment capture = a.allocate(Linker.Option.captureStateLayout());
             final MemorySegment addr = a.allocate(SockAddr.SOCKADDR_IN6_SIZE, 8);
             final MemorySegment len = a.allocate(ValueLayout.JAVA_INT);
             len.set(ValueLayout.JAVA_INT, 0, SockAddr.SOCKADDR_IN6_SIZE);
-            final int rc = (int) GETSOCKNAME.invokeExact(capture, fd, addr, len);
-            Errno.check(rc == -1 ? -(int) ERRNO.get(capture, 0L) : rc, "getsockname", name);
+            Errno.check(Libc.result((int) GETSOCKNAME.invokeExact(c, fd, addr, len), c), "getsockname", name);
             return SockAddr.port(addr);
-        } catch (SysException e) {
-            throw e;
         } catch (Throwable t) {
-            throw t instanceof RuntimeException re ? re : new IllegalStateException(t);
+            throw Libc.rethrow(t);
         }
     }
 
