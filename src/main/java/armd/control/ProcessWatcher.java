@@ -1,21 +1,22 @@
 package armd.control;
 
 import armd.sys.Errno;
+import armd.sys.EventLoop;
 import armd.sys.SysException;
 import armd.sys.proc.Pidfd;
-import armd.sys.proc.PollSet;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The agent side of armload and armkill: watches registered processes through pidfds, all on one thread
- * ({@code armd-pidfd}) blocked in poll(2), so a process's exit is an event, not a poll loop. Reports each
+ * The agent side of armload and armkill: watches registered processes through pidfds, all on one
+ * {@link EventLoop} ({@code armd-pidfd}), so a process's exit is an event, not a poll loop; a kill's grace
+ * period is one of its timers. Reports each
  * exit of a watched process once to the {@link Listener} (on that thread). {@link #kill} stops watching
  * first, so a killed process is never reported as an exit (no failover).
  *
@@ -25,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 public final class ProcessWatcher implements AutoCloseable {
     /** After SIGKILL, how long to wait for the process to go before calling it unkillable (state D). */
     static final long KILL_WAIT_MS = 5_000;
+    /** Watch and kill requests waiting for the watcher thread: far more than a group has applications. */
+    static final int MAX_QUEUED = 4096;
 
     /** Receives exits; called on the watcher thread: enqueue, do not block. */
     @FunctionalInterface
@@ -59,7 +62,8 @@ public final class ProcessWatcher implements AutoCloseable {
         volatile CompletableFuture<KillOutcome> kill;
         long graceMs;
         // watcher thread only
-        long deadlineNs;
+        EventLoop.Timer deadline;
+        boolean polled;
         boolean sentKill;
         boolean closed;
 
@@ -71,20 +75,16 @@ public final class ProcessWatcher implements AutoCloseable {
 
     private final Listener listener;
     private final Map<Key, Entry> watched = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Entry> commands = new ConcurrentLinkedQueue<>();
-    private final PollSet poll = new PollSet(16);
-    private final Thread thread;
+    private final EventLoop loop;
     private volatile boolean closed;
 
     // confined to the watcher thread
     private final List<Entry> active = new ArrayList<>();
-    private int[] fds = new int[16];
-    private boolean[] ready = new boolean[16];
 
     /** Starts the watcher thread. */
     public ProcessWatcher(final Listener listener) {
         this.listener = listener;
-        this.thread = Thread.ofPlatform().daemon().name("armd-pidfd").start(this::run);
+        this.loop = new EventLoop("armd-pidfd", MAX_QUEUED, this::stopped);
     }
 
     /**
@@ -109,8 +109,15 @@ public final class ProcessWatcher implements AutoCloseable {
             }
             return false;
         }
-        commands.add(e);
-        poll.wakeup();
+        try {
+            loop.execute(() -> added(e));
+        } catch (RejectedExecutionException r) {
+            watched.remove(key, e);
+            if (fd >= 0) {
+                Pidfd.close(fd);
+            }
+            throw new IllegalStateException("process watcher: " + r.getMessage());
+        }
         return true;
     }
 
@@ -131,122 +138,110 @@ public final class ProcessWatcher implements AutoCloseable {
         final CompletableFuture<KillOutcome> f = new CompletableFuture<>();
         e.graceMs = graceMs;
         e.kill = f;
-        commands.add(e);
-        poll.wakeup();
+        try {
+            loop.execute(() -> killed(e));
+        } catch (RejectedExecutionException r) {
+            f.complete(KillOutcome.NOT_WATCHED);
+        }
         return f;
     }
 
-    private void run() {
-        try {
-            while (!closed) {
-                drainCommands();
-                final long nowNs = System.nanoTime();
-                long timeoutNs = -1;
-                for (int i = active.size() - 1; i >= 0; i--) {
-                    final Entry e = active.get(i);
-                    if (e.kill != null) {
-                        final long leftNs = e.deadlineNs - nowNs;
-                        if (leftNs <= 0) {
-                            deadlinePassed(e, nowNs);
-                            continue;
-                        }
-                        timeoutNs = timeoutNs < 0 ? leftNs : Math.min(timeoutNs, leftNs);
-                    }
-                }
-                final int n = active.size();
-                if (fds.length < n) {
-                    fds = new int[n * 2];
-                    ready = new boolean[n * 2];
-                }
-                for (int i = 0; i < n; i++) {
-                    fds[i] = active.get(i).pidfd;
-                }
-                final int timeoutMs = timeoutNs < 0 ? -1
-                    : (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNs) + 1);
-                if (poll.await(fds, n, timeoutMs, ready) > 0) {
-                    for (int i = n - 1; i >= 0; i--) {
-                        if (ready[i]) {
-                            gone(active.remove(i));
-                        }
-                    }
-                }
+    /** A watch request, on the watcher thread. */
+    private void added(final Entry e) {
+        if (e.pidfd < 0 || e.closed) {
+            // gone before we watched it (pidfd_open said ESRCH): an exit, unless a kill() took it (then its own
+            // request completes the kill)
+            if (e.kill == null && watched.remove(new Key(e.watched.group(), e.watched.id()), e)) {
+                listener.exited(e.watched.group(), e.watched.id(), e.watched.pid());
             }
-        } finally {
-            for (final Entry e : active) {
-                if (!e.closed) {
-                    Pidfd.close(e.pidfd);
-                }
-                if (e.kill != null) {
-                    e.kill.complete(KillOutcome.NOT_WATCHED);
-                }
-            }
+            return;
+        }
+        poll(e);
+    }
+
+    /** A kill request, on the watcher thread. */
+    private void killed(final Entry e) {
+        if (e.pidfd < 0 || e.closed) {
+            e.kill.complete(KillOutcome.TERMINATED);
+            return;
+        }
+        if (e.deadline != null) {
+            return;
+        }
+        poll(e);
+        e.deadline = loop.timer(() -> deadlinePassed(e));
+        e.deadline.after(TimeUnit.MILLISECONDS.toNanos(e.graceMs));
+        if (Pidfd.sendSignal(e.pidfd, Pidfd.SIGTERM) == -Errno.ESRCH) {
+            finish(e, KillOutcome.TERMINATED);
         }
     }
 
-    private void drainCommands() {
-        Entry e;
-        while ((e = commands.poll()) != null) {
-            final boolean killing = e.kill != null;
-            if (e.pidfd < 0 || e.closed) {
-                // gone before we watched it (pidfd_open said ESRCH), or its exit raced a kill()
-                if (killing) {
-                    e.kill.complete(KillOutcome.TERMINATED);
-                } else if (watched.remove(new Key(e.watched.group(), e.watched.id()), e)) {
-                    listener.exited(e.watched.group(), e.watched.id(), e.watched.pid());
-                }
-                continue;
-            }
-            if (!killing) {
-                active.add(e);
-                continue;
-            }
-            if (e.deadlineNs != 0) {
-                continue; // already being killed (a kill raced its own watch command)
-            }
-            if (!active.contains(e)) {
-                active.add(e);
-            }
-            e.deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(e.graceMs);
-            if (Pidfd.sendSignal(e.pidfd, Pidfd.SIGTERM) == -Errno.ESRCH) {
-                active.remove(e);
-                finish(e, KillOutcome.TERMINATED);
-            }
+    private void poll(final Entry e) {
+        if (!e.polled) {
+            e.polled = true;
+            active.add(e);
+            loop.watch(e.pidfd, EventLoop.POLLIN, (fd, revents) -> gone(e));
         }
     }
 
-    private void deadlinePassed(final Entry e, final long nowNs) {
+    private void deadlinePassed(final Entry e) {
         if (!e.sentKill) {
             e.sentKill = true;
-            e.deadlineNs = nowNs + TimeUnit.MILLISECONDS.toNanos(KILL_WAIT_MS);
+            e.deadline.after(TimeUnit.MILLISECONDS.toNanos(KILL_WAIT_MS));
             if (Pidfd.sendSignal(e.pidfd, Pidfd.SIGKILL) == -Errno.ESRCH) {
-                active.remove(e);
                 finish(e, KillOutcome.TERMINATED);
             }
             return;
         }
-        active.remove(e);
         finish(e, KillOutcome.UNKILLABLE);
     }
 
+    /** The pidfd became readable (or hung up, or errs): the process is gone. */
     private void gone(final Entry e) {
         if (e.kill != null) {
             finish(e, e.sentKill ? KillOutcome.KILLED : KillOutcome.TERMINATED);
             return;
         }
-        e.closed = true;
-        Pidfd.close(e.pidfd);
-        // a kill() racing this exit has removed the entry already: then its command completes the kill
+        release(e);
+        // a kill() racing this exit has removed the entry already: then its request completes the kill
         if (watched.remove(new Key(e.watched.group(), e.watched.id()), e)) {
             listener.exited(e.watched.group(), e.watched.id(), e.watched.pid());
         }
     }
 
-    private static void finish(final Entry e, final KillOutcome outcome) {
+    private void finish(final Entry e, final KillOutcome outcome) {
+        release(e);
+        e.kill.complete(outcome);
+    }
+
+    /** Stops polling and timing {@code e} and closes its pidfd (unwatched first: the number may be reused). */
+    private void release(final Entry e) {
+        if (e.polled) {
+            e.polled = false;
+            loop.unwatch(e.pidfd);
+            active.remove(e);
+        }
+        if (e.deadline != null) {
+            e.deadline.remove();
+        }
         if (!e.closed) {
             e.closed = true;
             Pidfd.close(e.pidfd);
         }
-        e.kill.complete(outcome);
+    }
+
+    /** The loop has ended (closed, or a bug threw): every pidfd is closed, pending kills complete. */
+    private void stopped() {
+        for (final Entry e : active) {
+            if (!e.closed) {
+                e.closed = true;
+                Pidfd.close(e.pidfd);
+            }
+            if (e.kill != null) {
+                e.kill.complete(KillOutcome.NOT_WATCHED);
+            }
+        }
+        active.clear();
     }
 
     /** Stops the watcher thread and closes every pidfd; pending kills complete as NOT_WATCHED. */
@@ -256,13 +251,6 @@ public final class ProcessWatcher implements AutoCloseable {
             return;
         }
         closed = true;
-        poll.wakeup();
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        }
-        poll.close();
+        loop.close();
     }
 }
