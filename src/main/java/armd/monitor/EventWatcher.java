@@ -3,9 +3,9 @@ package armd.monitor;
 import armd.config.MonitorConfig;
 import armd.probe.LinkMonitor;
 import armd.sys.Errno;
+import armd.sys.EventLoop;
 import armd.sys.netlink.Rtnetlink;
 import armd.sys.proc.Pidfd;
-import armd.sys.proc.PollSet;
 import armd.wire.Rtnl;
 import armd.wire.RtnlAddr;
 import armd.wire.RtnlLink;
@@ -17,7 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,21 +26,19 @@ import java.util.concurrent.TimeUnit;
  * {@code failures} and {@code reset-after} work as for probed monitors (with the default of one failure, the
  * event itself is the failure).
  *
- * <p>Watches are added and removed from any thread through a queue; everything else runs on the watcher thread.
+ * <p>Watches are added and removed from any thread through the queue of an {@link EventLoop}; everything else runs
+ * on its thread: the subscription and the pidfds are its descriptors, each watch's interval a timer.
  */
 final class EventWatcher implements AutoCloseable, LinkMonitor.Handler {
-    /** Longest sleep without a deadline: bounds the reaction to a lost wakeup. */
-    private static final int MAX_WAIT_MS = 1000;
+    /** Adds and removes waiting for the watcher thread: far more than a configuration has monitors. */
+    private static final int MAX_QUEUED = 4096;
 
     private final Reporter reporter;
-    private final PollSet pollSet = new PollSet(16);
-    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final List<Watch> watches = new ArrayList<>();
-    private final Thread thread;
+    private final EventLoop loop;
     private volatile LinkMonitor links;
-    private int[] fds = new int[16];
-    private boolean[] ready = new boolean[16];
-    private volatile boolean closed;
+    /** Whether the rtnetlink subscription is among the loop's descriptors (watcher thread). */
+    private boolean linksPolled;
 
     /** One watched resource. */
     abstract static class Watch {
@@ -48,6 +46,8 @@ final class EventWatcher implements AutoCloseable, LinkMonitor.Handler {
         final FailureThreshold threshold;
         final long intervalNs;
         long nextTickNs;
+        /** The interval's timer (watcher thread). */
+        EventLoop.Timer tick;
         volatile boolean stopped;
 
         Watch(final MonitorConfig config) {
@@ -214,7 +214,7 @@ final class EventWatcher implements AutoCloseable, LinkMonitor.Handler {
     /** Starts the watcher thread (in the caller's network namespace). */
     EventWatcher(final Reporter reporter) {
         this.reporter = reporter;
-        this.thread = Thread.ofPlatform().name("armd-monitor-events").daemon().start(this::loop);
+        this.loop = new EventLoop("armd-monitor-events", MAX_QUEUED, this::stopped);
     }
 
     /**
@@ -229,106 +229,87 @@ final class EventWatcher implements AutoCloseable, LinkMonitor.Handler {
                 }
             }
         }
-        commands.add(() -> {
-            w.nextTickNs = System.nanoTime() + w.intervalNs;
-            watches.add(w);
-            if (w instanceof LinkWatch) {
-                links.requestLinkDump();
-            }
-            // the state it starts from counts as the first result
-            evaluate(w, System.nanoTime());
-        });
-        pollSet.wakeup();
+        try {
+            loop.execute(() -> added(w));
+        } catch (RejectedExecutionException e) {
+            // the watcher has stopped (a broken subscription, said already) or is closing
+            w.release();
+            reporter.unusable(w.config, "event watcher stopped: " + e.getMessage());
+        }
+    }
+
+    private void added(final Watch w) {
+        final LinkMonitor l = links;
+        if (l != null && !linksPolled) {
+            linksPolled = true;
+            loop.watch(l.fd(), EventLoop.POLLIN, (fd, revents) -> l.poll(this));
+        }
+        watches.add(w);
+        w.nextTickNs = System.nanoTime() + w.intervalNs;
+        w.tick = loop.timer(() -> tick(w));
+        w.tick.at(w.nextTickNs);
+        if (w instanceof ProcessWatch p) {
+            pollProcess(p);
+        }
+        if (w instanceof LinkWatch) {
+            l.requestLinkDump();
+        }
+        // the state it starts from counts as the first result
+        evaluate(w, System.nanoTime());
     }
 
     /** Removes {@code w}: from now on it reports nothing. */
     void remove(final Watch w) {
         w.stopped = true;
-        commands.add(() -> {
-            watches.remove(w);
+        try {
+            loop.execute(() -> {
+                if (watches.remove(w)) {
+                    w.tick.remove();
+                    if (w.fd() >= 0) {
+                        loop.unwatch(w.fd());
+                    }
+                }
+                w.release();
+            });
+        } catch (RejectedExecutionException e) {
+            // the loop has ended: close() or nobody will free it
             w.release();
-        });
-        pollSet.wakeup();
+        }
     }
 
-    private void loop() {
-        try {
-            while (!closed) {
-                Runnable c;
-                while ((c = commands.poll()) != null) {
-                    c.run();
-                }
-                int count = 0;
-                int linkIndex = -1;
-                if (links != null) {
-                    linkIndex = count;
-                    fds[count++] = links.fd();
-                }
-                long nextNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_WAIT_MS);
-                for (int i = 0; i < watches.size(); i++) {
-                    final Watch w = watches.get(i);
-                    if (w.fd() >= 0) {
-                        ensure(count + 1);
-                        fds[count++] = w.fd();
-                    }
-                    if (w.nextTickNs - nextNs < 0) {
-                        nextNs = w.nextTickNs;
-                    }
-                }
-                final long waitNs = nextNs - System.nanoTime();
-                final int waitMs = waitNs <= 0 ? 0 : (int) Math.min(MAX_WAIT_MS, (waitNs + 999_999) / 1_000_000);
-                final int n = pollSet.await(fds, count, waitMs, ready);
-                if (n > 0) {
-                    events(linkIndex, count);
-                }
-                ticks(System.nanoTime());
-            }
-        } catch (RuntimeException e) {
-            // a broken subscription: every watched resource is now unwatched, which must not pass silently
+    /** Polls a watched process's pidfd, when it has one. */
+    private void pollProcess(final ProcessWatch p) {
+        if (p.pidfd >= 0) {
+            loop.watch(p.pidfd, EventLoop.POLLIN, (fd, revents) -> {
+                // unwatched before exited() closes it: the number may be reused at once
+                loop.unwatch(fd);
+                p.exited();
+                evaluate(p, System.nanoTime());
+            });
+        }
+    }
+
+    private void tick(final Watch w) {
+        final long nowNs = System.nanoTime();
+        w.nextTickNs += w.intervalNs;
+        if (nowNs - w.nextTickNs > 0) {
+            w.nextTickNs = nowNs + w.intervalNs;
+        }
+        w.tick.at(w.nextTickNs);
+        if (w instanceof ProcessWatch p && p.pidfd < 0) {
+            // a restarted process writes a new pidfile: look again while it is down
+            p.reopen();
+            pollProcess(p);
+        }
+        evaluate(w, nowNs);
+    }
+
+    /** The loop has ended: after a broken subscription every watched resource is unwatched, which must be said. */
+    private void stopped() {
+        final RuntimeException e = loop.failure();
+        if (e != null) {
             for (int i = 0; i < watches.size(); i++) {
                 reporter.unusable(watches.get(i).config, "event watcher stopped: " + e.getMessage());
-            }
-        }
-    }
-
-    private void ensure(final int n) {
-        if (n > fds.length) {
-            fds = java.util.Arrays.copyOf(fds, n * 2);
-            ready = new boolean[n * 2];
-        }
-    }
-
-    private void events(final int linkIndex, final int count) {
-        final long nowNs = System.nanoTime();
-        if (linkIndex >= 0 && ready[linkIndex]) {
-            links.poll(this);
-        }
-        for (int i = 0, k = linkIndex >= 0 ? 1 : 0; i < watches.size() && k < count; i++) {
-            final Watch w = watches.get(i);
-            if (w.fd() < 0) {
-                continue;
-            }
-            if (ready[k] && w instanceof ProcessWatch p) {
-                p.exited();
-                evaluate(w, nowNs);
-            }
-            k++;
-        }
-    }
-
-    private void ticks(final long nowNs) {
-        for (int i = 0; i < watches.size(); i++) {
-            final Watch w = watches.get(i);
-            if (nowNs - w.nextTickNs >= 0) {
-                w.nextTickNs += w.intervalNs;
-                if (nowNs - w.nextTickNs > 0) {
-                    w.nextTickNs = nowNs + w.intervalNs;
-                }
-                if (w instanceof ProcessWatch p && p.pidfd < 0) {
-                    // a restarted process writes a new pidfile: look again while it is down
-                    p.reopen();
-                }
-                evaluate(w, nowNs);
             }
         }
     }
@@ -397,12 +378,9 @@ final class EventWatcher implements AutoCloseable, LinkMonitor.Handler {
     /** Stops the thread and frees every watch. */
     @Override
     public void close() {
-        closed = true;
-        pollSet.wakeup();
-        try {
-            thread.join(java.time.Duration.ofSeconds(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!loop.stop(EventLoop.CLOSE_WAIT_MS)) {
+            // the thread is stuck in a callback and still uses them: leave the watches and the subscription
+            return;
         }
         for (final Watch w : watches) {
             w.release();
@@ -413,6 +391,5 @@ final class EventWatcher implements AutoCloseable, LinkMonitor.Handler {
                 links.close();
             }
         }
-        pollSet.close();
     }
 }
