@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -30,6 +31,7 @@ final class IniFile {
     private static final int MAX_LINE_CHARS = 8192;
     /** A section's or server's name. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,31}");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)");
 
     private IniFile() {
     }
@@ -184,6 +186,76 @@ final class IniFile {
             current.entries().put(key, new Entry(key, value, lineNo));
         }
         return new Sections(List.copyOf(out), allText);
+    }
+
+    /** {@code e}'s whole number from {@code min} to {@code max}; {@code def} when absent or (with a problem) wrong. */
+    static int integer(final Entry e, final int def, final int min, final int max,
+                       final BiConsumer<Integer, String> problem) {
+        if (e == null) {
+            return def;
+        }
+        try {
+            final int n = Integer.parseInt(e.value());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        problem.accept(e.line(), e.key() + " '" + e.value() + "' is not a whole number from " + min + " to " + max);
+        return def;
+    }
+
+    /** {@code e}'s duration ({@code 10ms}, {@code 30s}, {@code 5m}, {@code 1h}) in ms, from min to max. */
+    static int duration(final Entry e, final int defMs, final int minMs, final int maxMs,
+                        final BiConsumer<Integer, String> problem) {
+        if (e == null) {
+            return defMs;
+        }
+        final Matcher m = DURATION.matcher(e.value());
+        if (!m.matches()) {
+            problem.accept(e.line(), e.key() + " '" + e.value() + "' is not a duration: write a number and a unit, "
+                + "e.g. 10ms, 30s, 5m, 1h");
+            return defMs;
+        }
+        final long n = Long.parseLong(m.group(1));
+        final long ms = switch (m.group(2)) {
+            case "ms" -> n;
+            case "s" -> n * 1000;
+            case "m" -> n * 60_000;
+            default -> n * 3_600_000;
+        };
+        if (ms < minMs || ms > maxMs) {
+            problem.accept(e.line(), e.key() + " " + e.value() + " is out of range: give " + human(minMs) + " to "
+                + human(maxMs));
+            return defMs;
+        }
+        return (int) ms;
+    }
+
+    private static String human(final int ms) {
+        if (ms % 3_600_000 == 0 && ms > 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 1000 == 0 && ms > 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
+    }
+
+    /** {@code e} as yes (true, on) or no (false, off). */
+    static boolean bool(final Entry e, final boolean def, final BiConsumer<Integer, String> problem) {
+        if (e == null) {
+            return def;
+        }
+        return switch (e.value()) {
+            case "yes", "true", "on" -> true;
+            case "no", "false", "off" -> false;
+            default -> {
+                problem.accept(e.line(), e.key() + " '" + e.value() + "' is not yes or no");
+                yield def;
+            }
+        };
     }
 
     /** "a, b, c and d" (or "or d"). */
