@@ -266,7 +266,22 @@ public final class ConfigParser {
         if (s.startsWith("\uFEFF")) {
             s = s.substring(1); // a byte order mark some editors write
         }
-        return new Run(file, List.of(s.split("\\R", -1)), ownerMustBeRoot).run();
+        return new Run(file, file.toAbsolutePath().getParent(), List.of(s.split("\\R", -1)), ownerMustBeRoot,
+            true).run();
+    }
+
+    /**
+     * Validates a configuration that is not a file here: {@code bytes} as a copy of it (at most 1 MiB of UTF-8),
+     * its problems naming {@code shownAs}, its relative paths relative to {@code baseDir}. With {@code hostChecks}
+     * false the files it names (scripts, key file) are not looked at: they are files of the servers that run it,
+     * not of this one (the super cluster's management server checks another cluster's configuration so).
+     */
+    public Result parse(final byte[] bytes, final Path shownAs, final Path baseDir, final boolean hostChecks) {
+        final IniFile.Text text = IniFile.decode(bytes, shownAs);
+        if (text.problem() != null) {
+            return new Result(null, List.of(text.problem()));
+        }
+        return new Run(shownAs, baseDir.toAbsolutePath(), text.lines(), ownerMustBeRoot, hostChecks).run();
     }
 
     /** One {@code key = value} line. */
@@ -283,15 +298,19 @@ public final class ConfigParser {
         private final Path dir;
         private final List<String> lines;
         private final boolean ownerMustBeRoot;
+        /** Whether the files it names (scripts, key file) are checked: they are this host's. */
+        private final boolean hostChecks;
         private final List<Problem> problems = new ArrayList<>();
         /** Lines that are not text: then only the lines are reported, not what their keys would have set. */
         private int notText;
 
-        Run(final Path file, final List<String> lines, final boolean ownerMustBeRoot) {
+        Run(final Path file, final Path dir, final List<String> lines, final boolean ownerMustBeRoot,
+            final boolean hostChecks) {
             this.file = file;
-            this.dir = file.toAbsolutePath().getParent();
+            this.dir = dir;
             this.lines = lines;
             this.ownerMustBeRoot = ownerMustBeRoot;
+            this.hostChecks = hostChecks;
         }
 
         private void problem(final int line, final String message) {
@@ -1163,7 +1182,7 @@ public final class ConfigParser {
                 return null;
             }
             final Path p = path(e);
-            final String unsafe = p == null ? null : FileSafety.scriptProblem(p, ownerMustBeRoot);
+            final String unsafe = p == null || !hostChecks ? null : FileSafety.scriptProblem(p, ownerMustBeRoot);
             if (unsafe != null) {
                 problem(e.line(), unsafe);
             }
@@ -1192,10 +1211,11 @@ public final class ConfigParser {
                     + "'armd keygen PATH'");
             } else {
                 keyFile = path(key);
-                final String unsafe = keyFile == null ? null : FileSafety.keyFileProblem(keyFile, ownerMustBeRoot);
+                final String unsafe = keyFile == null || !hostChecks ? null
+                    : FileSafety.keyFileProblem(keyFile, ownerMustBeRoot);
                 if (unsafe != null) {
                     problem(key.line(), unsafe);
-                } else if (keyFile != null) {
+                } else if (keyFile != null && hostChecks) {
                     try {
                         ClusterKey.parse(Files.readString(keyFile, StandardCharsets.US_ASCII));
                     } catch (IOException | IllegalArgumentException ex) {
@@ -1534,7 +1554,7 @@ public final class ConfigParser {
                     if (p == null) {
                         yield null;
                     }
-                    final String unsafe = FileSafety.scriptProblem(p, ownerMustBeRoot);
+                    final String unsafe = hostChecks ? FileSafety.scriptProblem(p, ownerMustBeRoot) : null;
                     if (unsafe != null) {
                         problem(c.line(), unsafe);
                         yield null;
