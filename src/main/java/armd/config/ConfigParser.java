@@ -4,27 +4,22 @@ import armd.base.Exit;
 import armd.base.OperatorException;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
+import armd.config.IniFile.Entry;
+import armd.config.IniFile.Section;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -79,10 +74,6 @@ public final class ConfigParser {
     /** Default time a resource must stay normal after a failure to count as normal again. */
     public static final int MONITOR_DEFAULT_RESET_AFTER_MS = 600_000;
 
-    /** The largest file read: a configuration is a few KiB; anything bigger is some other file. */
-    private static final int MAX_FILE_BYTES = 1 << 20;
-    /** The longest line: longer ones are refused, so that every problem stays one readable line. */
-    private static final int MAX_LINE_CHARS = 8192;
     /** PATH_MAX is 4096 bytes including the terminating NUL (linux/limits.h). */
     private static final int MAX_PATH_BYTES = 4095;
     /** Default time between two disk heartbeats of one server. */
@@ -100,8 +91,7 @@ public final class ConfigParser {
 
     /** sun_path is 108 bytes including the terminating NUL (linux/un.h). */
     private static final int MAX_SOCKET_PATH_BYTES = 107;
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,31}");
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)");
+    private static final Pattern NAME = IniFile.NAME;
     private static final Pattern LIST_SEPARATOR = Pattern.compile("\\s*,\\s*");
 
     private static final List<String> CLUSTER_KEYS =
@@ -148,6 +138,35 @@ public final class ConfigParser {
     /** The keys of each monitor type, beyond the common ones; the first one is required. */
     static final Map<String, List<String>> MONITOR_TYPE_KEYS = monitorTypeKeys();
     private static final List<String> MONITOR_KEYS = monitorKeys();
+
+    /** The cluster file's sections and the keys each may hold. */
+    private static final IniFile.Grammar GRAMMAR = new IniFile.Grammar() {
+        @Override
+        public Boolean named(final String type) {
+            return switch (type) {
+                case "cluster", "heartbeat", "disk-heartbeat", "tiebreak" -> false;
+                case "server", "group", "resource", "monitor" -> true;
+                default -> null;
+            };
+        }
+
+        @Override
+        public List<String> keys(final String type) {
+            return Run.knownKeysOf(type);
+        }
+
+        @Override
+        public List<String> headers() {
+            return List.of("[cluster]", "[heartbeat]", "[server NAME]", "[group NAME]", "[resource NAME]",
+                "[monitor NAME]", "[disk-heartbeat]", "[tiebreak]");
+        }
+
+        @Override
+        public List<String> homes() {
+            return List.of("[cluster]", "[heartbeat]", "[server NAME]", "[group NAME]", "[resource NAME]",
+                "[monitor NAME]");
+        }
+    };
 
     private final boolean ownerMustBeRoot;
 
@@ -231,43 +250,11 @@ public final class ConfigParser {
      * UTF-8 is one problem, and the file is not read further.
      */
     public Result parse(final Path file) {
-        final String unsafe = FileSafety.configFileProblem(file, ownerMustBeRoot);
-        if (unsafe != null) {
-            return new Result(null, List.of(new Problem(file, 0, unsafe)));
+        final IniFile.Text text = IniFile.read(file, ownerMustBeRoot);
+        if (text.problem() != null) {
+            return new Result(null, List.of(text.problem()));
         }
-        final byte[] bytes;
-        try (InputStream in = Files.newInputStream(file)) {
-            bytes = in.readNBytes(MAX_FILE_BYTES + 1);
-        } catch (NoSuchFileException e) {
-            return new Result(null, List.of(new Problem(file, 0, "no such file: give the path of the cluster's "
-                + "configuration (see conf/armd.conf.example)")));
-        } catch (IOException e) {
-            return new Result(null, List.of(new Problem(file, 0, "cannot read: "
-                + armd.base.OperatorException.reason(e))));
-        }
-        if (bytes.length > MAX_FILE_BYTES) {
-            return new Result(null, List.of(new Problem(file, 0, "larger than " + MAX_FILE_BYTES
-                + " bytes: not a configuration file")));
-        }
-        final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder();
-        final ByteBuffer in = ByteBuffer.wrap(bytes);
-        final CharBuffer text = CharBuffer.allocate(bytes.length);
-        CoderResult decoded = utf8.decode(in, text, true);
-        if (!decoded.isError()) {
-            decoded = utf8.flush(text);
-        }
-        if (decoded.isError()) {
-            // the decoder stops at the first malformed byte: name its line, as the lines below are counted
-            final int line = new String(bytes, 0, in.position(), StandardCharsets.UTF_8).split("\\R", -1).length;
-            return new Result(null, List.of(new Problem(file, line, String.format("not UTF-8 text (byte 0x%02x): "
-                + "save the file as UTF-8", bytes[in.position()] & 0xff))));
-        }
-        String s = text.flip().toString();
-        if (s.startsWith("\uFEFF")) {
-            s = s.substring(1); // a byte order mark some editors write
-        }
-        return new Run(file, file.toAbsolutePath().getParent(), List.of(s.split("\\R", -1)), ownerMustBeRoot,
-            true).run();
+        return new Run(file, file.toAbsolutePath().getParent(), text.lines(), ownerMustBeRoot, true).run();
     }
 
     /**
@@ -284,14 +271,6 @@ public final class ConfigParser {
         return new Run(shownAs, baseDir.toAbsolutePath(), text.lines(), ownerMustBeRoot, hostChecks).run();
     }
 
-    /** One {@code key = value} line. */
-    private record Entry(String key, String value, int line) {
-    }
-
-    /** One {@code [type NAME]} section with its entries in file order. */
-    private record Section(String type, String name, int line, Map<String, Entry> entries) {
-    }
-
     /** The state of one parse: the file, its sections, and the problems found so far. */
     private static final class Run {
         private final Path file;
@@ -301,8 +280,6 @@ public final class ConfigParser {
         /** Whether the files it names (scripts, key file) are checked: they are this host's. */
         private final boolean hostChecks;
         private final List<Problem> problems = new ArrayList<>();
-        /** Lines that are not text: then only the lines are reported, not what their keys would have set. */
-        private int notText;
 
         Run(final Path file, final Path dir, final List<String> lines, final boolean ownerMustBeRoot,
             final boolean hostChecks) {
@@ -318,10 +295,11 @@ public final class ConfigParser {
         }
 
         Result run() {
-            final List<Section> sections = sections();
-            if (notText > 0) {
+            final IniFile.Sections parsed = IniFile.sections(lines, GRAMMAR, this::problem);
+            if (!parsed.text()) {
                 return new Result(null, List.copyOf(problems));
             }
+            final List<Section> sections = parsed.sections();
             Section cluster = null;
             Section heartbeat = null;
             Section diskHeartbeat = null;
@@ -369,138 +347,7 @@ public final class ConfigParser {
             return s;
         }
 
-        /** Splits the file into sections, reporting lines that are neither comments, headers nor entries. */
-        private List<Section> sections() {
-            final List<Section> out = new ArrayList<>();
-            Section current = null;
-            for (int i = 0; i < lines.size(); i++) {
-                final int lineNo = i + 1;
-                if (!text(lines.get(i), lineNo)) {
-                    continue;
-                }
-                final String line = stripComment(lines.get(i)).strip();
-                if (line.isEmpty()) {
-                    continue;
-                }
-                if (line.startsWith("[")) {
-                    current = header(line, lineNo);
-                    if (current != null) {
-                        out.add(current);
-                    }
-                    continue;
-                }
-                final int eq = line.indexOf('=');
-                if (eq < 0) {
-                    problem(lineNo, "'" + line + "' is not 'key = value' or a [section]: fix or remove it");
-                    continue;
-                }
-                final String key = line.substring(0, eq).strip();
-                final String value = line.substring(eq + 1).strip();
-                if (key.isEmpty()) {
-                    problem(lineNo, "no key before '=': write 'key = value'");
-                    continue;
-                }
-                if (current != null && current.type().equals("invalid")) {
-                    continue;
-                }
-                if (current == null) {
-                    problem(lineNo, "'" + key + "' comes before any section: put it under [cluster], [heartbeat], "
-                        + "[server NAME], [group NAME], [resource NAME] or [monitor NAME]");
-                    continue;
-                }
-                final List<String> known = knownKeys(current.type());
-                if (!known.contains(key)) {
-                    problem(lineNo, "unknown key '" + key + "' in [" + current.type() + "]: known keys are "
-                        + String.join(", ", known));
-                    continue;
-                }
-                if (value.isEmpty()) {
-                    problem(lineNo, "'" + key + "' has no value: give one or remove the line for the default");
-                    continue;
-                }
-                final Entry earlier = current.entries().get(key);
-                if (earlier != null) {
-                    problem(lineNo, "'" + key + "' is set twice in this section (also at line " + earlier.line()
-                        + "): keep one");
-                    continue;
-                }
-                current.entries().put(key, new Entry(key, value, lineNo));
-            }
-            return out;
-        }
-
-        /**
-         * Whether {@code line} is text a value may come from: a control character (a NUL cuts a path short in
-         * the kernel, an escape sequence rewrites the terminal that shows the problem) or an endless line is a
-         * problem, so that every value, whatever its key, is printable and every problem is one line.
-         */
-        private boolean text(final String line, final int lineNo) {
-            if (line.length() > MAX_LINE_CHARS) {
-                problem(lineNo, "line of " + line.length() + " characters: a line holds at most " + MAX_LINE_CHARS);
-                notText++;
-                return false;
-            }
-            for (int i = 0; i < line.length(); i++) {
-                final char c = line.charAt(i);
-                if (Character.isISOControl(c) && c != '\t') {
-                    problem(lineNo, String.format("control character U+%04X in this line: a configuration file is "
-                        + "text, remove it", (int) c));
-                    notText++;
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private static String stripComment(final String line) {
-            final String s = line.stripLeading();
-            if (s.startsWith("#")) {
-                return "";
-            }
-            for (int i = 1; i < line.length(); i++) {
-                if (line.charAt(i) == '#' && Character.isWhitespace(line.charAt(i - 1))) {
-                    return line.substring(0, i);
-                }
-            }
-            return line;
-        }
-
-        /** A section header, or null (with a problem) when it is malformed; entries below it are then skipped. */
-        private Section header(final String line, final int lineNo) {
-            if (!line.endsWith("]")) {
-                problem(lineNo, "section header '" + line + "' has no closing ']': its entries are skipped");
-                return new Section("invalid", "", lineNo, new LinkedHashMap<>());
-            }
-            final String[] words = line.substring(1, line.length() - 1).strip().split("\\s+");
-            final String type = words[0];
-            switch (type) {
-                case "cluster", "heartbeat", "disk-heartbeat", "tiebreak" -> {
-                    if (words.length != 1) {
-                        problem(lineNo, "[" + type + "] takes no name: write [" + type + "]");
-                    }
-                    return new Section(type, "", lineNo, new LinkedHashMap<>());
-                }
-                case "server", "group", "resource", "monitor" -> {
-                    if (words.length != 2) {
-                        problem(lineNo, "write [" + type + " NAME] with one name (letters, digits, '.', '_', '-')");
-                        return new Section("invalid", "", lineNo, new LinkedHashMap<>());
-                    }
-                    if (!NAME.matcher(words[1]).matches()) {
-                        problem(lineNo, type + " name '" + words[1] + "' is not 1 to 32 letters, digits, '.', '_' "
-                            + "or '-' (starting with a letter or digit): rename it");
-                    }
-                    return new Section(type, words[1], lineNo, new LinkedHashMap<>());
-                }
-                default -> {
-                    problem(lineNo, "unknown section [" + String.join(" ", words) + "]: sections are [cluster], "
-                        + "[heartbeat], [server NAME], [group NAME], [resource NAME], [monitor NAME], "
-                        + "[disk-heartbeat] and [tiebreak]");
-                    return new Section("invalid", "", lineNo, new LinkedHashMap<>());
-                }
-            }
-        }
-
-        private static List<String> knownKeys(final String type) {
+        private static List<String> knownKeysOf(final String type) {
             return switch (type) {
                 case "cluster" -> CLUSTER_KEYS;
                 case "heartbeat" -> HEARTBEAT_KEYS;
@@ -1322,68 +1169,15 @@ public final class ConfigParser {
         }
 
         private int integer(final Entry e, final int def, final int min, final int max) {
-            if (e == null) {
-                return def;
-            }
-            try {
-                final int n = Integer.parseInt(e.value());
-                if (n >= min && n <= max) {
-                    return n;
-                }
-            } catch (NumberFormatException ignored) {
-                // reported below
-            }
-            problem(e.line(), e.key() + " '" + e.value() + "' is not a whole number from " + min + " to " + max);
-            return def;
+            return IniFile.integer(e, def, min, max, this::problem);
         }
 
         private int duration(final Entry e, final int defMs, final int minMs, final int maxMs) {
-            if (e == null) {
-                return defMs;
-            }
-            final Matcher m = DURATION.matcher(e.value());
-            if (!m.matches()) {
-                problem(e.line(), e.key() + " '" + e.value() + "' is not a duration: write a number and a unit, "
-                    + "e.g. 10ms, 30s, 5m, 1h");
-                return defMs;
-            }
-            final long n = Long.parseLong(m.group(1));
-            final long ms = switch (m.group(2)) {
-                case "ms" -> n;
-                case "s" -> n * 1000;
-                case "m" -> n * 60_000;
-                default -> n * 3_600_000;
-            };
-            if (ms < minMs || ms > maxMs) {
-                problem(e.line(), e.key() + " " + e.value() + " is out of range: give " + human(minMs) + " to "
-                    + human(maxMs));
-                return defMs;
-            }
-            return (int) ms;
-        }
-
-        private static String human(final int ms) {
-            if (ms % 3_600_000 == 0 && ms > 0) {
-                return ms / 3_600_000 + "h";
-            }
-            if (ms % 1000 == 0 && ms > 0) {
-                return ms / 1000 + "s";
-            }
-            return ms + "ms";
+            return IniFile.duration(e, defMs, minMs, maxMs, this::problem);
         }
 
         private boolean bool(final Entry e, final boolean def) {
-            if (e == null) {
-                return def;
-            }
-            return switch (e.value()) {
-                case "yes", "true", "on" -> true;
-                case "no", "false", "off" -> false;
-                default -> {
-                    problem(e.line(), e.key() + " '" + e.value() + "' is not yes or no");
-                    yield def;
-                }
-            };
+            return IniFile.bool(e, def, this::problem);
         }
 
         // -------------------------------------------- [monitor NAME] sections (docs/behaviour.md#resource-monitoring)

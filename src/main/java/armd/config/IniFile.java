@@ -54,6 +54,11 @@ final class IniFile {
 
         /** The section headers, for messages: {@code [cluster]}, {@code [server NAME]}, ... */
         List<String> headers();
+
+        /** The sections named to a key that comes before any section (the main ones): all by default. */
+        default List<String> homes() {
+            return headers();
+        }
     }
 
     /**
@@ -164,7 +169,7 @@ final class IniFile {
             }
             if (current == null) {
                 problem.accept(lineNo, "'" + key + "' comes before any section: put it under "
-                    + list(grammar.headers(), "or"));
+                    + list(grammar.homes(), "or"));
                 continue;
             }
             final List<String> known = grammar.keys(current.type());
