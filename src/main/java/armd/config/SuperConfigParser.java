@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * [super]            name, key-file, master, port, state-dir, start-from-copy, fetch-timeout, poll-interval, timeout
  * [cluster NAME]     servers = NAME ADDRESS, NAME ADDRESS, ...   (one section per cluster, 1 to 32)
  * </pre>
- * Stateless and thread-safe.
+ * The sections and keys, with each simple key's type, range and default, are the table {@link Keys#SUPER}; this
+ * class checks the other values and what spans keys and sections. Stateless and thread-safe.
  */
 public final class SuperConfigParser {
     /** Default TCP port of the super cluster's requests. */
@@ -37,35 +38,7 @@ public final class SuperConfigParser {
     /** Default time one request may take. */
     public static final int DEFAULT_TIMEOUT_MS = 2_000;
 
-    private static final List<String> SUPER_KEYS = List.of("name", "key-file", "master", "port", "state-dir",
-        "start-from-copy", "fetch-timeout", "poll-interval", "timeout");
-    private static final List<String> CLUSTER_KEYS = List.of("servers");
     private static final Pattern LIST_SEPARATOR = Pattern.compile("\\s*,\\s*");
-
-    private static final IniFile.Grammar GRAMMAR = new IniFile.Grammar() {
-        @Override
-        public Boolean named(final String type) {
-            return switch (type) {
-                case "super" -> false;
-                case "cluster" -> true;
-                default -> null;
-            };
-        }
-
-        @Override
-        public List<String> keys(final String type) {
-            return switch (type) {
-                case "super" -> SUPER_KEYS;
-                case "cluster" -> CLUSTER_KEYS;
-                default -> List.of();
-            };
-        }
-
-        @Override
-        public List<String> headers() {
-            return List.of("[super]", "[cluster NAME]");
-        }
-    };
 
     private final boolean ownerMustBeRoot;
 
@@ -134,7 +107,7 @@ public final class SuperConfigParser {
         }
 
         Result run() {
-            final IniFile.Sections parsed = IniFile.sections(lines, GRAMMAR, this::problem);
+            final IniFile.Sections parsed = IniFile.sections(lines, Keys.SUPER.grammar(), this::problem);
             if (!parsed.text()) {
                 return new Result(null, List.copyOf(problems));
             }
@@ -269,13 +242,13 @@ public final class SuperConfigParser {
                 problem(master.line(), "master '" + master.value() + "' is not a [cluster NAME] of this file: known "
                     + "clusters are " + String.join(", ", clusterSections.stream().map(Section::name).toList()));
             }
-            final int port = integer(e.get("port"), DEFAULT_PORT, 1, 65535);
+            final int port = Keys.SUPER.key("super", "port").integer(e, this::problem);
             final Entry sd = e.get("state-dir");
             final Path stateDir = sd == null ? ConfigParser.DEFAULT_STATE_DIR : path(sd);
-            final boolean fromCopy = bool(e.get("start-from-copy"), false);
-            final int fetchTimeoutMs = duration(e.get("fetch-timeout"), DEFAULT_FETCH_TIMEOUT_MS, 0, 86_400_000);
-            final int pollMs = duration(e.get("poll-interval"), DEFAULT_POLL_INTERVAL_MS, 100, 86_400_000);
-            final int timeoutMs = duration(e.get("timeout"), DEFAULT_TIMEOUT_MS, 10, 600_000);
+            final boolean fromCopy = Keys.SUPER.key("super", "start-from-copy").yesNo(e, this::problem);
+            final int fetchTimeoutMs = Keys.SUPER.key("super", "fetch-timeout").duration(e, this::problem);
+            final int pollMs = Keys.SUPER.key("super", "poll-interval").duration(e, this::problem);
+            final int timeoutMs = Keys.SUPER.key("super", "timeout").duration(e, this::problem);
             if (name == null || keyFile == null || master == null || stateDir == null) {
                 return null;
             }
@@ -290,18 +263,6 @@ public final class SuperConfigParser {
                 problem(e.line(), e.key() + " '" + e.value() + "' is not a path: " + ex.getReason());
                 return null;
             }
-        }
-
-        private int integer(final Entry e, final int def, final int min, final int max) {
-            return IniFile.integer(e, def, min, max, this::problem);
-        }
-
-        private boolean bool(final Entry e, final boolean def) {
-            return IniFile.bool(e, def, this::problem);
-        }
-
-        private int duration(final Entry e, final int defMs, final int minMs, final int maxMs) {
-            return IniFile.duration(e, defMs, minMs, maxMs, this::problem);
         }
     }
 
