@@ -4,36 +4,30 @@ import armd.base.Exit;
 import armd.base.OperatorException;
 import armd.cluster.Destination;
 import armd.cluster.FailureAction;
+import armd.config.IniFile.Entry;
+import armd.config.IniFile.Section;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Reads and validates a cluster configuration file into a {@link ClusterConfig}, collecting every problem
  * (not just the first) as {@code FILE:LINE: what is wrong, what to do}.
  *
- * <p>The format is INI-like, UTF-8:
+ * <p>The syntax is {@link IniFile}'s; the sections and keys, with each simple key's type, range and default, are the
+ * table {@link Keys#CLUSTER} ({@code armd check --keys} prints it, docs/configuration.md holds it):
  * <pre>
- * # a comment (a '#' after whitespace also starts one)
  * [cluster]              name, key-file, auto-return, startup-wait, state-dir, socket, max-failovers,
  *                        down-action, crash-action, status-listen, log-level
  * [heartbeat]            port, multicast-group, interval, timeout
@@ -42,13 +36,12 @@ import java.util.regex.Pattern;
  * [resource NAME]        group, type (ip | disk | nfs) and the type's keys; a group's resources are activated
  *                        in file order
  * [monitor NAME]         group, type, interval, timeout, failures, when, action, destination, reset-after,
- *                        and the keys of its type (see {@link #MONITOR_TYPE_KEYS})
+ *                        and the keys of its type
  * [disk-heartbeat]       device, sector, interval, timeout (optional: the disk heartbeat path)
  * [tiebreak]             targets, rule, timeout, tries (optional: the ping tiebreak)
  * </pre>
- * Values are {@code key = value}; durations carry a unit ({@code 10ms}, {@code 30s}, {@code 5m}, {@code 1h});
- * lists are separated by commas; relative paths are relative to the file's directory. The README's
- * "Configuration" section is the reference for every key.
+ * This class holds what the table does not (see {@link Keys}): the values of the other keys (addresses, paths,
+ * names, lists), required keys, defaults that depend on another key, and the checks across keys and sections.
  *
  * <p>Stateless and thread-safe.
  */
@@ -79,10 +72,6 @@ public final class ConfigParser {
     /** Default time a resource must stay normal after a failure to count as normal again. */
     public static final int MONITOR_DEFAULT_RESET_AFTER_MS = 600_000;
 
-    /** The largest file read: a configuration is a few KiB; anything bigger is some other file. */
-    private static final int MAX_FILE_BYTES = 1 << 20;
-    /** The longest line: longer ones are refused, so that every problem stays one readable line. */
-    private static final int MAX_LINE_CHARS = 8192;
     /** PATH_MAX is 4096 bytes including the terminating NUL (linux/limits.h). */
     private static final int MAX_PATH_BYTES = 4095;
     /** Default time between two disk heartbeats of one server. */
@@ -100,38 +89,8 @@ public final class ConfigParser {
 
     /** sun_path is 108 bytes including the terminating NUL (linux/un.h). */
     private static final int MAX_SOCKET_PATH_BYTES = 107;
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,31}");
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)");
+    private static final Pattern NAME = IniFile.NAME;
     private static final Pattern LIST_SEPARATOR = Pattern.compile("\\s*,\\s*");
-
-    private static final List<String> CLUSTER_KEYS =
-        List.of("name", "key-file", "auto-return", "startup-wait", "state-dir", "socket", "max-failovers",
-            "down-action", "crash-action", "status-listen", "log-level");
-    private static final List<String> HEARTBEAT_KEYS = List.of("port", "multicast-group", "interval", "timeout");
-    private static final List<String> SERVER_KEYS = List.of("address");
-    private static final List<String> DISK_HEARTBEAT_KEYS = List.of("device", "sector", "interval", "timeout");
-    private static final List<String> TIEBREAK_KEYS = List.of("targets", "rule", "timeout", "tries");
-    private static final List<String> GROUP_KEYS = List.of("policy", "start", "stop", "script-timeout");
-    private static final List<String> IP_KEYS = List.of("address", "interface", "conflict-retries",
-        "conflict-retry-interval", "any-subnet", "arp-probes", "arp-probe-interval", "arp-probe-wait",
-        "arp-announcements", "arp-announce-interval", "ndp-probes", "ndp-probe-interval", "ndp-probe-wait",
-        "ndp-announcements", "ndp-announce-interval");
-    private static final List<String> DISK_KEYS =
-        List.of("device", "mount-point", "fs-type", "mount-options", "fsck", "require-scsi");
-    private static final List<String> NFS_KEYS = List.of("server", "export", "mount-point", "mount-options");
-    private static final List<String> RESOURCE_KEYS;
-
-    static {
-        final List<String> keys = new ArrayList<>(List.of("group", "type"));
-        for (final List<String> typeKeys : List.of(IP_KEYS, DISK_KEYS, NFS_KEYS)) {
-            for (final String k : typeKeys) {
-                if (!keys.contains(k)) {
-                    keys.add(k);
-                }
-            }
-        }
-        RESOURCE_KEYS = List.copyOf(keys);
-    }
 
     /**
      * Default number of probes after a floating IP's first conflict (docs/behaviour.md#floating-ip: at most 5 times).
@@ -142,39 +101,7 @@ public final class ConfigParser {
     /** Longest Linux interface name in bytes (IFNAMSIZ 16 with the NUL, linux/if.h). */
     private static final int MAX_INTERFACE_NAME = 15;
     private static final Pattern FS_TYPE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,31}");
-    /** Keys every [monitor NAME] section may have. */
-    private static final List<String> MONITOR_COMMON_KEYS = List.of("group", "type", "interval", "timeout",
-        "failures", "when", "action", "destination", "reset-after");
-    /** The keys of each monitor type, beyond the common ones; the first one is required. */
-    static final Map<String, List<String>> MONITOR_TYPE_KEYS = monitorTypeKeys();
-    private static final List<String> MONITOR_KEYS = monitorKeys();
-
     private final boolean ownerMustBeRoot;
-
-    private static Map<String, List<String>> monitorTypeKeys() {
-        final Map<String, List<String>> m = new LinkedHashMap<>();
-        m.put("ping", List.of("target", "interface"));
-        m.put("nfs", List.of("server"));
-        m.put("disk", List.of("device"));
-        m.put("partition", List.of("device", "sector"));
-        m.put("ip", List.of("address", "interface"));
-        m.put("script", List.of("command"));
-        m.put("link", List.of("interface"));
-        m.put("process", List.of("pidfile"));
-        return java.util.Collections.unmodifiableMap(m);
-    }
-
-    private static List<String> monitorKeys() {
-        final List<String> keys = new ArrayList<>(MONITOR_COMMON_KEYS);
-        for (final List<String> k : MONITOR_TYPE_KEYS.values()) {
-            for (final String key : k) {
-                if (!keys.contains(key)) {
-                    keys.add(key);
-                }
-            }
-        }
-        return List.copyOf(keys);
-    }
 
     private static String monitorKeyHint(final String key) {
         return switch (key) {
@@ -185,6 +112,14 @@ public final class ConfigParser {
             case "pidfile" -> "/run/....pid";
             default -> "VALUE";
         };
+    }
+
+    /**
+     * The reference of every section and key of the cluster configuration and the super cluster file (type, default,
+     * values, what it does) in Markdown, from the table the parsers check with: {@code armd check --keys}.
+     */
+    public static String keyReference() {
+        return Keys.reference();
     }
 
     /** A parser that requires root-owned scripts and key file exactly when this process runs as root. */
@@ -231,50 +166,25 @@ public final class ConfigParser {
      * UTF-8 is one problem, and the file is not read further.
      */
     public Result parse(final Path file) {
-        final String unsafe = FileSafety.configFileProblem(file, ownerMustBeRoot);
-        if (unsafe != null) {
-            return new Result(null, List.of(new Problem(file, 0, unsafe)));
+        final IniFile.Text text = IniFile.read(file, ownerMustBeRoot);
+        if (text.problem() != null) {
+            return new Result(null, List.of(text.problem()));
         }
-        final byte[] bytes;
-        try (InputStream in = Files.newInputStream(file)) {
-            bytes = in.readNBytes(MAX_FILE_BYTES + 1);
-        } catch (NoSuchFileException e) {
-            return new Result(null, List.of(new Problem(file, 0, "no such file: give the path of the cluster's "
-                + "configuration (see conf/armd.conf.example)")));
-        } catch (IOException e) {
-            return new Result(null, List.of(new Problem(file, 0, "cannot read: "
-                + armd.base.OperatorException.reason(e))));
-        }
-        if (bytes.length > MAX_FILE_BYTES) {
-            return new Result(null, List.of(new Problem(file, 0, "larger than " + MAX_FILE_BYTES
-                + " bytes: not a configuration file")));
-        }
-        final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder();
-        final ByteBuffer in = ByteBuffer.wrap(bytes);
-        final CharBuffer text = CharBuffer.allocate(bytes.length);
-        CoderResult decoded = utf8.decode(in, text, true);
-        if (!decoded.isError()) {
-            decoded = utf8.flush(text);
-        }
-        if (decoded.isError()) {
-            // the decoder stops at the first malformed byte: name its line, as the lines below are counted
-            final int line = new String(bytes, 0, in.position(), StandardCharsets.UTF_8).split("\\R", -1).length;
-            return new Result(null, List.of(new Problem(file, line, String.format("not UTF-8 text (byte 0x%02x): "
-                + "save the file as UTF-8", bytes[in.position()] & 0xff))));
-        }
-        String s = text.flip().toString();
-        if (s.startsWith("\uFEFF")) {
-            s = s.substring(1); // a byte order mark some editors write
-        }
-        return new Run(file, List.of(s.split("\\R", -1)), ownerMustBeRoot).run();
+        return new Run(file, file.toAbsolutePath().getParent(), text.lines(), ownerMustBeRoot, true).run();
     }
 
-    /** One {@code key = value} line. */
-    private record Entry(String key, String value, int line) {
-    }
-
-    /** One {@code [type NAME]} section with its entries in file order. */
-    private record Section(String type, String name, int line, Map<String, Entry> entries) {
+    /**
+     * Validates a configuration that is not a file here: {@code bytes} as a copy of it (at most 1 MiB of UTF-8),
+     * its problems naming {@code shownAs}, its relative paths relative to {@code baseDir}. With {@code hostChecks}
+     * false the files it names (scripts, key file) are not looked at: they are files of the servers that run it,
+     * not of this one (the super cluster's management server checks another cluster's configuration so).
+     */
+    public Result parse(final byte[] bytes, final Path shownAs, final Path baseDir, final boolean hostChecks) {
+        final IniFile.Text text = IniFile.decode(bytes, shownAs);
+        if (text.problem() != null) {
+            return new Result(null, List.of(text.problem()));
+        }
+        return new Run(shownAs, baseDir.toAbsolutePath(), text.lines(), ownerMustBeRoot, hostChecks).run();
     }
 
     /** The state of one parse: the file, its sections, and the problems found so far. */
@@ -283,15 +193,17 @@ public final class ConfigParser {
         private final Path dir;
         private final List<String> lines;
         private final boolean ownerMustBeRoot;
+        /** Whether the files it names (scripts, key file) are checked: they are this host's. */
+        private final boolean hostChecks;
         private final List<Problem> problems = new ArrayList<>();
-        /** Lines that are not text: then only the lines are reported, not what their keys would have set. */
-        private int notText;
 
-        Run(final Path file, final List<String> lines, final boolean ownerMustBeRoot) {
+        Run(final Path file, final Path dir, final List<String> lines, final boolean ownerMustBeRoot,
+            final boolean hostChecks) {
             this.file = file;
-            this.dir = file.toAbsolutePath().getParent();
+            this.dir = dir;
             this.lines = lines;
             this.ownerMustBeRoot = ownerMustBeRoot;
+            this.hostChecks = hostChecks;
         }
 
         private void problem(final int line, final String message) {
@@ -299,10 +211,11 @@ public final class ConfigParser {
         }
 
         Result run() {
-            final List<Section> sections = sections();
-            if (notText > 0) {
+            final IniFile.Sections parsed = IniFile.sections(lines, Keys.CLUSTER.grammar(), this::problem);
+            if (!parsed.text()) {
                 return new Result(null, List.copyOf(problems));
             }
+            final List<Section> sections = parsed.sections();
             Section cluster = null;
             Section heartbeat = null;
             Section diskHeartbeat = null;
@@ -350,154 +263,14 @@ public final class ConfigParser {
             return s;
         }
 
-        /** Splits the file into sections, reporting lines that are neither comments, headers nor entries. */
-        private List<Section> sections() {
-            final List<Section> out = new ArrayList<>();
-            Section current = null;
-            for (int i = 0; i < lines.size(); i++) {
-                final int lineNo = i + 1;
-                if (!text(lines.get(i), lineNo)) {
-                    continue;
-                }
-                final String line = stripComment(lines.get(i)).strip();
-                if (line.isEmpty()) {
-                    continue;
-                }
-                if (line.startsWith("[")) {
-                    current = header(line, lineNo);
-                    if (current != null) {
-                        out.add(current);
-                    }
-                    continue;
-                }
-                final int eq = line.indexOf('=');
-                if (eq < 0) {
-                    problem(lineNo, "'" + line + "' is not 'key = value' or a [section]: fix or remove it");
-                    continue;
-                }
-                final String key = line.substring(0, eq).strip();
-                final String value = line.substring(eq + 1).strip();
-                if (key.isEmpty()) {
-                    problem(lineNo, "no key before '=': write 'key = value'");
-                    continue;
-                }
-                if (current != null && current.type().equals("invalid")) {
-                    continue;
-                }
-                if (current == null) {
-                    problem(lineNo, "'" + key + "' comes before any section: put it under [cluster], [heartbeat], "
-                        + "[server NAME], [group NAME], [resource NAME] or [monitor NAME]");
-                    continue;
-                }
-                final List<String> known = knownKeys(current.type());
-                if (!known.contains(key)) {
-                    problem(lineNo, "unknown key '" + key + "' in [" + current.type() + "]: known keys are "
-                        + String.join(", ", known));
-                    continue;
-                }
-                if (value.isEmpty()) {
-                    problem(lineNo, "'" + key + "' has no value: give one or remove the line for the default");
-                    continue;
-                }
-                final Entry earlier = current.entries().get(key);
-                if (earlier != null) {
-                    problem(lineNo, "'" + key + "' is set twice in this section (also at line " + earlier.line()
-                        + "): keep one");
-                    continue;
-                }
-                current.entries().put(key, new Entry(key, value, lineNo));
-            }
-            return out;
-        }
-
-        /**
-         * Whether {@code line} is text a value may come from: a control character (a NUL cuts a path short in
-         * the kernel, an escape sequence rewrites the terminal that shows the problem) or an endless line is a
-         * problem, so that every value, whatever its key, is printable and every problem is one line.
-         */
-        private boolean text(final String line, final int lineNo) {
-            if (line.length() > MAX_LINE_CHARS) {
-                problem(lineNo, "line of " + line.length() + " characters: a line holds at most " + MAX_LINE_CHARS);
-                notText++;
-                return false;
-            }
-            for (int i = 0; i < line.length(); i++) {
-                final char c = line.charAt(i);
-                if (Character.isISOControl(c) && c != '\t') {
-                    problem(lineNo, String.format("control character U+%04X in this line: a configuration file is "
-                        + "text, remove it", (int) c));
-                    notText++;
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private static String stripComment(final String line) {
-            final String s = line.stripLeading();
-            if (s.startsWith("#")) {
-                return "";
-            }
-            for (int i = 1; i < line.length(); i++) {
-                if (line.charAt(i) == '#' && Character.isWhitespace(line.charAt(i - 1))) {
-                    return line.substring(0, i);
-                }
-            }
-            return line;
-        }
-
-        /** A section header, or null (with a problem) when it is malformed; entries below it are then skipped. */
-        private Section header(final String line, final int lineNo) {
-            if (!line.endsWith("]")) {
-                problem(lineNo, "section header '" + line + "' has no closing ']': its entries are skipped");
-                return new Section("invalid", "", lineNo, new LinkedHashMap<>());
-            }
-            final String[] words = line.substring(1, line.length() - 1).strip().split("\\s+");
-            final String type = words[0];
-            switch (type) {
-                case "cluster", "heartbeat", "disk-heartbeat", "tiebreak" -> {
-                    if (words.length != 1) {
-                        problem(lineNo, "[" + type + "] takes no name: write [" + type + "]");
-                    }
-                    return new Section(type, "", lineNo, new LinkedHashMap<>());
-                }
-                case "server", "group", "resource", "monitor" -> {
-                    if (words.length != 2) {
-                        problem(lineNo, "write [" + type + " NAME] with one name (letters, digits, '.', '_', '-')");
-                        return new Section("invalid", "", lineNo, new LinkedHashMap<>());
-                    }
-                    if (!NAME.matcher(words[1]).matches()) {
-                        problem(lineNo, type + " name '" + words[1] + "' is not 1 to 32 letters, digits, '.', '_' "
-                            + "or '-' (starting with a letter or digit): rename it");
-                    }
-                    return new Section(type, words[1], lineNo, new LinkedHashMap<>());
-                }
-                default -> {
-                    problem(lineNo, "unknown section [" + String.join(" ", words) + "]: sections are [cluster], "
-                        + "[heartbeat], [server NAME], [group NAME], [resource NAME], [monitor NAME], "
-                        + "[disk-heartbeat] and [tiebreak]");
-                    return new Section("invalid", "", lineNo, new LinkedHashMap<>());
-                }
-            }
-        }
-
-        private static List<String> knownKeys(final String type) {
-            return switch (type) {
-                case "cluster" -> CLUSTER_KEYS;
-                case "heartbeat" -> HEARTBEAT_KEYS;
-                case "server" -> SERVER_KEYS;
-                case "group" -> GROUP_KEYS;
-                case "resource" -> RESOURCE_KEYS;
-                case "monitor" -> MONITOR_KEYS;
-                case "disk-heartbeat" -> DISK_HEARTBEAT_KEYS;
-                case "tiebreak" -> TIEBREAK_KEYS;
-                default -> List.of();
-            };
+        /** Key {@code name} of {@code section} in the table. */
+        private static Keys.Key key(final String section, final String name) {
+            return Keys.CLUSTER.key(section, name);
         }
 
         private ClusterConfig.Heartbeat heartbeat(final Section s) {
             final Map<String, Entry> e = s == null ? Map.of() : s.entries();
-            final int port = integer(e.get("port"), DEFAULT_PORT, 1, 65535);
+            final int port = key("heartbeat", "port").integer(e, this::problem);
             InetAddress group = null;
             InetAddress group6 = null;
             final Entry mg = e.get("multicast-group");
@@ -533,8 +306,8 @@ public final class ConfigParser {
                     }
                 }
             }
-            final int intervalMs = duration(e.get("interval"), DEFAULT_INTERVAL_MS, 1, 10_000);
-            final int timeoutMs = duration(e.get("timeout"), DEFAULT_TIMEOUT_MS, 2, 600_000);
+            final int intervalMs = key("heartbeat", "interval").duration(e, this::problem);
+            final int timeoutMs = key("heartbeat", "timeout").duration(e, this::problem);
             if (timeoutMs <= intervalMs) {
                 final Entry t = e.get("timeout") != null ? e.get("timeout") : e.get("interval");
                 problem(t == null ? 0 : t.line(), "timeout (" + timeoutMs + " ms) must be longer than interval ("
@@ -626,9 +399,10 @@ public final class ConfigParser {
                     sector = -1;
                 }
             }
-            final int intervalMs = duration(e.get("interval"), DEFAULT_DISK_INTERVAL_MS, 10, 10_000);
+            final int intervalMs = key("disk-heartbeat", "interval").duration(e, this::problem);
             final Entry t = e.get("timeout");
-            final int timeoutMs = duration(t, DEFAULT_DISK_TIMEOUT_INTERVALS * intervalMs, 30, 600_000);
+            final int timeoutMs = key("disk-heartbeat", "timeout").duration(e,
+                DEFAULT_DISK_TIMEOUT_INTERVALS * intervalMs, this::problem);
             if (t != null && timeoutMs < MIN_DISK_TIMEOUT_INTERVALS * intervalMs) {
                 problem(t.line(), "timeout " + t.value() + " is shorter than " + MIN_DISK_TIMEOUT_INTERVALS
                     + " intervals (" + MIN_DISK_TIMEOUT_INTERVALS * intervalMs + " ms): one slow write would make a "
@@ -683,10 +457,10 @@ public final class ConfigParser {
                     problem(t.line(), targets.size() + " targets: at most " + MAX_TIEBREAK_TARGETS);
                 }
             }
-            final ClusterConfig.Tiebreak.Rule rule = choice(e.get("rule"), ClusterConfig.Tiebreak.Rule.ANY,
-                ClusterConfig.Tiebreak.Rule.class, "any, all or majority");
-            final int timeoutMs = duration(e.get("timeout"), DEFAULT_TIEBREAK_TIMEOUT_MS, 1, 10_000);
-            final int tries = integer(e.get("tries"), DEFAULT_TIEBREAK_TRIES, 1, 10);
+            final ClusterConfig.Tiebreak.Rule rule = key("tiebreak", "rule").choice(e,
+                ClusterConfig.Tiebreak.Rule.class, ClusterConfig.Tiebreak.Rule.ANY, this::problem);
+            final int timeoutMs = key("tiebreak", "timeout").duration(e, this::problem);
+            final int tries = key("tiebreak", "tries").integer(e, this::problem);
             if (targets.isEmpty()) {
                 return null;
             }
@@ -838,8 +612,7 @@ public final class ConfigParser {
                 final List<Integer> policy = policy(s, serverIds);
                 final Path start = script(s, "start");
                 final Path stop = script(s, "stop");
-                final int timeoutMs = duration(s.entries().get("script-timeout"), DEFAULT_SCRIPT_TIMEOUT_MS, 1,
-                    86_400_000);
+                final int timeoutMs = key("group", "script-timeout").duration(s.entries(), this::problem);
                 out.add(new ClusterConfig.Group(out.size(), s.name(), policy, start, stop, timeoutMs));
             }
             return List.copyOf(out);
@@ -907,13 +680,8 @@ public final class ConfigParser {
                         + "'type = nfs'");
                     continue;
                 }
-                final List<String> keys = switch (t.value()) {
-                    case "ip" -> IP_KEYS;
-                    case "disk" -> DISK_KEYS;
-                    case "nfs" -> NFS_KEYS;
-                    default -> null;
-                };
-                if (keys == null) {
+                final List<String> keys = Keys.CLUSTER.names("resource", t.value());
+                if (keys.isEmpty()) {
                     problem(t.line(), "unknown resource type '" + t.value() + "': use ip (floating IP), disk "
                         + "(switchable disk partition) or nfs (NFS mount)");
                     continue;
@@ -975,10 +743,9 @@ public final class ConfigParser {
                 }
             }
             final String ifName = interfaceName(i);
-            final int retries = integer(e.get("conflict-retries"), DEFAULT_CONFLICT_RETRIES, 0, 100);
-            final int retryMs = duration(e.get("conflict-retry-interval"), DEFAULT_CONFLICT_RETRY_INTERVAL_MS, 10,
-                3_600_000);
-            final boolean anySubnet = bool(e.get("any-subnet"), false);
+            final int retries = key("resource", "conflict-retries").integer(e, this::problem);
+            final int retryMs = key("resource", "conflict-retry-interval").duration(e, this::problem);
+            final boolean anySubnet = key("resource", "any-subnet").yesNo(e, this::problem);
             final boolean v6 = address instanceof java.net.Inet6Address;
             // the schedule's keys name the protocol: arp-* for an IPv4 address, ndp-* for an IPv6 one
             final String mine = v6 ? "ndp-" : "arp-";
@@ -991,11 +758,11 @@ public final class ConfigParser {
                 }
             }
             final ClusterConfig.Arp arp = new ClusterConfig.Arp(
-                integer(e.get(mine + "probes"), ClusterConfig.Arp.DEFAULT.probes(), 1, 10),
-                duration(e.get(mine + "probe-interval"), ClusterConfig.Arp.DEFAULT.probeSpacingMs(), 0, 10_000),
-                duration(e.get(mine + "probe-wait"), ClusterConfig.Arp.DEFAULT.probeWaitMs(), 1, 10_000),
-                integer(e.get(mine + "announcements"), ClusterConfig.Arp.DEFAULT.announcements(), 1, 10),
-                duration(e.get(mine + "announce-interval"), ClusterConfig.Arp.DEFAULT.announceSpacingMs(), 0, 10_000));
+                key("resource", mine + "probes").integer(e, this::problem),
+                key("resource", mine + "probe-interval").duration(e, this::problem),
+                key("resource", mine + "probe-wait").duration(e, this::problem),
+                key("resource", mine + "announcements").integer(e, this::problem),
+                key("resource", mine + "announce-interval").duration(e, this::problem));
             if (address == null || ifName == null) {
                 return null;
             }
@@ -1073,8 +840,8 @@ public final class ConfigParser {
                     + "it, e.g. ext4 or xfs");
             }
             final String options = mountOptions(e.get("mount-options"));
-            final boolean fsck = bool(e.get("fsck"), false);
-            final boolean requireScsi = bool(e.get("require-scsi"), false);
+            final boolean fsck = key("resource", "fsck").yesNo(e, this::problem);
+            final boolean requireScsi = key("resource", "require-scsi").yesNo(e, this::problem);
             if (device == null || mountPoint == null || f == null) {
                 return null;
             }
@@ -1163,7 +930,7 @@ public final class ConfigParser {
                 return null;
             }
             final Path p = path(e);
-            final String unsafe = p == null ? null : FileSafety.scriptProblem(p, ownerMustBeRoot);
+            final String unsafe = p == null || !hostChecks ? null : FileSafety.scriptProblem(p, ownerMustBeRoot);
             if (unsafe != null) {
                 problem(e.line(), unsafe);
             }
@@ -1192,10 +959,11 @@ public final class ConfigParser {
                     + "'armd keygen PATH'");
             } else {
                 keyFile = path(key);
-                final String unsafe = keyFile == null ? null : FileSafety.keyFileProblem(keyFile, ownerMustBeRoot);
+                final String unsafe = keyFile == null || !hostChecks ? null
+                    : FileSafety.keyFileProblem(keyFile, ownerMustBeRoot);
                 if (unsafe != null) {
                     problem(key.line(), unsafe);
-                } else if (keyFile != null) {
+                } else if (keyFile != null && hostChecks) {
                     try {
                         ClusterKey.parse(Files.readString(keyFile, StandardCharsets.US_ASCII));
                     } catch (IOException | IllegalArgumentException ex) {
@@ -1203,8 +971,8 @@ public final class ConfigParser {
                     }
                 }
             }
-            final boolean autoReturn = bool(e.get("auto-return"), false);
-            final int startupWaitMs = duration(e.get("startup-wait"), DEFAULT_STARTUP_WAIT_MS, 0, 3_600_000);
+            final boolean autoReturn = key("cluster", "auto-return").yesNo(e, this::problem);
+            final int startupWaitMs = key("cluster", "startup-wait").duration(e, this::problem);
             final Entry sd = e.get("state-dir");
             final Path stateDir = sd == null ? DEFAULT_STATE_DIR : path(sd);
             final Entry so = e.get("socket");
@@ -1213,32 +981,14 @@ public final class ConfigParser {
                 problem(so == null ? s.line() : so.line(), "socket path " + socket + " is longer than "
                     + MAX_SOCKET_PATH_BYTES + " bytes, the limit of a UNIX socket: choose a shorter one");
             }
-            final int maxFailovers = integer(e.get("max-failovers"), ClusterConfig.Actions.DEFAULTS.maxFailovers(),
-                0, 1000);
-            ClusterConfig.DownAction down = ClusterConfig.Actions.DEFAULTS.downAction();
-            final Entry da = e.get("down-action");
-            if (da != null) {
-                try {
-                    down = ClusterConfig.DownAction.valueOf(da.value().toUpperCase(java.util.Locale.ROOT));
-                } catch (IllegalArgumentException ex) {
-                    problem(da.line(), "down-action '" + da.value() + "' is not one of none, poweroff, reboot");
-                }
-            }
-            ClusterConfig.CrashAction crash = ClusterConfig.Actions.DEFAULTS.crashAction();
-            final Entry ca = e.get("crash-action");
-            if (ca != null) {
-                try {
-                    crash = ClusterConfig.CrashAction.valueOf(ca.value().toUpperCase(java.util.Locale.ROOT));
-                } catch (IllegalArgumentException ex) {
-                    problem(ca.line(), "crash-action '" + ca.value() + "' is not one of release, reboot, panic");
-                }
-            }
+            final int maxFailovers = key("cluster", "max-failovers").integer(e, this::problem);
+            final ClusterConfig.DownAction down = key("cluster", "down-action").choice(e,
+                ClusterConfig.DownAction.class, ClusterConfig.Actions.DEFAULTS.downAction(), this::problem);
+            final ClusterConfig.CrashAction crash = key("cluster", "crash-action").choice(e,
+                ClusterConfig.CrashAction.class, ClusterConfig.Actions.DEFAULTS.crashAction(), this::problem);
             final java.net.InetSocketAddress statusListen = statusListen(e.get("status-listen"));
-            final Entry ll = e.get("log-level");
-            final armd.base.AgentLog.Level logLevel = ll == null ? null : armd.base.AgentLog.Level.of(ll.value());
-            if (ll != null && logLevel == null) {
-                problem(ll.line(), "log-level '" + ll.value() + "' is not one of error, warning, info, debug");
-            }
+            final String level = key("cluster", "log-level").choice(e, null, this::problem);
+            final armd.base.AgentLog.Level logLevel = level == null ? null : armd.base.AgentLog.Level.of(level);
             if (groups.size() > armd.cluster.ClusterNode.MAX_GROUPS) {
                 problem(0, groups.size() + " groups: at most " + armd.cluster.ClusterNode.MAX_GROUPS
                     + " fit in one heartbeat; merge some");
@@ -1301,71 +1051,6 @@ public final class ConfigParser {
             }
         }
 
-        private int integer(final Entry e, final int def, final int min, final int max) {
-            if (e == null) {
-                return def;
-            }
-            try {
-                final int n = Integer.parseInt(e.value());
-                if (n >= min && n <= max) {
-                    return n;
-                }
-            } catch (NumberFormatException ignored) {
-                // reported below
-            }
-            problem(e.line(), e.key() + " '" + e.value() + "' is not a whole number from " + min + " to " + max);
-            return def;
-        }
-
-        private int duration(final Entry e, final int defMs, final int minMs, final int maxMs) {
-            if (e == null) {
-                return defMs;
-            }
-            final Matcher m = DURATION.matcher(e.value());
-            if (!m.matches()) {
-                problem(e.line(), e.key() + " '" + e.value() + "' is not a duration: write a number and a unit, "
-                    + "e.g. 10ms, 30s, 5m, 1h");
-                return defMs;
-            }
-            final long n = Long.parseLong(m.group(1));
-            final long ms = switch (m.group(2)) {
-                case "ms" -> n;
-                case "s" -> n * 1000;
-                case "m" -> n * 60_000;
-                default -> n * 3_600_000;
-            };
-            if (ms < minMs || ms > maxMs) {
-                problem(e.line(), e.key() + " " + e.value() + " is out of range: give " + human(minMs) + " to "
-                    + human(maxMs));
-                return defMs;
-            }
-            return (int) ms;
-        }
-
-        private static String human(final int ms) {
-            if (ms % 3_600_000 == 0 && ms > 0) {
-                return ms / 3_600_000 + "h";
-            }
-            if (ms % 1000 == 0 && ms > 0) {
-                return ms / 1000 + "s";
-            }
-            return ms + "ms";
-        }
-
-        private boolean bool(final Entry e, final boolean def) {
-            if (e == null) {
-                return def;
-            }
-            return switch (e.value()) {
-                case "yes", "true", "on" -> true;
-                case "no", "false", "off" -> false;
-                default -> {
-                    problem(e.line(), e.key() + " '" + e.value() + "' is not yes or no");
-                    yield def;
-                }
-            };
-        }
-
         // -------------------------------------------- [monitor NAME] sections (docs/behaviour.md#resource-monitoring)
 
         private static ClusterConfig withMonitors(final ClusterConfig config, final List<MonitorConfig> monitors) {
@@ -1412,17 +1097,18 @@ public final class ConfigParser {
             final Entry t = e.get("type");
             if (t == null) {
                 problem(s.line(), what + " has no type: add 'type = TYPE', one of "
-                    + String.join(", ", MONITOR_TYPE_KEYS.keySet()));
+                    + String.join(", ", Keys.CLUSTER.variants("monitor")));
                 return null;
             }
-            final List<String> typeKeys = MONITOR_TYPE_KEYS.get(t.value());
-            if (typeKeys == null) {
+            final List<String> typeKeys = Keys.CLUSTER.names("monitor", t.value());
+            if (typeKeys.isEmpty()) {
                 problem(t.line(), "unknown monitor type '" + t.value() + "': one of "
-                    + String.join(", ", MONITOR_TYPE_KEYS.keySet()));
+                    + String.join(", ", Keys.CLUSTER.variants("monitor")));
                 return null;
             }
+            final List<String> common = Keys.CLUSTER.common("monitor");
             for (final Entry x : e.values()) {
-                if (!MONITOR_COMMON_KEYS.contains(x.key()) && !typeKeys.contains(x.key())) {
+                if (!common.contains(x.key()) && !typeKeys.contains(x.key())) {
                     problem(x.line(), "'" + x.key() + "' does not apply to a " + t.value() + " monitor: its keys are "
                         + String.join(", ", typeKeys) + " (and the common ones)");
                 }
@@ -1433,16 +1119,17 @@ public final class ConfigParser {
                     + typeKeys.getFirst() + " = " + monitorKeyHint(typeKeys.getFirst()) + "'");
             }
             final boolean events = t.value().equals("link") || t.value().equals("process") || t.value().equals("ip");
-            final int intervalMs = duration(e.get("interval"), MONITOR_DEFAULT_INTERVAL_MS, 10, 3_600_000);
-            final int timeoutMs = duration(e.get("timeout"), t.value().equals("script")
-                ? MONITOR_DEFAULT_SCRIPT_TIMEOUT_MS : MONITOR_DEFAULT_TIMEOUT_MS, 1, 3_600_000);
-            final int failures = integer(e.get("failures"), events ? 1 : MONITOR_DEFAULT_FAILURES, 1, 1000);
-            final MonitorConfig.When when = when(e.get("when"), t.value());
-            final FailureAction action = choice(e.get("action"), FailureAction.FAILOVER, FailureAction.class,
-                "failover or stop");
-            final Destination destination = choice(e.get("destination"), Destination.PRIORITY, Destination.class,
-                "priority or stable");
-            final int resetAfterMs = duration(e.get("reset-after"), MONITOR_DEFAULT_RESET_AFTER_MS, 1000, 86_400_000);
+            final int intervalMs = key("monitor", "interval").duration(e, this::problem);
+            final int timeoutMs = key("monitor", "timeout").duration(e, t.value().equals("script")
+                ? MONITOR_DEFAULT_SCRIPT_TIMEOUT_MS : MONITOR_DEFAULT_TIMEOUT_MS, this::problem);
+            final int failures = key("monitor", "failures").integer(e, events ? 1 : MONITOR_DEFAULT_FAILURES,
+                this::problem);
+            final MonitorConfig.When when = when(e, t.value());
+            final FailureAction action = key("monitor", "action").choice(e, FailureAction.class,
+                FailureAction.FAILOVER, this::problem);
+            final Destination destination = key("monitor", "destination").choice(e, Destination.class,
+                Destination.PRIORITY, this::problem);
+            final int resetAfterMs = key("monitor", "reset-after").duration(e, this::problem);
             final MonitorConfig.Target target = required == null ? null : target(t.value(), e);
             if (target == null || groupId < 0) {
                 return null;
@@ -1451,32 +1138,21 @@ public final class ConfigParser {
                 destination, resetAfterMs, target);
         }
 
-        private MonitorConfig.When when(final Entry e, final String type) {
+        private MonitorConfig.When when(final Map<String, Entry> entries, final String type) {
             final MonitorConfig.When def = switch (type) {
                 case "partition", "link", "process" -> MonitorConfig.When.ONLINE;
                 case "ip", "script" -> MonitorConfig.When.ACTIVATION;
                 default -> MonitorConfig.When.BOTH;
             };
-            final MonitorConfig.When w = choice(e, def, MonitorConfig.When.class, "activation, online or both");
+            final MonitorConfig.When w = key("monitor", "when").choice(entries, MonitorConfig.When.class, def,
+                this::problem);
+            final Entry e = entries.get("when");
             if (e != null && w.atActivation() && (type.equals("link") || type.equals("process"))) {
                 problem(e.line(), "a " + type + " monitor watches events while the group is online: write "
                     + "'when = online' or remove the line");
                 return MonitorConfig.When.ONLINE;
             }
             return w;
-        }
-
-        private <T extends Enum<T>> T choice(final Entry e, final T def, final Class<T> type, final String known) {
-            if (e == null) {
-                return def;
-            }
-            for (final T c : type.getEnumConstants()) {
-                if (c.name().equalsIgnoreCase(e.value())) {
-                    return c;
-                }
-            }
-            problem(e.line(), e.key() + " '" + e.value() + "' is not " + known);
-            return def;
         }
 
         /** The target of a monitor whose required key is present; null (with a problem) when a value is wrong. */
@@ -1534,7 +1210,7 @@ public final class ConfigParser {
                     if (p == null) {
                         yield null;
                     }
-                    final String unsafe = FileSafety.scriptProblem(p, ownerMustBeRoot);
+                    final String unsafe = hostChecks ? FileSafety.scriptProblem(p, ownerMustBeRoot) : null;
                     if (unsafe != null) {
                         problem(c.line(), unsafe);
                         yield null;
