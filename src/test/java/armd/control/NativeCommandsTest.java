@@ -174,6 +174,21 @@ class NativeCommandsTest {
     }
 
     @Test
+    void armconfSendsAnAbsolutePathAndForceReturn() throws Exception {
+        final java.nio.file.Path file = java.nio.file.Files.createTempFile("armconf-", ".conf");
+        try {
+            assertEquals(0, run("armconf", "push", file.toString()).exit());
+            assertEquals(0, run("armconf", "force-return").exit());
+            assertEquals(List.of(new ControlRequest.Super("push", file.toRealPath().toString()),
+                new ControlRequest.Super("force-return", "")), seen);
+            assertEquals(2, run("armconf", "push", file + ".missing").exit());
+            assertEquals(2, run("armconf", "fetch").exit());
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
     void armlsmntPrintsOneMountPointALine() throws Exception {
         assertEquals(new Run(0, "/mnt/a\n/mnt/a/logs\n", ""), run(Map.of("ARMS_GROUPNAME", "A"), "armlsmnt"));
     }
