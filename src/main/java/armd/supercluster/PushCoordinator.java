@@ -49,6 +49,8 @@ public final class PushCoordinator {
         /** Nonce -> peer of every REPLICATE sent (an answer with another nonce is dropped). */
         final Map<Long, String> nonces = new LinkedHashMap<>();
         long lastSentAt;
+        /** How many stores answer the push. */
+        int needed;
 
         Pending(final long pushId, final SuperFrame.Replicate replicate, final long deadline) {
             this.pushId = pushId;
@@ -153,9 +155,18 @@ public final class PushCoordinator {
      * REPLICATEs to send, or, with a master cluster of one, the answer at once.
      */
     public Step begin(final long pushId, final SuperFrame.Replicate replicate, final long now) {
+        return begin(pushId, replicate, now, majority());
+    }
+
+    /**
+     * As {@link #begin(long, SuperFrame.Replicate, long)}, answered once {@code needed} master servers stored it: 1
+     * under forced return (the operator asserted the others are down), else a strict majority.
+     */
+    public Step begin(final long pushId, final SuperFrame.Replicate replicate, final long now, final int needed) {
         final Pending p = new Pending(pushId, replicate, now + timeoutNs);
+        p.needed = needed;
         p.stored.add(self);
-        if (p.stored.size() >= majority()) {
+        if (p.stored.size() >= p.needed) {
             return new Step(List.of(), List.of(new Finished(pushId, accepted(p))));
         }
         pending.put(pushId, p);
@@ -176,7 +187,7 @@ public final class PushCoordinator {
             }
             p.stored.add(from);
             p.nonces.values().removeIf(from::equals);
-            if (p.stored.size() >= majority()) {
+            if (p.stored.size() >= p.needed) {
                 it.remove();
                 return new Step(List.of(), List.of(new Finished(p.pushId, accepted(p))));
             }

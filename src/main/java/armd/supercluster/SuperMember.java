@@ -157,6 +157,8 @@ public final class SuperMember implements AutoCloseable {
                 yield held != null ? new Got(held, null) : new Got(null, "super cluster " + config.name()
                     + ": " + from + " answered that version " + c.version() + " is current, but no copy is held here");
             }
+            // a master server started from its file, its cluster never pushed: nothing to say
+            case SuperFrame.None n when local != null && !atStart -> new Got(null, null);
             case SuperFrame.None n -> new Got(null, "super cluster " + config.name() + ": the management server "
                 + from + " holds no configuration of cluster " + cluster + ": push it with 'armd config push FILE"
                 + " --super " + config.file() + "'");
