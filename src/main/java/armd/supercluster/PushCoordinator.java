@@ -45,15 +45,17 @@ public final class PushCoordinator {
         final long pushId;
         final SuperFrame.Replicate replicate;
         final long deadline;
+        final int needed;
         final Set<String> stored = new HashSet<>();
         /** Nonce -> peer of every REPLICATE sent (an answer with another nonce is dropped). */
         final Map<Long, String> nonces = new LinkedHashMap<>();
         long lastSentAt;
 
-        Pending(final long pushId, final SuperFrame.Replicate replicate, final long deadline) {
+        Pending(final long pushId, final SuperFrame.Replicate replicate, final long deadline, final int needed) {
             this.pushId = pushId;
             this.replicate = replicate;
             this.deadline = deadline;
+            this.needed = needed;
         }
     }
 
@@ -153,9 +155,17 @@ public final class PushCoordinator {
      * REPLICATEs to send, or, with a master cluster of one, the answer at once.
      */
     public Step begin(final long pushId, final SuperFrame.Replicate replicate, final long now) {
-        final Pending p = new Pending(pushId, replicate, now + timeoutNs);
+        return begin(pushId, replicate, false, now);
+    }
+
+    /**
+     * {@link #begin(long, SuperFrame.Replicate, long)}, under forced return when {@code forced}: this server's own
+     * store is the majority (the operator asserted that the others are down); the REPLICATEs still go out.
+     */
+    public Step begin(final long pushId, final SuperFrame.Replicate replicate, final boolean forced, final long now) {
+        final Pending p = new Pending(pushId, replicate, now + timeoutNs, forced ? 1 : majority());
         p.stored.add(self);
-        if (p.stored.size() >= majority()) {
+        if (p.stored.size() >= p.needed) {
             return new Step(List.of(), List.of(new Finished(pushId, accepted(p))));
         }
         pending.put(pushId, p);
@@ -176,7 +186,7 @@ public final class PushCoordinator {
             }
             p.stored.add(from);
             p.nonces.values().removeIf(from::equals);
-            if (p.stored.size() >= majority()) {
+            if (p.stored.size() >= p.needed) {
                 it.remove();
                 return new Step(List.of(), List.of(new Finished(p.pushId, accepted(p))));
             }
