@@ -21,7 +21,8 @@ import java.util.TreeMap;
 /**
  * The management election and the push bookkeeping of 2 and 3 master servers in a deterministic simulation: one
  * thread, a virtual clock (each server's clock off by its own constant), a network that delays and loses
- * datagrams (a few by seconds) and splits and heals, servers that crash and restart (memory lost, store kept), pushes at random, and
+ * datagrams (a few by seconds) and splits and heals, servers that crash and restart (memory lost, store kept),
+ * pushes at random, and
  * forced return only on a server whose peers are all down. Checked at every step: never two servers accepting at
  * the same instant (while no forced return is in effect); no two acknowledged pushes of a cluster with the same
  * version and other bytes; a new version is always above every version acknowledged before. Then, with the
@@ -235,7 +236,8 @@ class SuperSimTest {
         }
 
         /**
-         * Pushes, first to {@code first}, until one is accepted, within a bound: a push may be "not confirmed" while a voter
+         * Pushes, first to {@code first}, until one is accepted, within a bound: a push may be "not confirmed" while a
+         * voter
          * that just crashed still counts (its lease runs out) or a restarted one does not grant yet.
          */
         void pushAccepted(final Server first) {
@@ -367,7 +369,8 @@ class SuperSimTest {
             for (final Server s : servers) {
                 for (final Acked a : acked) {
                     final Held h = s.disk.get(a.cluster());
-                    if (!a.forced() && h != null && h.version() == a.version() && !Arrays.equals(h.bytes(), a.bytes())) {
+                    if (!a.forced() && h != null && h.version() == a.version()
+                        && !Arrays.equals(h.bytes(), a.bytes())) {
                         stale++;
                     }
                 }
