@@ -237,8 +237,7 @@ class SuperSimTest {
 
         /**
          * Pushes, first to {@code first}, until one is accepted, within a bound: a push may be "not confirmed" while a
-         * voter
-         * that just crashed still counts (its lease runs out) or a restarted one does not grant yet.
+         * voter that just crashed still counts (its lease runs out) or a restarted one does not grant yet.
          */
         void pushAccepted(final Server first) {
             final long deadline = now + LIVENESS_BOUND;
