@@ -45,17 +45,17 @@ public final class PushCoordinator {
         final long pushId;
         final SuperFrame.Replicate replicate;
         final long deadline;
+        final int needed;
         final Set<String> stored = new HashSet<>();
         /** Nonce -> peer of every REPLICATE sent (an answer with another nonce is dropped). */
         final Map<Long, String> nonces = new LinkedHashMap<>();
         long lastSentAt;
-        /** How many stores answer the push. */
-        int needed;
 
-        Pending(final long pushId, final SuperFrame.Replicate replicate, final long deadline) {
+        Pending(final long pushId, final SuperFrame.Replicate replicate, final long deadline, final int needed) {
             this.pushId = pushId;
             this.replicate = replicate;
             this.deadline = deadline;
+            this.needed = needed;
         }
     }
 
@@ -155,16 +155,15 @@ public final class PushCoordinator {
      * REPLICATEs to send, or, with a master cluster of one, the answer at once.
      */
     public Step begin(final long pushId, final SuperFrame.Replicate replicate, final long now) {
-        return begin(pushId, replicate, now, majority());
+        return begin(pushId, replicate, false, now);
     }
 
     /**
-     * As {@link #begin(long, SuperFrame.Replicate, long)}, answered once {@code needed} master servers stored it: 1
-     * under forced return (the operator asserted the others are down), else a strict majority.
+     * {@link #begin(long, SuperFrame.Replicate, long)}, under forced return when {@code forced}: this server's own
+     * store is the majority (the operator asserted that the others are down); the REPLICATEs still go out.
      */
-    public Step begin(final long pushId, final SuperFrame.Replicate replicate, final long now, final int needed) {
-        final Pending p = new Pending(pushId, replicate, now + timeoutNs);
-        p.needed = needed;
+    public Step begin(final long pushId, final SuperFrame.Replicate replicate, final boolean forced, final long now) {
+        final Pending p = new Pending(pushId, replicate, now + timeoutNs, forced ? 1 : majority());
         p.stored.add(self);
         if (p.stored.size() >= p.needed) {
             return new Step(List.of(), List.of(new Finished(pushId, accepted(p))));

@@ -267,8 +267,8 @@ public final class SuperService implements AutoCloseable {
             + " pushed by " + AgentLog.escape(client.sender()) + " and stored here; replicating");
         final long id = nextPushId++;
         waiting.put(id, client);
-        step(pushes.begin(id, new SuperFrame.Replicate(c.cluster(), c.version(), c.sha256(), c.bytes()), now,
-            election.forced() ? 1 : pushes.majority()));
+        step(pushes.begin(id, new SuperFrame.Replicate(c.cluster(), c.version(), c.sha256(), c.bytes()),
+            election.forced(), now));
     }
 
     private SuperFrame.Stored replicate(final String from, final SuperFrame.Replicate r, final long now)
