@@ -88,6 +88,7 @@ class NativeCommandsTest {
             case ControlRequest.GroupMove g when g.group().equals("A") -> reply.ok("");
             case ControlRequest.GroupFailover g when g.group().equals("A") -> reply.ok("");
             case ControlRequest.Log l -> reply.ok("");
+            case ControlRequest.Super x -> reply.ok("");
             case ControlRequest.ClusterStart c -> reply.refused("the cluster is running already");
             default -> reply.unknown("unknown group");
         }
