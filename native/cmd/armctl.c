@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"armlsmnt", armlsmnt_main, "list the mount points of a group's disk resources"},
     {"armrelpath", armrelpath_main, "kill the processes using a path (local, like fuser -k)"},
     {"armrsp", armrsp_main, "resource monitor: runs armd rsp (a long-running watcher)"},
+    {"armconf", armconf_main, "super cluster: push FILE, force-return"},
 };
 
 static void usage(FILE *out)

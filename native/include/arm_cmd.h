@@ -58,5 +58,6 @@ int armcl_main(int argc, char **argv);
 int armgrp_main(int argc, char **argv);
 int armsrv_main(int argc, char **argv);
 int armstat_main(int argc, char **argv);
+int armconf_main(int argc, char **argv);
 
 #endif

@@ -37,6 +37,8 @@ int arm_nfields(unsigned type)
         return ARM_NFIELDS_DOWN;
     case ARM_REQ_LSMNT:
         return ARM_NFIELDS_LSMNT;
+    case ARM_REQ_SUPER:
+        return ARM_NFIELDS_SUPER;
     case ARM_RES_RESULT:
         return ARM_NFIELDS_RESULT;
     case ARM_RES_PROTOCOL_ERROR:

@@ -28,6 +28,7 @@ static const struct {
     {"REQ_KILL", ARM_REQ_KILL},
     {"REQ_DOWN", ARM_REQ_DOWN},
     {"REQ_LSMNT", ARM_REQ_LSMNT},
+    {"REQ_SUPER", ARM_REQ_SUPER},
     {"RES_RESULT", ARM_RES_RESULT},
     {"RES_PROTOCOL_ERROR", ARM_RES_PROTOCOL_ERROR},
 };

@@ -22,8 +22,13 @@ import java.util.Arrays;
 public final class Main {
     static final String USAGE = """
         usage: armd COMMAND [ARGS...]
-          run --config FILE --server NAME [--socket PATH] [--state-dir DIR]
+          run --config FILE --server NAME [--socket PATH] [--state-dir DIR] [--super SUPERFILE]
                                                 run the cluster agent of server NAME
+          run --super SUPERFILE --server NAME   the same, its configuration from the super cluster
+          config push FILE --super SUPERFILE    a cluster's configuration to the management server
+          config versions --super SUPERFILE     the configurations' versions it holds
+          super force-return | designate-master CLUSTER --super SUPERFILE
+                                                when the master cluster is down
           check --config FILE [--json]          validate a configuration file
           keygen FILE [--force]                 write a new cluster key file (mode 0600)
           probe tur DEVICE [--timeout MS] [--count N --interval MS] [--json]
@@ -72,6 +77,8 @@ public final class Main {
             case "ip" -> new IpCommand();
             case "link" -> new LinkCommand();
             case "rsp" -> new armd.cli.RspCommand();
+            case "config" -> new armd.cli.ConfigCommand();
+            case "super" -> new armd.cli.SuperCommand();
             case "cluster", "server", "group", "status" -> new CtlCommand(argv[0]);
             case "version", "--version" -> args -> {
                 if (args.length > 0 && !args[0].equals("--help")) {

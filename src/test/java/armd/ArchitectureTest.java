@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * <p>From the bottom: {@code wire}, {@code membership}, {@code state}, {@code base} depend on nothing of
  * armd; {@code sys} only on the codecs; the decision core ({@code cluster}) only on membership; then
  * configuration values, probes, heartbeats, the control socket; then scripts ({@code action}), resources and
- * monitors; then the agent; the command line on top.
+ * monitors; then the super cluster's core ({@code supercluster}); then the agent; the command line on top.
  */
 class ArchitectureTest {
     private static JavaClasses classes;
@@ -41,6 +41,7 @@ class ArchitectureTest {
             .layer("main").definedBy("armd")
             .layer("cli").definedBy("armd.cli..")
             .layer("agent").definedBy("armd.agent..")
+            .layer("supercluster").definedBy("armd.supercluster..")
             .layer("status").definedBy("armd.status..")
             .layer("monitor").definedBy("armd.monitor..")
             .layer("resource").definedBy("armd.resource..")
@@ -58,6 +59,7 @@ class ArchitectureTest {
             .whereLayer("main").mayNotBeAccessedByAnyLayer()
             .whereLayer("cli").mayOnlyBeAccessedByLayers("main")
             .whereLayer("agent").mayOnlyBeAccessedByLayers("cli")
+            .whereLayer("supercluster").mayOnlyBeAccessedByLayers("cli", "agent")
             .whereLayer("status").mayOnlyBeAccessedByLayers("cli", "agent")
             .whereLayer("monitor").mayOnlyBeAccessedByLayers("cli")
             .whereLayer("resource").mayOnlyBeAccessedByLayers("cli")
@@ -65,13 +67,14 @@ class ArchitectureTest {
             .whereLayer("control").mayOnlyBeAccessedByLayers("cli", "agent")
             .whereLayer("heartbeat").mayOnlyBeAccessedByLayers("cli", "agent")
             .whereLayer("probe").mayOnlyBeAccessedByLayers("cli", "agent", "monitor", "resource")
-            .whereLayer("config").mayOnlyBeAccessedByLayers("cli", "agent", "monitor", "resource", "action")
+            .whereLayer("config").mayOnlyBeAccessedByLayers("cli", "agent", "monitor", "resource", "action",
+                "supercluster")
             .whereLayer("cluster").mayOnlyBeAccessedByLayers("cli", "agent", "monitor", "resource", "action",
                 "config")
             .whereLayer("membership").mayOnlyBeAccessedByLayers("cli", "agent", "cluster")
-            .whereLayer("state").mayOnlyBeAccessedByLayers("cli", "agent")
-            .whereLayer("sys").mayOnlyBeAccessedByLayers("main", "cli", "agent", "monitor", "resource", "action",
-                "control", "heartbeat", "probe", "config")
+            .whereLayer("state").mayOnlyBeAccessedByLayers("cli", "agent", "supercluster")
+            .whereLayer("sys").mayOnlyBeAccessedByLayers("main", "cli", "agent", "supercluster", "monitor", "resource",
+                "action", "control", "heartbeat", "probe", "config")
             .check(classes);
     }
 

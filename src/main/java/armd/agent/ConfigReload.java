@@ -26,8 +26,15 @@ import java.util.function.Consumer;
  * <p>Thread-safe: reloads are serialized; the caller runs them off the agent thread (parsing checks files).
  */
 public final class ConfigReload {
+    /** Where a reload reads the configuration from: the file, or a super cluster's verified local copy. */
+    @FunctionalInterface
+    public interface Source {
+        /** The configuration as it is now, parsed and checked. */
+        ConfigParser.Result read();
+    }
+
     private final Path file;
-    private final ConfigParser parser;
+    private final Source source;
     private final AgentLog log;
     private final AgentLog.Level startLevel;
     private final byte[] key;
@@ -55,11 +62,20 @@ public final class ConfigReload {
      */
     public ConfigReload(final Path file, final ClusterConfig config, final byte[] key, final AgentLog.Level startLevel,
                         final ConfigParser parser, final AgentLog log, final Consumer<ConfigChanges> apply) {
+        this(file, () -> parser.parse(file), config, key, startLevel, log, apply);
+    }
+
+    /**
+     * Reloads from {@code source} (shown in the log as {@code file}): a super cluster's copy of the cluster's
+     * configuration, checked like the file ({@code ConfigParser.parse(bytes, ...)}).
+     */
+    public ConfigReload(final Path file, final Source source, final ClusterConfig config, final byte[] key,
+                        final AgentLog.Level startLevel, final AgentLog log, final Consumer<ConfigChanges> apply) {
         this.file = file;
+        this.source = source;
         this.running = config;
         this.key = key.clone();
         this.startLevel = startLevel;
-        this.parser = parser;
         this.log = log;
         this.apply = apply;
         this.readAt = Instant.now();
@@ -74,7 +90,7 @@ public final class ConfigReload {
     public synchronized Outcome reload() {
         log.line("configuration reload: reading " + file);
         final List<String> lines = new ArrayList<>();
-        final ConfigParser.Result r = parser.parse(file);
+        final ConfigParser.Result r = source.read();
         if (!r.valid()) {
             for (final Problem p : r.problems()) {
                 lines.add(p.toString());

@@ -64,6 +64,13 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
         }
     }
 
+    private volatile SuperControl superControl;
+
+    /** From now on the super cluster requests go to {@code control}. */
+    public void superControl(final SuperControl control) {
+        this.superControl = control;
+    }
+
     /** Opens the control socket at {@code socket}; a one-line operator error when it cannot. */
     public static ControlBridge start(final ClusterConfig config, final ClusterAgent agent, final int self,
                                       final Path socket, final AgentLog log) {
@@ -112,6 +119,16 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
                     reply.ok(text);
                     powerAction();
                 }, reply::refused);
+            }
+            case ControlRequest.Super r -> {
+                final SuperControl s = superControl;
+                if (s == null) {
+                    reply.refused("this agent runs without a super cluster (start it with --super FILE)");
+                } else if (r.action().equals("push")) {
+                    s.push(Path.of(r.argument()), reply);
+                } else {
+                    s.forceReturn(reply);
+                }
             }
             case ControlRequest.ListMounts r -> {
                 if (config.group(r.group()).isEmpty()) {

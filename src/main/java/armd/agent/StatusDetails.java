@@ -32,6 +32,14 @@ public final class StatusDetails implements UnaryOperator<ClusterStatus> {
         this.monitorState = monitorState;
     }
 
+    private java.util.function.Supplier<ClusterStatus.SuperCluster> superCluster;
+
+    /** Adds the super cluster part from {@code source} (called off the agent thread, on each status). */
+    public StatusDetails withSuperCluster(final java.util.function.Supplier<ClusterStatus.SuperCluster> source) {
+        this.superCluster = source;
+        return this;
+    }
+
     /** Adds {@code recorder}'s detection latencies to the status. */
     public StatusDetails withDetections(final DetectionRecorder recorder) {
         this.detections = recorder;
@@ -75,6 +83,6 @@ public final class StatusDetails implements UnaryOperator<ClusterStatus> {
         }
         return new ClusterStatus(s.cluster(), s.server(), s.state(), s.takenAtMs(), servers, groups,
             transitions.transitions(), transitions.scripts(), detections == null ? s.detections()
-            : detections.detections(), s.heartbeats());
+            : detections.detections(), s.heartbeats(), superCluster == null ? null : superCluster.get());
     }
 }

@@ -53,32 +53,54 @@ import java.util.stream.Collectors;
 public final class RunCommand implements Command {
     static final String USAGE = """
         usage: armd run --config FILE --server NAME [--socket PATH] [--state-dir DIR] [--log-level LEVEL]
+                        [--super SUPERFILE [--force-return]]
+               armd run --super SUPERFILE --server NAME [--socket PATH] [--state-dir DIR] [--log-level LEVEL]
           Runs the cluster agent of server NAME (a [server NAME] section of FILE) in the foreground; the log
           goes to standard output (to the journal, with priorities, under systemd). --socket and --state-dir
           override the configuration (for several agents on one machine). --log-level: error, warning, info
           or debug (default: [cluster] log-level, else info). SIGTERM or SIGINT: this server's groups stop
           (SERVERSHUTDOWN) and move on, then exit 0. SIGHUP: the configuration is read again; what can change
           while the agent runs is applied, the rest is logged as needing a restart; nothing moves.
+          --super: the server is in the super cluster of SUPERFILE. A master server runs the management
+          service; every server takes newer versions of its cluster's configuration from the management server
+          (through the reload path). Without --config the configuration is fetched from the management server
+          before the agent does anything else (or, with start-from-copy, is the last verified copy).
+          --force-return: a master server accepts changes alone until it hears another one (the others are down).
         exit codes: 0 stopped cleanly, 1 another agent already runs this server, 2 bad configuration or command
           line, 3 system error (address not on this host, port in use, state directory full or not writable).""";
 
     @Override
     public int run(final String[] argv) throws Exception {
-        final Args args = Args.parse(argv, Set.of("config", "server", "socket", "state-dir", "log-level"),
-            Set.of("help"));
+        final Args args = Args.parse(argv, Set.of("config", "server", "socket", "state-dir", "log-level", "super"),
+            Set.of("help", "force-return"));
         if (args.flag("help")) {
             System.out.println(USAGE);
             return Exit.OK;
         }
         args.maxPositionals(0);
-        final Path file = Path.of(args.required("config"));
+        if (args.value("config") == null && args.value("super") == null) {
+            throw OperatorException.usage("give --config FILE (the cluster's configuration), or --super FILE (the "
+                + "super cluster file: the configuration comes from its management server)");
+        }
         final String name = args.required("server");
         final AgentLog.Level given = AgentLog.Level.of(args.value("log-level", "info"));
         if (given == null) {
             throw OperatorException.usage("--log-level takes error, warning, info or debug, not '"
                 + args.value("log-level") + "'");
         }
-        final ClusterConfig config = ConfigParser.load(file);
+        // the super cluster first: without --config the cluster's configuration comes from it
+        final SuperSide superSide = args.value("super") == null ? null
+            : SuperSide.open(Path.of(args.value("super")), name, given, args.flag("force-return"));
+        if (superSide == null && args.flag("force-return")) {
+            throw OperatorException.usage("--force-return is for a master server of a super cluster: give --super FILE");
+        }
+        final Path file = args.value("config") != null ? Path.of(args.value("config")) : superSide.copyFile();
+        final ClusterConfig config = args.value("config") != null ? ConfigParser.load(file)
+            : superSide.startConfig();
+        if (superSide != null && !config.name().equals(superSide.member().cluster())) {
+            throw OperatorException.usage(file + " is the configuration of cluster " + config.name() + ", but the "
+                + "super cluster file puts server " + name + " in cluster " + superSide.member().cluster());
+        }
         // the command line's level first (a debugging session), then the file's
         final AgentLog.Level level = args.value("log-level") == null && config.actions().logLevel() != null
             ? config.actions().logLevel() : given;
@@ -93,7 +115,8 @@ public final class RunCommand implements Command {
         // one agent per server: before anything is read, sent or logged, hold the state directory's lock
         final FileChannel lock = lockStateDir(stateDir, name);
         // the journal's stream when systemd gave one (priority prefixes), else timestamped lines on stdout
-        final AgentLog log = AgentLog.forProcess(name, level);
+        final AgentLog log = superSide != null ? superSide.log() : AgentLog.forProcess(name, level);
+        log.threshold(level);
         SystemLoggers.install(log);
         // SIGHUP reloads the configuration: never the JVM's default, which would run the shutdown hook (a failover)
         final AtomicReference<ConfigReload> reloadRef = new AtomicReference<>();
@@ -184,9 +207,16 @@ public final class RunCommand implements Command {
         agent.partitionTiebreak(disk, config.tiebreak() == null ? null : new Tiebreak(config.tiebreak().targets(),
             config.tiebreak().needed(), config.tiebreak().timeoutMs(), config.tiebreak().tries()));
         final DetectionRecorder detections = new DetectionRecorder(agent, link.pathStats(), config.servers().size());
-        agent.statusDetails(new StatusDetails(config, link.pathStats(), transitions, resources::state,
-            monitors::state).withDetections(detections));
+        final StatusDetails details = new StatusDetails(config, link.pathStats(), transitions, resources::state,
+            monitors::state).withDetections(detections);
+        if (superSide != null) {
+            details.withSuperCluster(superSide::status);
+        }
+        agent.statusDetails(details);
         final ControlBridge control = ControlBridge.start(config, agent, me.id(), socket, log);
+        if (superSide != null) {
+            control.superControl(superSide);
+        }
         final StatusServer page = statusPage(config, agent, log);
         // READY=1 once the control socket listens (above) and the sender has sent (or tried) a first heartbeat
         final ServiceNotifier notifier = ServiceNotifier.fromEnvironment(() -> config.servers().size() == 1
@@ -198,7 +228,11 @@ public final class RunCommand implements Command {
             detections.accept(nowNs);
         });
 
-        final ConfigReload reload = new ConfigReload(file, config, key, given, new ConfigParser(), log, changes -> {
+        // a super cluster's server reloads from its copy once it runs on one (SIGHUP too), else from the file
+        final ConfigParser fileParser = new ConfigParser();
+        final ConfigReload.Source source = () -> superSide != null && superSide.version() > 0
+            ? superSide.parseCopy() : fileParser.parse(file);
+        final ConfigReload reload = new ConfigReload(file, source, config, key, given, log, changes -> {
             final ClusterConfig c = changes.effective();
             scripts.reconfigure(c);
             resources.scriptTimeouts(c);
@@ -206,6 +240,18 @@ public final class RunCommand implements Command {
             monitored.reconfigure(c, changes.monitorGroups());
         });
         reloadRef.set(reload);
+        if (superSide != null) {
+            // a newer version from the management server goes through the reload path, serialized with SIGHUP
+            superSide.startPolling(copy -> reloads.execute(() -> {
+                final long before = superSide.version();
+                superSide.runningOn(copy.version());
+                log.line("super cluster: applying version " + copy.version() + " of cluster " + config.name()
+                    + " (running on " + (before == 0 ? "the local file" : "version " + before) + ")");
+                if (!reload.reload().valid()) {
+                    superSide.runningOn(before);
+                }
+            }));
+        }
 
         final CountDownLatch stopped = new CountDownLatch(1);
         // the bound follows the script timeouts a reload applied
@@ -222,6 +268,9 @@ public final class RunCommand implements Command {
             }
         } finally {
             control.close();
+            if (superSide != null) {
+                superSide.close();
+            }
             if (page != null) {
                 page.close();
             }
@@ -305,7 +354,7 @@ public final class RunCommand implements Command {
      * Locks {@code dir}/agent.lock for the life of this process (released by the kernel when it dies, even by
      * kill -9); a second agent for the same server stops here, before it touches the state or sends a heartbeat.
      */
-    private static FileChannel lockStateDir(final Path dir, final String server) {
+    static FileChannel lockStateDir(final Path dir, final String server) {
         final Path file = dir.resolve("agent.lock");
         try {
             // a new state directory (and any parent made for it) is private: 0700 (a umask only takes bits away)

@@ -32,6 +32,7 @@ public sealed interface ControlRequest {
             case Kill _ -> ControlCodec.REQ_KILL;
             case Down _ -> ControlCodec.REQ_DOWN;
             case ListMounts _ -> ControlCodec.REQ_LSMNT;
+            case Super _ -> ControlCodec.REQ_SUPER;
         };
     }
 
@@ -51,6 +52,7 @@ public sealed interface ControlRequest {
                 Integer.toString(r.restarts()), Integer.toString(r.waitSec()), r.command());
             case Kill r -> List.of(r.group(), r.id(), Integer.toString(r.timeoutMs()));
             case ListMounts r -> List.of(r.group());
+            case Super r -> List.of(r.action(), r.argument());
         };
     }
 
@@ -145,6 +147,13 @@ public sealed interface ControlRequest {
     record ListMounts(String group) implements ControlRequest {
     }
 
+    /**
+     * The super cluster (armconf): {@code push} the configuration file {@code argument} (an absolute path on this
+     * server) to the management server, or {@code force-return} this master server.
+     */
+    record Super(String action, String argument) implements ControlRequest {
+    }
+
     /** A request the agent cannot act on: the message names the field and what is wrong (status USAGE). */
     final class InvalidException extends Exception {
         private static final long serialVersionUID = 1L;
@@ -179,6 +188,7 @@ public sealed interface ControlRequest {
                 number(f.get(2), "timeout", 0, 3_600_000));
             case ControlCodec.REQ_DOWN -> new Down();
             case ControlCodec.REQ_LSMNT -> new ListMounts(name(f.get(0), "group"));
+            case ControlCodec.REQ_SUPER -> superRequest(f.get(0), f.get(1));
             default -> throw new InvalidException(String.format("not a request type: 0x%04x", m.type()));
         };
     }
@@ -226,6 +236,26 @@ public sealed interface ControlRequest {
 
     private static Optional<String> optionalName(final String s, final String what) throws InvalidException {
         return s.isEmpty() ? Optional.empty() : Optional.of(name(s, what));
+    }
+
+    private static Super superRequest(final String action, final String argument) throws InvalidException {
+        return switch (action) {
+            case "push" -> {
+                if (!argument.startsWith("/") || argument.length() > 4095 || argument.chars()
+                    .anyMatch(c -> Character.isISOControl(c))) {
+                    throw new InvalidException("push takes an absolute file path, not " + quoted(argument));
+                }
+                yield new Super(action, argument);
+            }
+            case "force-return" -> {
+                if (!argument.isEmpty()) {
+                    throw new InvalidException("force-return takes no argument");
+                }
+                yield new Super(action, argument);
+            }
+            default -> throw new InvalidException("super cluster action must be push or force-return, not "
+                + quoted(action));
+        };
     }
 
     private static Optional<String> script(final String s) throws InvalidException {

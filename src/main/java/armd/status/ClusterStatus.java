@@ -16,10 +16,38 @@ import java.util.Map;
  * @param scripts     script runs on this server since the agent started, per group and script
  * @param detections  how long each peer found down here had been silent (ms), oldest first
  * @param heartbeats  what this agent's heartbeat reception accepted and dropped, or null when not known
+ * @param superCluster the super cluster this server belongs to, or null when it runs without one
  */
 public record ClusterStatus(String cluster, String server, String state, long takenAtMs, List<Server> servers,
                             List<Group> groups, List<Transition> transitions, List<ScriptStats> scripts,
-                            List<Detection> detections, Heartbeats heartbeats) {
+                            List<Detection> detections, Heartbeats heartbeats, SuperCluster superCluster) {
+    /** A status without a super cluster. */
+    public ClusterStatus(final String cluster, final String server, final String state, final long takenAtMs,
+                         final List<Server> servers, final List<Group> groups, final List<Transition> transitions,
+                         final List<ScriptStats> scripts, final List<Detection> detections,
+                         final Heartbeats heartbeats) {
+        this(cluster, server, state, takenAtMs, servers, groups, transitions, scripts, detections, heartbeats, null);
+    }
+
+    /** This status with {@code s} as its super cluster part. */
+    public ClusterStatus withSuperCluster(final SuperCluster s) {
+        return new ClusterStatus(cluster, server, state, takenAtMs, servers, groups, transitions, scripts, detections,
+            heartbeats, s);
+    }
+
+    /**
+     * The super cluster as this server knows it.
+     *
+     * @param name      the super cluster's name
+     * @param master    the master cluster's name
+     * @param holder    the management server as this server knows it, or null when none is known
+     * @param accepting whether the holder accepts configuration changes (it holds a majority of the master cluster)
+     * @param note      why changes are not accepted, or how this server knows the holder; null when nothing to say
+     * @param version   the version of this cluster's configuration this agent runs on (0: its own file)
+     */
+    public record SuperCluster(String name, String master, String holder, boolean accepting, String note,
+                               long version) {
+    }
     /**
      * Heartbeat frames received by this agent since it started, summed over its paths.
      *

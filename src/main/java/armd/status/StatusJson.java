@@ -70,6 +70,12 @@ public final class StatusJson {
                 .put("kernel_dropped", h.kernelDropped()).put("receive_errors", h.receiveErrors())
                 .put("send_errors", h.sendErrors()).toString());
         }
+        if (s.superCluster() != null) {
+            final ClusterStatus.SuperCluster x = s.superCluster();
+            out.putRaw("super_cluster", new Json().put("name", x.name()).put("master", x.master())
+                .put("holder", x.holder()).put("accepting", x.accepting()).put("note", x.note())
+                .put("version", x.version()).toString());
+        }
         return out.toString();
     }
 }

@@ -19,6 +19,14 @@ public final class StatusText {
     public static String render(final ClusterStatus s) {
         final StringBuilder sb = new StringBuilder();
         sb.append("cluster ").append(s.cluster()).append(" (seen from ").append(s.server()).append(")\n");
+        if (s.superCluster() != null) {
+            final ClusterStatus.SuperCluster x = s.superCluster();
+            sb.append("super cluster ").append(x.name()).append(" (master cluster ").append(x.master())
+                .append("): management server ").append(x.holder() == null ? "none known" : x.holder())
+                .append(x.holder() == null ? "" : x.accepting() ? " (accepting changes)" : " (serving copies only)")
+                .append(x.note() == null ? "" : "; " + x.note()).append("; configuration version ")
+                .append(x.version() == 0 ? "0 (the local file)" : String.valueOf(x.version())).append('\n');
+        }
         sb.append("servers:\n");
         for (final ClusterStatus.Server v : s.servers()) {
             sb.append(String.format("  %-16s %s%n", v.name(), v.state().toUpperCase(Locale.ROOT)));

@@ -55,6 +55,7 @@ public final class ControlCodec {
     public static final int REQ_KILL = 0x0042;
     public static final int REQ_DOWN = 0x0043;
     public static final int REQ_LSMNT = 0x0044;
+    public static final int REQ_SUPER = 0x0050;
     public static final int RES_RESULT = 0x8001;
     public static final int RES_PROTOCOL_ERROR = 0x8002;
 
@@ -104,7 +105,7 @@ public final class ControlCodec {
             case REQ_CLUSTER_START, REQ_CLUSTER_SHUTDOWN, REQ_STATUS, REQ_DOWN -> 0;
             case REQ_SERVER_SHUTDOWN, REQ_SERVER_LEAVE, REQ_SERVER_RETURN, REQ_GROUP_STOP, REQ_GROUP_FAILOVER,
                  REQ_LSMNT, RES_RESULT, RES_PROTOCOL_ERROR -> 1;
-            case REQ_GROUP_START, REQ_GROUP_MOVE -> 2;
+            case REQ_GROUP_START, REQ_GROUP_MOVE, REQ_SUPER -> 2;
             case REQ_LOG, REQ_KILL -> 3;
             case REQ_LOAD -> 7;
             default -> -1;

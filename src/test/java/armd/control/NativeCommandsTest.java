@@ -88,6 +88,7 @@ class NativeCommandsTest {
             case ControlRequest.GroupMove g when g.group().equals("A") -> reply.ok("");
             case ControlRequest.GroupFailover g when g.group().equals("A") -> reply.ok("");
             case ControlRequest.Log l -> reply.ok("");
+            case ControlRequest.Super x -> reply.ok("");
             case ControlRequest.ClusterStart c -> reply.refused("the cluster is running already");
             default -> reply.unknown("unknown group");
         }
@@ -171,6 +172,21 @@ class NativeCommandsTest {
     void anUnknownGroupAndARefusalAreOneLineWithTheirExitCodes() throws Exception {
         assertEquals(new Run(2, "", "armfover: unknown group\n"), run("armfover", "Z"));
         assertEquals(new Run(1, "", "armcl: the cluster is running already\n"), run("armcl", "start"));
+    }
+
+    @Test
+    void armconfSendsAnAbsolutePathAndForceReturn() throws Exception {
+        final java.nio.file.Path file = java.nio.file.Files.createTempFile("armconf-", ".conf");
+        try {
+            assertEquals(0, run("armconf", "push", file.toString()).exit());
+            assertEquals(0, run("armconf", "force-return").exit());
+            assertEquals(List.of(new ControlRequest.Super("push", file.toRealPath().toString()),
+                new ControlRequest.Super("force-return", "")), seen);
+            assertEquals(2, run("armconf", "push", file + ".missing").exit());
+            assertEquals(2, run("armconf", "fetch").exit());
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
     }
 
     @Test
