@@ -541,8 +541,8 @@ final class Keys {
             + "cluster key ('armd keygen FILE'), not any one cluster's"));
         k.add(other(s, "master", Type.NAME, REQUIRED, "a [cluster NAME] of the file", "the cluster whose servers "
             + "hold every cluster's configuration"));
-        k.add(integer(s, "port", SuperConfigParser.DEFAULT_PORT, 1, 65535, "the TCP port of the super cluster's "
-            + "requests, the same on every server"));
+        k.add(integer(s, "port", SuperConfigParser.DEFAULT_PORT, 1, 65535, "the UDP port of the super cluster's "
+            + "frames, the same on every server (each server listens at its own address)"));
         k.add(other(s, "state-dir", Type.PATH, ConfigParser.DEFAULT_STATE_DIR.toString(), ANY_PATH, "where each "
             + "server keeps its copies (one directory per server name below it)"));
         k.add(yesNo(s, "start-from-copy", false, "an agent that no management server answers starts from its "

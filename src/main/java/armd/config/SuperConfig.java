@@ -15,7 +15,7 @@ import java.util.Optional;
  * @param name             the super cluster's name
  * @param keyFile          the super cluster key (mode 0600, owned by root), not any one cluster's key
  * @param master           the master cluster named in the file (a designation may have replaced it since)
- * @param port             the TCP port of the super cluster's requests, the same on every server
+ * @param port             the UDP port of the super cluster's frames, the same on every server
  * @param stateDir         where each server keeps its copies (one directory per server name below it)
  * @param startFromCopy    an agent whose cluster's configuration no management server hands out starts from its last
  *                         verified copy instead of waiting

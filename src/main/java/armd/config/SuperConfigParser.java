@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * class checks the other values and what spans keys and sections. Stateless and thread-safe.
  */
 public final class SuperConfigParser {
-    /** Default TCP port of the super cluster's requests. */
+    /** Default UDP port of the super cluster's frames. */
     public static final int DEFAULT_PORT = 7407;
     /** Default time a starting agent tries to reach a management server. */
     public static final int DEFAULT_FETCH_TIMEOUT_MS = 600_000;
