@@ -53,6 +53,14 @@ class SuperConfigParserTest {
         return r.problems().stream().map(p -> p.line() + ": " + p.message()).toList();
     }
 
+    /** The shipped example is valid once its key file is where it says (here: the test's key). */
+    @Test
+    void theExampleIsValid() throws IOException {
+        final String example = Files.readString(Path.of("conf/super.conf.example"))
+            .replace("key-file = /etc/armd/super.key", "key-file = super.key");
+        assertEquals(List.of(), problems(example));
+    }
+
     @Test
     void aValidFileGivesEveryValue() throws IOException {
         Files.writeString(file, VALID);
