@@ -124,10 +124,12 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
                 final SuperControl s = superControl;
                 if (s == null) {
                     reply.refused("this agent runs without a super cluster (start it with --super FILE)");
-                } else if (r.action().equals("push")) {
-                    s.push(Path.of(r.argument()), reply);
                 } else {
-                    s.forceReturn(reply);
+                    switch (r.action()) {
+                        case "push" -> s.push(Path.of(r.argument()), reply);
+                        case "force-return" -> s.forceReturn(reply);
+                        default -> reply.usage("unknown super cluster action " + r.action());
+                    }
                 }
             }
             case ControlRequest.ListMounts r -> {

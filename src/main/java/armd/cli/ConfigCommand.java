@@ -37,7 +37,8 @@ public final class ConfigCommand implements Command {
                     like 'armd check' (without looking at other hosts' scripts and key file), stores it as the
                     next version and answers once a majority of the master cluster stored it; the clusters' agents
                     take it on at their next poll, through the reload path. --base: refuse unless VERSION is the
-                    current version (the change was made against it).
+                    current version (the change was made
+                    against it; 0: nothing pushed yet); without it, the version current when the server is asked.
           versions  the management server and the version of every cluster's configuration it holds.
         exit codes: 0 done, 1 refused or not confirmed, 2 usage or invalid configuration, 3 no master server
           answers or system error""";
@@ -70,7 +71,7 @@ public final class ConfigCommand implements Command {
                     throw OperatorException.usage("push takes one FILE (see 'armd config --help')");
                 }
                 yield push(config, key, Path.of(args.positionals().get(1)),
-                    args.value("base") == null ? 0 : args.intValue("base", 0, 1, Integer.MAX_VALUE));
+                    args.value("base") == null ? -1 : args.intValue("base", 0, 0, Integer.MAX_VALUE));
             }
             case "versions" -> {
                 args.maxPositionals(1);
@@ -82,8 +83,7 @@ public final class ConfigCommand implements Command {
     }
 
     private int push(final SuperConfig config, final byte[] key, final Path file, final long base) throws IOException {
-        final byte[] raw = readPushed(file);
-        final byte[] bytes = fromCopy(raw, file, key);
+        final byte[] bytes = fromCopy(readPushed(file), file, key);
         final String cluster = clusterOf(bytes, file, config);
         if (cluster == null) {
             throw OperatorException.usage(file + ": its [cluster] name is not a cluster of super cluster "
@@ -91,8 +91,7 @@ public final class ConfigCommand implements Command {
                 .collect(Collectors.joining(", ")) + ")");
         }
         try (SuperClient client = new SuperClient(config, key, "armd-config", SuperMember.pushWaitMs(config))) {
-            final PushAnswer a = PushAnswer.of(cluster, client.askManagement(new SuperFrame.Push(cluster, base,
-                bytes)));
+            final PushAnswer a = PushAnswer.of(cluster, client.push(cluster, bytes, base));
             if (a.exit() == Exit.OK) {
                 out.println(a.text());
                 return Exit.OK;
@@ -144,7 +143,7 @@ public final class ConfigCommand implements Command {
     }
 
     /** A server's verified copy gives its configuration (verified with the key); any other file is itself. */
-    private static byte[] fromCopy(final byte[] raw, final Path file, final byte[] key) {
+    static byte[] fromCopy(final byte[] raw, final Path file, final byte[] key) {
         final byte[] head = (ConfigStore.FORMAT + "\n").getBytes(StandardCharsets.UTF_8);
         if (raw.length < head.length || !new String(raw, 0, head.length, StandardCharsets.UTF_8)
             .equals(ConfigStore.FORMAT + "\n")) {

@@ -230,7 +230,7 @@ public final class RunCommand implements Command {
 
         // a super cluster's server reloads from its copy once it runs on one (SIGHUP too), else from the file
         final ConfigParser fileParser = new ConfigParser();
-        final ConfigReload.Source source = () -> superSide != null && superSide.version() > 0
+        final ConfigReload.Source source = () -> superSide != null && superSide.readsCopy()
             ? superSide.parseCopy() : fileParser.parse(file);
         final ConfigReload reload = new ConfigReload(file, source, config, key, given, log, changes -> {
             final ClusterConfig c = changes.effective();
@@ -242,15 +242,8 @@ public final class RunCommand implements Command {
         reloadRef.set(reload);
         if (superSide != null) {
             // a newer version from the management server goes through the reload path, serialized with SIGHUP
-            superSide.startPolling(copy -> reloads.execute(() -> {
-                final long before = superSide.version();
-                superSide.runningOn(copy.version());
-                log.line("super cluster: applying version " + copy.version() + " of cluster " + config.name()
-                    + " (running on " + (before == 0 ? "the local file" : "version " + before) + ")");
-                if (!reload.reload().valid()) {
-                    superSide.runningOn(before);
-                }
-            }));
+            superSide.startPolling(copy -> reloads.execute(() -> superSide.apply(copy, () -> reload.reload()
+                .valid())));
         }
 
         final CountDownLatch stopped = new CountDownLatch(1);

@@ -14,7 +14,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -37,6 +36,7 @@ public final class SuperCommand implements Command {
         exit codes: 0 done, 1 refused, 2 usage, 3 system error, 4 agent not running""";
 
     private static final Pattern MASTER_LINE = Pattern.compile("^(\\s*master\\s*=\\s*)([^#\\s]+)(.*)$");
+    private static final Pattern GENERATION_LINE = Pattern.compile("^(\\s*generation\\s*=\\s*)([^#\\s]+)(.*)$");
     private final PrintStream out;
 
     /** Prints to standard output. */
@@ -104,6 +104,9 @@ public final class SuperCommand implements Command {
             .split("\n", -1)));
         boolean inSuper = false;
         int changed = 0;
+        int masterLine = -1;
+        int generationLine = -1;
+        final int generation = config.generation() + 1;
         for (int i = 0; i < lines.size(); i++) {
             final String l = lines.get(i).strip();
             if (l.startsWith("[")) {
@@ -113,18 +116,30 @@ public final class SuperCommand implements Command {
             final Matcher m = MASTER_LINE.matcher(lines.get(i));
             if (inSuper && m.matches()) {
                 lines.set(i, m.group(1) + cluster + m.group(3));
+                masterLine = i;
                 changed++;
+            }
+            final Matcher g = GENERATION_LINE.matcher(lines.get(i));
+            if (inSuper && g.matches()) {
+                lines.set(i, g.group(1) + generation + g.group(3));
+                generationLine = i;
             }
         }
         if (changed != 1) {
             throw OperatorException.usage(file + ": no single 'master = ...' line in [super] to rewrite: edit it");
         }
+        // a new generation: the old master cluster's servers, should they come back with the old file, are another
+        // super cluster's (their frames are dropped), and the new versions count above every old one
+        if (generationLine < 0) {
+            lines.add(masterLine + 1, "generation = " + generation);
+        }
         final byte[] text = String.join("\n", lines).getBytes(StandardCharsets.UTF_8);
         final Path old = file.resolveSibling(file.getFileName() + ".old");
-        Files.copy(file, old, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+        AtomicFile.write(old, Files.readAllBytes(file));
         AtomicFile.write(file, text);
         final SuperConfig now = SuperConfigParser.load(file);
-        out.println("super cluster " + now.name() + ": the master cluster is now " + cluster + " in " + file
+        out.println("super cluster " + now.name() + ": the master cluster is now " + cluster + ", generation "
+            + now.generation() + ", in " + file
             + " (the old file is " + old + "). Next: copy " + file + " to every server of every cluster; restart"
             + " the agents of " + cluster + "'s servers (they run the management service from then on); push every"
             + " cluster's configuration again, from the operators' files or from a server's verified copy: armd"

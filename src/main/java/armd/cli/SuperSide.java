@@ -142,9 +142,35 @@ final class SuperSide implements AutoCloseable, SuperControl {
         return r.config();
     }
 
-    /** The stored copy of this server's cluster, parsed with this host's checks (the reload's source). */
+    /** The copy a reload is applying now (the poll's), or null: then the reload reads the store's. */
+    private volatile ConfigStore.Copy applying;
+
+    /** Whether a reload reads the copy (the agent runs on one, or is taking one on) rather than a file. */
+    boolean readsCopy() {
+        return applying != null || side.version() > 0;
+    }
+
+    /**
+     * Applies {@code copy} through {@code reload} (the reload path, serialized with SIGHUP by the caller): the
+     * reload reads exactly this copy, and the agent runs on its version once the reload took it.
+     */
+    void apply(final ConfigStore.Copy copy, final java.util.function.BooleanSupplier reload) {
+        log.line("super cluster: applying version " + copy.version() + " of cluster " + member.cluster()
+            + " (running on " + (side.version() == 0 ? "the local file" : "version " + side.version()) + ")");
+        applying = copy;
+        try {
+            if (reload.getAsBoolean()) {
+                side.runningOn(copy.version());
+            }
+        } finally {
+            applying = null;
+        }
+    }
+
+    /** The copy to reload from, parsed with this host's checks (the reload's source). */
     ConfigParser.Result parseCopy() {
-        final ConfigStore.Copy c = store.copy(member.cluster()).orElse(null);
+        final ConfigStore.Copy pending = applying;
+        final ConfigStore.Copy c = pending != null ? pending : store.copy(member.cluster()).orElse(null);
         if (c == null) {
             return new ConfigParser.Result(null, List.of(new Problem(copyFile(), 0, "no copy held")));
         }
@@ -201,15 +227,20 @@ final class SuperSide implements AutoCloseable, SuperControl {
         // the answer waits for the replication: never on the control socket's thread
         Thread.ofVirtual().name("armd-super-push").start(() -> {
             final byte[] bytes;
+            final String cluster;
             try {
-                bytes = ConfigCommand.readPushed(file);
+                bytes = ConfigCommand.fromCopy(ConfigCommand.readPushed(file), file, key);
+                cluster = ConfigCommand.clusterOf(bytes, file, config);
             } catch (OperatorException e) {
+                // the operator's file: its problems, one a line, to armconf (exit 2)
                 reply.usage(e.getMessage());
                 return;
+            } catch (RuntimeException e) {
+                reply.system("push of " + file + ": " + e.getMessage());
+                return;
             }
-            final String cluster = ConfigCommand.clusterOf(bytes, file, config);
             if (cluster == null) {
-                reply.usage(file + ": no valid [cluster] name of a cluster of super cluster " + config.name());
+                reply.usage(file + ": its [cluster] name is not a cluster of super cluster " + config.name());
                 return;
             }
             log.line("armconf: pushing " + file + " (cluster " + cluster + ") to the management server");

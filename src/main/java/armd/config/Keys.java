@@ -543,6 +543,9 @@ final class Keys {
             + "hold every cluster's configuration"));
         k.add(integer(s, "port", SuperConfigParser.DEFAULT_PORT, 1, 65535, "the UDP port of the super cluster's "
             + "frames, the same on every server (each server listens at its own address)"));
+        k.add(integer(s, "generation", 0, 0, SuperConfig.MAX_GENERATION, "raised by 'armd super "
+            + "designate-master': servers of another generation do not hear each other, and the versions of a "
+            + "generation G count from G x 1000000"));
         k.add(other(s, "state-dir", Type.PATH, ConfigParser.DEFAULT_STATE_DIR.toString(), ANY_PATH, "where each "
             + "server keeps its copies (one directory per server name below it)"));
         k.add(yesNo(s, "start-from-copy", false, "an agent that no management server answers starts from its "

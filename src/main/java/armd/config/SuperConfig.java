@@ -14,7 +14,9 @@ import java.util.Optional;
  *                         hands out are relative to its directory)
  * @param name             the super cluster's name
  * @param keyFile          the super cluster key (mode 0600, owned by root), not any one cluster's key
- * @param master           the master cluster named in the file (a designation may have replaced it since)
+ * @param master           the master cluster named in the file
+ * @param generation       0, raised by each designation of a new master cluster: frames of another generation are
+ *                         another super cluster's, and versions of generation G count from G x 1,000,000
  * @param port             the UDP port of the super cluster's frames, the same on every server
  * @param stateDir         where each server keeps its copies (one directory per server name below it)
  * @param startFromCopy    an agent whose cluster's configuration no management server hands out starts from its last
@@ -24,9 +26,19 @@ import java.util.Optional;
  * @param requestTimeoutMs how long one request may take (connect, send, answer)
  * @param clusters         the clusters, in file order
  */
-public record SuperConfig(Path file, String name, Path keyFile, String master, int port, Path stateDir,
-                          boolean startFromCopy, int fetchTimeoutMs, int pollIntervalMs, int requestTimeoutMs,
-                          List<Cluster> clusters) {
+public record SuperConfig(Path file, String name, Path keyFile, String master, int generation, int port,
+                          Path stateDir, boolean startFromCopy, int fetchTimeoutMs, int pollIntervalMs,
+                          int requestTimeoutMs, List<Cluster> clusters) {
+
+    /** The highest generation (each designation of a new master cluster raises it by one). */
+    public static final int MAX_GENERATION = 1_000_000;
+    /** Versions of generation G count from G times this. */
+    public static final long VERSIONS_PER_GENERATION = 1_000_000L;
+
+    /** The id its frames carry: its name's, and from generation 1 on, its name's and generation's. */
+    public String frameIdentity() {
+        return generation == 0 ? name : name + "/" + generation;
+    }
 
     /** At most this many clusters in a super cluster. */
     public static final int MAX_CLUSTERS = 32;

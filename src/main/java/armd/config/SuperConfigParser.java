@@ -243,6 +243,7 @@ public final class SuperConfigParser {
                     + "clusters are " + String.join(", ", clusterSections.stream().map(Section::name).toList()));
             }
             final int port = Keys.SUPER.key("super", "port").integer(e, this::problem);
+            final int generation = Keys.SUPER.key("super", "generation").integer(e, this::problem);
             final Entry sd = e.get("state-dir");
             final Path stateDir = sd == null ? ConfigParser.DEFAULT_STATE_DIR : path(sd);
             final boolean fromCopy = Keys.SUPER.key("super", "start-from-copy").yesNo(e, this::problem);
@@ -252,8 +253,8 @@ public final class SuperConfigParser {
             if (name == null || keyFile == null || master == null || stateDir == null) {
                 return null;
             }
-            return new SuperConfig(file, name.value(), keyFile, master.value(), port, stateDir, fromCopy,
-                fetchTimeoutMs, pollMs, timeoutMs, clusters);
+            return new SuperConfig(file, name.value(), keyFile, master.value(), generation, port, stateDir,
+                fromCopy, fetchTimeoutMs, pollMs, timeoutMs, clusters);
         }
 
         private Path path(final Entry e) {

@@ -62,11 +62,37 @@ public final class SuperClient implements AutoCloseable {
      */
     public SuperClient(final SuperConfig config, final byte[] key, final String self, final int timeoutMs)
         throws IOException {
+        this(config, key, self, timeoutMs, null);
+    }
+
+    /**
+     * As above, its socket bound to {@code bindTo} (an agent's: its own address in the super cluster file, so that
+     * the long-lived socket is not reachable on every address of the host), or to any address when null.
+     */
+    public SuperClient(final SuperConfig config, final byte[] key, final String self, final int timeoutMs,
+                       final java.net.InetAddress bindTo) throws IOException {
         this.config = config;
-        this.codec = SuperFrame.of(key, config.name());
+        this.codec = SuperFrame.of(key, config.frameIdentity());
         this.self = self;
         this.timeoutMs = timeoutMs;
-        this.socket = new DatagramSocket();
+        this.socket = bindTo == null ? new DatagramSocket() : new DatagramSocket(new InetSocketAddress(bindTo, 0));
+    }
+
+    /**
+     * Pushes {@code bytes} as the configuration of {@code cluster} made against {@code base}, or, when {@code base}
+     * is negative, against the version the management server holds now (asked first): a push always names its
+     * base, so a push datagram captured and sent again later is refused as stale.
+     */
+    public Reply push(final String cluster, final byte[] bytes, final long base) throws IOException {
+        long against = base;
+        if (against < 0) {
+            final Reply current = askManagement(new SuperFrame.Fetch(cluster, Long.MAX_VALUE));
+            if (!current.answered()) {
+                return current;
+            }
+            against = current.body() instanceof SuperFrame.Current c ? c.version() : 0;
+        }
+        return askManagement(new SuperFrame.Push(cluster, against, bytes));
     }
 
     /** Datagrams dropped while waiting for answers: not authentic, not the server asked, not the nonce sent. */

@@ -47,7 +47,8 @@ public final class SuperMember implements AutoCloseable {
         this.store = store;
         this.local = local;
         this.log = log;
-        this.client = local == null ? new SuperClient(config, key, server, config.requestTimeoutMs()) : null;
+        this.client = local == null ? new SuperClient(config, key, server, config.requestTimeoutMs(),
+            config.server(server).orElseThrow().address()) : null;
     }
 
     /** This server's cluster. */
@@ -139,7 +140,9 @@ public final class SuperMember implements AutoCloseable {
                 : new SuperFrame.Config(cluster, c.version(), c.sha256(), c.bytes());
             from = server;
         } else {
-            final SuperClient.Reply r = client.askManagement(new SuperFrame.Fetch(cluster, have));
+            final ConfigStore.Copy held = store.copy(cluster).orElse(null);
+            final SuperClient.Reply r = client.askManagement(held != null && held.version() == have
+                ? new SuperFrame.Fetch(cluster, have, held.sha256()) : new SuperFrame.Fetch(cluster, have));
             if (!r.answered()) {
                 return new Got(null, "super cluster " + config.name() + ": no management server answers (tried "
                     + String.join("; ", r.tried()) + "): waiting" + (config.startFromCopy() ? ""
@@ -231,12 +234,13 @@ public final class SuperMember implements AutoCloseable {
     }
 
     /**
-     * Pushes {@code bytes} as the configuration of {@code cluster} to the management server (the agent does it
-     * for {@code armconf push}): the answer, or null when no master server answered.
+     * Pushes {@code bytes} as the configuration of {@code cluster} to the management server, made against the
+     * version it holds now (the agent does it for {@code armconf push}).
      */
     public SuperClient.Reply push(final String pushCluster, final byte[] bytes, final byte[] key) throws IOException {
-        try (SuperClient c = new SuperClient(config, key, server, pushWaitMs(config))) {
-            return c.askManagement(new SuperFrame.Push(pushCluster, 0, bytes));
+        try (SuperClient c = new SuperClient(config, key, server, pushWaitMs(config),
+            config.server(server).orElseThrow().address())) {
+            return c.push(pushCluster, bytes, -1);
         }
     }
 

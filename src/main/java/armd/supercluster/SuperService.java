@@ -24,7 +24,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * The super cluster service of a master server (docs/behaviour.md#super-cluster): one thread, one UDP socket on the
  * super cluster's port at this server's own address. It takes part in the management role's election
  * ({@link ManagementElection}), keeps every cluster's configuration ({@link ConfigStore}), hands copies out (to
- * other clusters' servers only while it holds the role, to master servers always: that is how a new holder syncs),
+ * other clusters' servers when it is the management server as it knows it, to master servers always: that is how a
+ * new holder syncs),
  * and, as the accepting holder, takes pushes: validates, stores, replicates ({@link PushCoordinator}) and answers
  * once a majority of the master cluster stored the new version. Everything it receives is authenticated with the
  * super cluster key before it is looked at; what fails is counted by reason and logged at most once a minute.
@@ -36,6 +37,8 @@ public final class SuperService implements AutoCloseable {
     private static final long SYNC_RETRY_NS = 500_000_000L;
     /** A push's REPLICATEs are sent again after this long without an answer. */
     private static final long RESEND_NS = 300_000_000L;
+    /** A copy's store taking longer than this is logged. */
+    private static final long SLOW_STORE_MS = 500;
     /** Drops of one reason are logged at most this often. */
     private static final long DROP_LOG_NS = 60_000_000_000L;
 
@@ -82,7 +85,7 @@ public final class SuperService implements AutoCloseable {
                          final AgentLog log, final DatagramSocket socket) {
         this.config = config;
         this.self = self;
-        this.codec = SuperFrame.of(key, config.name());
+        this.codec = SuperFrame.of(key, config.frameIdentity());
         this.store = store;
         this.log = log;
         this.socket = socket;
@@ -171,7 +174,7 @@ public final class SuperService implements AutoCloseable {
                     return;
                 }
                 // one bad turn must not end the service: logged, and the next turn goes on
-                log.error("super cluster service: " + e);
+                log.error("super cluster service: " + AgentLog.escape(String.valueOf(e)));
             }
         }
     }
@@ -225,7 +228,9 @@ public final class SuperService implements AutoCloseable {
         if (c == null) {
             return new SuperFrame.None(q.cluster());
         }
-        if (c.version() <= q.haveVersion()) {
+        // the same version with other bytes: this copy wins (a push that was not confirmed left the other bytes)
+        if (c.version() < q.haveVersion() || c.version() == q.haveVersion()
+            && (java.util.Arrays.equals(c.sha256(), q.haveSha256()) || isZero(q.haveSha256()))) {
             return new SuperFrame.Current(q.cluster(), c.version());
         }
         return new SuperFrame.Config(c.cluster(), c.version(), c.sha256(), c.bytes());
@@ -247,14 +252,21 @@ public final class SuperService implements AutoCloseable {
         }
         final ConfigStore.Copy held = store.copy(p.cluster()).orElse(null);
         if (held != null && java.util.Arrays.equals(held.bytes(), p.bytes())) {
-            reply(client.at(), client.nonce(), new SuperFrame.PushResult(p.cluster(), SuperFrame.Outcome.ACCEPTED,
-                held.version(), 0, n, self, "unchanged: cluster " + p.cluster() + " is at version "
-                + held.version() + " with these bytes"));
+            // the bytes already current: replicated again, answered once a majority holds them (a push answered
+            // "not confirmed" and pushed again is confirmed only so)
+            log.line("super cluster " + config.name() + ": cluster " + p.cluster() + " pushed unchanged (version "
+                + held.version() + ") by " + AgentLog.escape(client.sender()) + "; replicating it again");
+            final long id = nextPushId++;
+            waiting.put(id, client);
+            step(pushes.begin(id, new SuperFrame.Replicate(held.cluster(), held.version(), held.sha256(),
+                held.bytes()), election.forced(), now));
             return;
         }
-        final long version = PushCoordinator.nextVersion(election, p.cluster());
+        // each generation (a new master cluster) counts from its own million: never below an older one's versions
+        final long version = Math.max(PushCoordinator.nextVersion(election, p.cluster()),
+            config.generation() * SuperConfig.VERSIONS_PER_GENERATION + 1);
         try {
-            store.store(p.cluster(), version, p.bytes());
+            timedStore(p.cluster(), version, p.bytes());
         } catch (IOException e) {
             reply(client.at(), client.nonce(), new SuperFrame.PushResult(p.cluster(),
                 SuperFrame.Outcome.NOT_CONFIRMED, 0, 0, n, self, fit("not stored: " + store.file(p.cluster()) + ": "
@@ -273,10 +285,10 @@ public final class SuperService implements AutoCloseable {
 
     private SuperFrame.Stored replicate(final String from, final SuperFrame.Replicate r, final long now)
         throws IOException {
-        if (!election.mayStoreReplicaFrom(from, now)) {
+        if (!election.mayStoreReplicaFrom(from, now) || config.cluster(r.cluster()).isEmpty()) {
             return new SuperFrame.Stored(r.cluster(), r.version(), false, store.version(r.cluster()));
         }
-        final ConfigStore.StoreResult s = store.store(r.cluster(), r.version(), r.bytes());
+        final ConfigStore.StoreResult s = timedStore(r.cluster(), r.version(), r.bytes());
         if (s.outcome() == ConfigStore.Outcome.STORED) {
             election.committed(store.copy(r.cluster()).orElseThrow().committed());
             log.line("super cluster " + config.name() + ": cluster " + r.cluster() + " version " + r.version()
@@ -288,7 +300,13 @@ public final class SuperService implements AutoCloseable {
     }
 
     private void synced(final SuperFrame.Config c) throws IOException {
-        final ConfigStore.StoreResult s = store.store(c.cluster(), c.version(), c.bytes());
+        if (config.cluster(c.cluster()).isEmpty()) {
+            return;
+        }
+        final ConfigStore.StoreResult s = timedStore(c.cluster(), c.version(), c.bytes());
+        if (!s.ok()) {
+            log.warning("super cluster " + config.name() + ": sync: " + s.message());
+        }
         if (s.outcome() == ConfigStore.Outcome.STORED) {
             election.committed(store.copy(c.cluster()).orElseThrow().committed());
             log.line("super cluster " + config.name() + ": cluster " + c.cluster() + " version " + c.version()
@@ -318,13 +336,42 @@ public final class SuperService implements AutoCloseable {
         for (final PushCoordinator.Finished f : s.finished()) {
             final Client c = waiting.remove(f.pushId());
             if (c != null) {
+                // one answer that cannot be sent (the client's host unreachable) must not cost the others theirs
                 log.line("super cluster " + config.name() + ": push of cluster " + f.result().cluster() + ": "
                     + f.result().outcome().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
                     + " (version " + f.result().version() + ", stored on " + f.result().stored() + " of "
                     + f.result().masters() + " master servers)");
-                reply(c.at(), c.nonce(), f.result());
+                try {
+                    reply(c.at(), c.nonce(), f.result());
+                } catch (IOException e) {
+                    log.warning("super cluster " + config.name() + ": the answer to " + AgentLog.escape(c.sender())
+                        + "'s push could not be sent: " + e.getMessage());
+                }
             }
         }
+    }
+
+    /** Stores a copy; a store slow enough to cost leases (a loaded or failing disk) is logged. */
+    private ConfigStore.StoreResult timedStore(final String cluster, final long version, final byte[] bytes)
+        throws IOException {
+        final long t0 = System.nanoTime();
+        final ConfigStore.StoreResult r = store.store(cluster, version, bytes);
+        final long ms = (System.nanoTime() - t0) / 1_000_000L;
+        if (ms > SLOW_STORE_MS) {
+            log.warning("super cluster " + config.name() + ": storing cluster " + cluster + " version " + version
+                + " took " + ms + " ms (a slow disk holds up the election: leases last "
+                + ManagementElection.LEASE_NS / 1_000_000_000L + " s)");
+        }
+        return r;
+    }
+
+    private static boolean isZero(final byte[] b) {
+        for (final byte x : b) {
+            if (x != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void send(final List<Outgoing> out) {

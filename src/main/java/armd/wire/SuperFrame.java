@@ -37,7 +37,7 @@ import java.util.List;
  *       version, sha256) -- the sender's committed versions.</li>
  *   <li>VOTE: granted u8 (0/1), votes-for name (or empty), count u8 and committed versions as in HELLO (what the
  *       voter stored when it answered: the candidate syncs to them before it accepts changes).</li>
- *   <li>FETCH: cluster, have version (0: none).</li>
+ *   <li>FETCH: cluster, have version (0: none), have sha256 (zeros: none).</li>
  *   <li>CONFIG: cluster, version, sha256, configuration. NOT_HOLDER: cluster, holder name (or empty).
  *       NONE: cluster. CURRENT: cluster, version.</li>
  *   <li>PUSH: cluster, base version (0: no check), configuration.</li>
@@ -205,8 +205,33 @@ public final class SuperFrame {
         }
     }
 
-    /** A request for a cluster's configuration newer than {@code haveVersion} (0: none held). */
-    public record Fetch(String cluster, long haveVersion) implements Body {
+    /**
+     * A request for a cluster's configuration newer than {@code haveVersion} (0: none held), or of the same version
+     * with other bytes than {@code haveSha256} (the management server's copy wins: a push that was not confirmed
+     * may have left other bytes under that number); {@code haveSha256} is 32 zero bytes when nothing is held.
+     */
+    public record Fetch(String cluster, long haveVersion, byte[] haveSha256) implements Body {
+        /** A fetch that holds nothing to compare bytes with. */
+        public Fetch(final String cluster, final long haveVersion) {
+            this(cluster, haveVersion, new byte[SHA256_LENGTH]);
+        }
+
+        @Override
+        public boolean equals(final Object o) {
+            return o instanceof Fetch f && f.cluster.equals(cluster) && f.haveVersion == haveVersion
+                && Arrays.equals(f.haveSha256, haveSha256);
+        }
+
+        @Override
+        public int hashCode() {
+            return cluster.hashCode() * 31 + Long.hashCode(haveVersion);
+        }
+
+        @Override
+        public String toString() {
+            return "Fetch[" + cluster + ", " + haveVersion + "]";
+        }
+
         @Override
         public Type type() {
             return Type.FETCH;
@@ -507,6 +532,7 @@ public final class SuperFrame {
             case Fetch f -> {
                 w.name(f.cluster(), false);
                 w.version(f.haveVersion(), true);
+                w.sha(f.haveSha256());
             }
             case Config c -> w.copy(c.cluster(), c.version(), c.sha256(), c.bytes());
             case NotHolder n -> {
@@ -557,7 +583,7 @@ public final class SuperFrame {
                 final String votesFor = name(b, true);
                 yield new Vote(granted, votesFor, committed(b));
             }
-            case FETCH -> new Fetch(name(b, false), version(b, true));
+            case FETCH -> new Fetch(name(b, false), version(b, true), bytes(b, SHA256_LENGTH));
             case CONFIG -> {
                 final Copy c = copy(b);
                 yield new Config(c.cluster, c.version, c.sha256, c.bytes);
