@@ -61,11 +61,17 @@ class SuperClusterIT {
                 status.toString());
             assertTrue(status.stdout().contains("configuration version 1"), status.stdout());
 
-            // a change: pushed, replicated, taken on by west's agents through the reload path
+            // a change from a script on w1 (armconf, through w1's agent): pushed, replicated, taken on by west's
+            // agents through the reload path; a file with a mistake is refused at its line, nothing changes
             Files.writeString(site.dir.resolve("west.conf"), site.westConf("debug"));
-            push = site.armd("config", "push", site.dir.resolve("west.conf").toString());
+            push = site.armconf(2, "push", site.dir.resolve("west.conf").toString());
             assertEquals(0, push.exitCode(), push.toString());
-            assertTrue(push.stdout().contains("version 2 stored on 2 of 2"), push.stdout());
+            assertTrue(push.stdout().contains("version 2 stored on 2 of 2"), push.toString());
+            Files.writeString(site.dir.resolve("bad.conf"), site.westConf("debug").replace("policy = w1, w2",
+                "policy = w1, w9"));
+            final Netns.Result bad = site.armd("config", "push", site.dir.resolve("bad.conf").toString());
+            assertEquals(2, bad.exitCode(), bad.toString());
+            assertTrue(bad.stderr().contains("bad.conf:"), bad.stderr());
             site.await(() -> site.logHas(2, "super cluster: applying version 2 of cluster west")
                 && site.logHas(2, "applied: "), "w1 applies version 2");
             site.await(() -> site.status(3).stdout().contains("configuration version 2"), "w2 runs on version 2");
@@ -241,6 +247,14 @@ class SuperClusterIT {
                 throw new AssertionError(names[i] + " did not exit within 60 s of SIGTERM");
             }
             return agents[i].exitValue();
+        }
+
+        /** The native {@code armconf ARGS...} in server i's namespace, to its agent. */
+        Netns.Result armconf(final int i, final String... args) throws IOException {
+            final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespaces[i], "env",
+                "ARMD_SOCKET=" + socket(i), Path.of("target", "bin", "armconf").toAbsolutePath().toString()));
+            cmd.addAll(List.of(args));
+            return Netns.tryRun(cmd.toArray(new String[0]));
         }
 
         /** {@code armd ARGS... --super super.conf} from the hub's namespace. */
