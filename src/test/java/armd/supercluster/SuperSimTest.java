@@ -36,6 +36,8 @@ class SuperSimTest {
     private static final long TICK = 50 * MS;
     private static final long CHAOS = 40_000 * MS;
     private static final long LIVENESS_BOUND = 15_000 * MS;
+    /** A HELLO interval and a round trip of the slowest datagrams (5 s now and then). */
+    private static final long HEARD_BOUND = 6_000 * MS;
     private static final String[] CLUSTERS = {"west", "east"};
 
     @Test
@@ -181,8 +183,8 @@ class SuperSimTest {
                 case 3 -> heal();
                 case 4 -> {
                     if (allPeersDown(s) && s.up && n > 1) {
-                        note("force-return " + s.name);
-                        s.election.forceReturn(local(s));
+                        final String refused = s.election.tryForceReturn(local(s));
+                        note("force-return " + s.name + (refused == null ? "" : ": " + refused));
                     }
                 }
                 default -> push(s);
@@ -196,6 +198,9 @@ class SuperSimTest {
             for (final Server s : servers) {
                 start(s);
             }
+            // a (re)started server is heard by every other one within a HELLO round trip (a slow datagram aside)
+            await(() -> allHearEachOther() ? servers[0] : null, HEARD_BOUND, "every master server hearing every"
+                + " other");
             final Server holder = await(this::accepting, LIVENESS_BOUND + 9_000 * MS, "a master accepting");
             pushAccepted(holder);
             crash(holder);
@@ -209,9 +214,20 @@ class SuperSimTest {
                 await(() -> survivor.election.holder(local(survivor)).equals(survivor.name) ? survivor : null,
                     LIVENESS_BOUND, "the survivor naming itself holder");
                 assertTrue(!survivor.election.accepting(local(survivor)), "1 of 2 is no majority");
-                survivor.election.forceReturn(local(survivor));
+                // refused while the crashed holder may still be heard or hold the survivor's promise
+                await(() -> survivor.election.tryForceReturn(local(survivor)) == null ? survivor : null,
+                    LIVENESS_BOUND, "forced return taken on the survivor");
                 pushAccepted(survivor);
             }
+        }
+
+        boolean allHearEachOther() {
+            for (final Server s : servers) {
+                if (s.up && s.election.answering(local(s)) != n) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         Server accepting() {
