@@ -335,7 +335,15 @@ class SuperSimTest {
             }
             final String cluster = CLUSTERS[random.nextInt(CLUSTERS.length)];
             final long t = local(s);
-            final SuperFrame.PushResult refusal = s.pushes.refusal(s.election, cluster, 0, 100, t);
+            // the operator's client sends the version it fetched as the base; now and then an old PUSH replayed
+            final long current = s.election.version(cluster);
+            final boolean replayed = current > 0 && random.nextInt(10) == 0;
+            final SuperFrame.PushResult refusal = s.pushes.refusal(s.election, cluster,
+                replayed ? random.nextLong(current) : current, 100, t);
+            if (replayed) {
+                assertTrue(refusal != null && refusal.outcome() != Outcome.ACCEPTED, "a push against an old base"
+                    + " goes on" + trace());
+            }
             if (refusal != null) {
                 results.put(id, new PushCoordinator.Finished(id, refusal));
                 return id;
