@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
 
 /**
  * The verified copies of the clusters' configurations a server keeps: one file per cluster,
- * {@code DIR/CLUSTER.copy}, replaced atomically ({@link AtomicFile}) and only by a higher version.
+ * {@code DIR/CLUSTER.copy}, replaced atomically ({@link AtomicFile}) by a higher version, or by the same version with
+ * other bytes only when the caller says so ({@link #store(String, long, byte[], boolean)}).
  *
  * <p>File format (version 1): a header of UTF-8 lines, then the configuration's bytes exactly:
  * <pre>
@@ -86,13 +87,18 @@ public final class ConfigStore {
         STORED,
         /** The same version with the same bytes was already held: nothing written. */
         ALREADY,
+        /**
+         * Written over the same version with other bytes (allowed by the caller: a REPLICATE from the server this
+         * master server promised its vote to; the copy replaced was never acknowledged).
+         */
+        REPLACED,
         /** Refused: a higher version, or the same version with other bytes, is held ({@code held}). */
         REFUSED
     }
 
-    /** The answer of {@link #store}: the outcome, the version held now, a line for the log when refused. */
+    /** The answer of {@link #store}: the outcome, the version held now, a line for the log when refused or replaced. */
     public record StoreResult(Outcome outcome, long held, String message) {
-        /** Whether the version asked for is held now (stored, or already there). */
+        /** Whether the version asked for is held now (stored, replaced, or already there). */
         public boolean ok() {
             return outcome != Outcome.REFUSED;
         }
@@ -180,6 +186,19 @@ public final class ConfigStore {
      */
     public synchronized StoreResult store(final String cluster, final long version, final byte[] bytes)
         throws IOException {
+        return store(cluster, version, bytes, false);
+    }
+
+    /**
+     * {@link #store(String, long, byte[])}, and, when {@code sameVersionMayReplace}, the same version with other bytes
+     * replaces the copy held ({@link Outcome#REPLACED}, with a line for the log). For a REPLICATE from the server
+     * this master server has promised its vote to: an unacknowledged push can leave bytes on a minority under a
+     * version that a later holder reuses with other bytes (a holder never reuses an acknowledged version: it syncs
+     * from its voters first), and without this those copies would never converge. A lower version is still
+     * refused.
+     */
+    public synchronized StoreResult store(final String cluster, final long version, final byte[] bytes,
+                                          final boolean sameVersionMayReplace) throws IOException {
         if (version <= 0) {
             throw new IllegalArgumentException("version " + version);
         }
@@ -193,12 +212,19 @@ public final class ConfigStore {
             if (Arrays.equals(held.bytes(), bytes)) {
                 return new StoreResult(Outcome.ALREADY, version, null);
             }
-            return new StoreResult(Outcome.REFUSED, held.version(), "cluster " + cluster + ": version " + version
-                + " not stored: another configuration with that version is held (" + target + ")");
+            if (!sameVersionMayReplace) {
+                return new StoreResult(Outcome.REFUSED, held.version(), "cluster " + cluster + ": version " + version
+                    + " not stored: another configuration with that version is held (" + target + ")");
+            }
         }
         final byte[] sha = SuperFrame.sha256(bytes);
         AtomicFile.write(target, encode(cluster, version, sha, bytes, key));
         copies.put(cluster, new Copy(cluster, version, sha, bytes.clone()));
+        if (held != null && version == held.version()) {
+            return new StoreResult(Outcome.REPLACED, version, "cluster " + cluster + ": version " + version
+                + " replaced by the management server's: the copy held under that version had other bytes (sha256 "
+                + HEX.formatHex(held.sha256(), 0, 6) + ", never acknowledged) (" + target + ")");
+        }
         return new StoreResult(Outcome.STORED, version, null);
     }
 

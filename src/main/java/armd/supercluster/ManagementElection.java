@@ -30,11 +30,15 @@ import java.util.function.LongSupplier;
  *       before it stopped, and its memory of that is gone.</li>
  *   <li>Lease: a grant answering a HELLO sent at t gives its sender a lease until t + L - margin (t is before the
  *       grant, so the lease ends before the voter's promise does).</li>
+ *   <li>Hearing: a master server counts as heard (alive: voted for, counted as answering, ending forced return)
+ *       only through a VOTE answering one of our outstanding HELLOs (the nonce is fresh and random). Frames are
+ *       authentic but a HELLO is not fresh: one captured and sent again must not keep a dead server alive.</li>
  *   <li>Accepting: it votes for itself, is established, holds unexpired leases from a strict majority of the
  *       master servers (its own counted), and stores every cluster's version at least as high as what its
  *       current voters stored when they granted (their VOTE lists it): the voters are a majority, so they include
  *       a server that stored every committed version. Or forced return: it counts as a majority alone until it
- *       hears another master server.</li>
+ *       hears another master server; refused while its vote is promised to another server or another one
+ *       answers, and in effect no earlier than L after its start (it may have promised its vote before).</li>
  *   <li>Replicas: a master server stores a REPLICATE only from the server it has promised its vote to (within
  *       L): the old holder's late copies cannot land after the voter moved on to a new holder that did not see
  *       them ({@link #mayStoreReplicaFrom}).</li>
@@ -83,7 +87,10 @@ public final class ManagementElection {
     /** What is known of another master server. */
     private static final class Peer {
         final String name;
-        /** When a frame of it was last received; Long.MIN_VALUE: never since this server started. */
+        /**
+         * When it was last known alive: the send time of our HELLO its latest VOTE answered (it was alive after
+         * that); Long.MIN_VALUE: never since this server started.
+         */
         long heardAt = Long.MIN_VALUE;
         boolean established;
         String votesFor = "";
@@ -111,6 +118,8 @@ public final class ManagementElection {
     private long lastHelloAt = Long.MIN_VALUE;
     private boolean established;
     private boolean forced;
+    /** When forced return takes effect (no earlier than L after the start). */
+    private long forcedFrom;
     /** Whom the vote was last granted to ("" never) and when. */
     private String grantedTo = "";
     private long grantedAt;
@@ -163,10 +172,13 @@ public final class ManagementElection {
         }
     }
 
-    /** Tells the election that this server's store now holds {@code c} (a higher version of its cluster). */
+    /**
+     * Tells the election that this server's store now holds {@code c}: a higher version of its cluster, or the same
+     * version with other bytes (a copy replaced by the holder's, {@link ConfigStore.Outcome#REPLACED}).
+     */
     public void committed(final SuperFrame.Committed c) {
         final SuperFrame.Committed old = committed.get(c.cluster());
-        if (old == null || old.version() < c.version()) {
+        if (old == null || old.version() <= c.version()) {
             committed.put(c.cluster(), c);
         }
     }
@@ -204,10 +216,11 @@ public final class ManagementElection {
     }
 
     /**
-     * An authentic frame from {@code from} (of any type: every frame of a master server counts as hearing it).
-     * A HELLO is answered with a VOTE (returned); a VOTE answering one of our outstanding HELLOs (same nonce)
-     * may give a lease; a VOTE with another nonce is dropped (late or replayed). Frames from servers that are
-     * not master servers, or from this server, are ignored.
+     * An authentic frame from {@code from}. A HELLO is answered with a VOTE (returned) and tells what the sender
+     * stores, whether it is established and whom it votes for, but does not count as hearing it (it may be a
+     * replay); a VOTE answering one of our outstanding HELLOs (same nonce) counts as hearing its sender and may give
+     * a lease; a VOTE with another nonce is dropped (late or replayed). Frames from servers that are not master
+     * servers, or from this server, are ignored.
      */
     public List<Outgoing> received(final String from, final long nonce, final SuperFrame.Body body,
                                    final long now) {
@@ -215,8 +228,6 @@ public final class ManagementElection {
         if (p == null) {
             return List.of();
         }
-        p.heardAt = now;
-        forced = false;
         switch (body) {
             case SuperFrame.Hello h -> {
                 p.established = h.established();
@@ -236,6 +247,10 @@ public final class ManagementElection {
                 if (sentAt == null) {
                     return List.of();
                 }
+                // a fresh nonce answered: alive after sentAt (a replay cannot answer it)
+                p.heardAt = Math.max(p.heardAt, sentAt);
+                forced = false;
+                updateEstablished(now);
                 p.votesFor = v.votesFor();
                 if (v.granted()) {
                     final long until = sentAt + timing.lease() - timing.margin();
@@ -254,15 +269,43 @@ public final class ManagementElection {
     }
 
     /**
-     * Forced return: the operator asserts that the other master servers are down. This server counts as a
-     * majority alone (and as established) until it hears another master server.
+     * Forced return: the operator asserts that the other master servers are down. Taken (null) or refused (the
+     * reason in one line). Refused while this server's vote is promised to another server (that one may hold a
+     * lease from it and accept changes) or another master server answers. Taken, this server counts as
+     * established and as a majority alone until it hears another master server; within L after its start it takes
+     * effect only when L has passed (it may have promised its vote just before it stopped).
      */
-    public void forceReturn(final long now) {
+    public String tryForceReturn(final long now) {
+        final String promised = promisedTo(now);
+        if (!promised.isEmpty() && !promised.equals(self)) {
+            return "forced return refused: this server promised its vote to " + promised + " "
+                + millis(now - grantedAt) + " ms ago (a promise lasts " + millis(timing.lease()) + " ms; "
+                + promised + " may be accepting changes): try again when it is down for longer";
+        }
+        final int answering = answering(now);
+        if (answering > 1) {
+            final List<String> heard = new ArrayList<>();
+            for (final Peer p : peers.values()) {
+                if (heard(p, now)) {
+                    heard.add(p.name);
+                }
+            }
+            return "forced return refused: " + answering + " of " + masters.size() + " master servers answer ("
+                + String.join(", ", heard) + " heard within " + millis(timing.roleTimeout())
+                + " ms); it is for when the others are down";
+        }
         forced = true;
+        forcedFrom = Math.max(now, startedAt + timing.lease());
         established = true;
+        return null;
     }
 
-    /** Whether forced return is in effect (ends when another master server is heard). */
+    /** {@link #tryForceReturn}: null when taken, else why it was refused. */
+    public String forceReturn(final long now) {
+        return tryForceReturn(now);
+    }
+
+    /** Whether forced return was taken and has not ended (ends when another master server is heard). */
     public boolean forced() {
         return forced;
     }
@@ -313,7 +356,8 @@ public final class ManagementElection {
      */
     public String notAcceptingReason(final long now) {
         if (forced) {
-            return null;
+            return now - forcedFrom >= 0 ? null : "forced return takes effect in " + millis(forcedFrom - now)
+                + " ms (the lease time after this server's start: it may have promised its vote before)";
         }
         updateEstablished(now);
         if (!established) {
@@ -335,6 +379,12 @@ public final class ManagementElection {
                 + lag.peer();
         }
         return null;
+    }
+
+    /** Whether the reason this server may not accept a change now is the missing majority of leases. */
+    boolean lacksMajority(final long now) {
+        updateEstablished(now);
+        return !forced && established && votesFor(now).equals(self) && leases(now) < majority();
     }
 
     /** How many unexpired leases this server holds (its own included). */
@@ -445,6 +495,10 @@ public final class ManagementElection {
             }
         }
         established = true;
+    }
+
+    private static long millis(final long ns) {
+        return ns / 1_000_000L;
     }
 
     private void prune(final Peer p, final long now) {

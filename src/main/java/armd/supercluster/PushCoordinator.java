@@ -85,8 +85,10 @@ public final class PushCoordinator {
     }
 
     /**
-     * The refusal of a push of {@code size} bytes made against {@code baseVersion} (0: no check) before anything
-     * is validated or stored, or null to go on: not the holder, no majority, too big, stale base.
+     * The refusal of a push of {@code size} bytes made against {@code baseVersion} before anything is validated or
+     * stored, or null to go on: not the holder, no majority, too big, stale base. The base is always checked: it
+     * must be the version stored here (0: nothing stored yet), so a PUSH captured and sent again after the next
+     * change fails as a stale base.
      */
     public PushResult refusal(final ManagementElection election, final String cluster, final long baseVersion,
                               final int size, final long now) {
@@ -98,18 +100,21 @@ public final class PushCoordinator {
                     + " is not the management server; " + holder + " is");
             }
             final String why = election.notAcceptingReason(now);
+            // forced return is the way out of a missing majority only, not of a start, a sync or another holder
             return new PushResult(cluster, Outcome.NO_MAJORITY, 0, 0, n, holder, "refused: " + why
-                + "; run 'armd super force-return' on a surviving master server if the others are down");
+                + (election.lacksMajority(now) ? "; run 'armd super force-return' on a surviving master server if"
+                + " the others are down" : ""));
         }
         if (size > SuperFrame.MAX_CONFIG_LENGTH) {
             return new PushResult(cluster, Outcome.TOO_BIG, 0, 0, n, self, "refused: the configuration has " + size
                 + " bytes, at most " + SuperFrame.MAX_CONFIG_LENGTH + " can be distributed");
         }
         final long held = election.version(cluster);
-        if (baseVersion != 0 && baseVersion != held) {
+        if (baseVersion != held) {
             return new PushResult(cluster, Outcome.STALE_BASE, held, 0, n, self, "refused: the change was made"
-                + " against version " + baseVersion + " but version " + held + " is current; fetch it and redo the"
-                + " change (or push without --base)");
+                + " against " + (baseVersion == 0 ? "no stored version" : "version " + baseVersion) + " but "
+                + (held == 0 ? "nothing is stored yet" : "version " + held + " is current") + "; fetch it and redo"
+                + " the change (or push without --base)");
         }
         return null;
     }

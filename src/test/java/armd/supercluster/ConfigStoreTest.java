@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import armd.state.AtomicFile;
+import armd.wire.SuperFrame;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,6 +71,31 @@ class ConfigStoreTest {
         assertTrue(store.store("west", 5, V1).ok());
         assertArrayEquals(before, Files.readAllBytes(store.file("west")), "the file is untouched");
         assertArrayEquals(V1, ConfigStore.open(dir(), KEY).copy("west").orElseThrow().bytes());
+    }
+
+    @Test
+    void theSameVersionWithOtherBytesReplacesOnlyWhenAllowed() throws IOException {
+        final ConfigStore store = ConfigStore.open(dir(), KEY);
+        store.store("west", 5, V1);
+        assertEquals(ConfigStore.Outcome.REFUSED, store.store("west", 5, V2, false).outcome());
+        assertArrayEquals(V1, store.copy("west").orElseThrow().bytes());
+
+        final ConfigStore.StoreResult replaced = store.store("west", 5, V2, true);
+        assertEquals(ConfigStore.Outcome.REPLACED, replaced.outcome());
+        assertTrue(replaced.ok());
+        assertEquals(5, replaced.held());
+        assertTrue(replaced.message().contains("version 5 replaced") && !replaced.message().contains("\n"),
+            replaced.message());
+        assertArrayEquals(V2, store.copy("west").orElseThrow().bytes());
+        assertEquals(new SuperFrame.Committed("west", 5, SuperFrame.sha256(V2)),
+            store.committed().get(0));
+        assertArrayEquals(V2, ConfigStore.open(dir(), KEY).copy("west").orElseThrow().bytes(), "on disk too");
+
+        // the same bytes again: nothing to do; a lower version: still refused
+        assertEquals(ConfigStore.Outcome.ALREADY, store.store("west", 5, V2, true).outcome());
+        assertEquals(ConfigStore.Outcome.REFUSED, store.store("west", 4, V1, true).outcome());
+        assertEquals(ConfigStore.Outcome.STORED, store.store("west", 6, V1, true).outcome());
+        assertEquals(ConfigStore.Outcome.STORED, store.store("east", 1, V1, true).outcome());
     }
 
     @Test

@@ -36,7 +36,11 @@ class SuperSimTest {
     private static final long TICK = 50 * MS;
     private static final long CHAOS = 40_000 * MS;
     private static final long LIVENESS_BOUND = 15_000 * MS;
+    /** A HELLO interval and a round trip of the slowest datagrams (5 s now and then). */
+    private static final long HEARD_BOUND = 6_000 * MS;
     private static final String[] CLUSTERS = {"west", "east"};
+    /** Whether a REPLICATE from the promised holder replaces a same-version copy (false: the old rule, for a test). */
+    private static final boolean REPLACE = !Boolean.getBoolean("supersim.noreplace");
 
     @Test
     void threeMasterServers() {
@@ -48,6 +52,24 @@ class SuperSimTest {
         runMany(2, Integer.getInteger("supersim.runs2", 1000));
     }
 
+    /**
+     * A master server holding an unacknowledged copy under the version the holder assigns next (the copy of a push
+     * whose REPLICATEs were lost, its holder gone): the holder's REPLICATE replaces it, and every server stores the
+     * same bytes. Under the old rule it refused that version forever.
+     */
+    @Test
+    void aReplicateFromThePromisedHolderReplacesAnUnacknowledgedCopy() {
+        for (long seed = 1; seed <= 20; seed++) {
+            final World w = new World(3, seed);
+            w.loss = 0;
+            try {
+                w.replaceScenario();
+            } catch (AssertionError e) {
+                throw new AssertionError("seed " + seed + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
     private static void runMany(final int masters, final int runs) {
         final Long only = Long.getLong("supersim.seed");
         if (only != null) {
@@ -56,7 +78,7 @@ class SuperSimTest {
             }
             return;
         }
-        final long[] totals = new long[4];
+        final long[] totals = new long[5];
         for (int i = 0; i < runs; i++) {
             final long seed = 0x5e9e7L * 31 + masters * 1_000_003L + i;
             try {
@@ -66,6 +88,7 @@ class SuperSimTest {
                 totals[1] += w.results.size();
                 totals[2] += w.crashes;
                 totals[3] += w.staleSameVersion();
+                totals[4] += w.replaced;
             } catch (AssertionError | RuntimeException e) {
                 throw new AssertionError("seed " + seed + " with " + masters + " master servers failed (replay:"
                     + " -Dsupersim.seed=" + seed + " -Dsupersim.masters=" + masters + "): " + e.getMessage(), e);
@@ -74,7 +97,8 @@ class SuperSimTest {
         // what the runs exercised, so a change that makes the simulation vacuous shows
         System.out.println("super sim, " + masters + " masters, " + runs + " runs: " + totals[0]
             + " pushes acknowledged of " + totals[1] + " answered, " + totals[2] + " crashes, " + totals[3]
-            + " servers left holding an unacknowledged copy under an acknowledged version");
+            + " servers left holding an unacknowledged copy under an acknowledged version, " + totals[4]
+            + " same-version copies replaced by the holder's");
         assertTrue(totals[0] > runs && totals[1] > totals[0] && totals[2] > runs, "the runs exercised too little");
     }
 
@@ -181,11 +205,11 @@ class SuperSimTest {
                 case 3 -> heal();
                 case 4 -> {
                     if (allPeersDown(s) && s.up && n > 1) {
-                        note("force-return " + s.name);
-                        s.election.forceReturn(local(s));
+                        final String refused = s.election.tryForceReturn(local(s));
+                        note("force-return " + s.name + (refused == null ? "" : ": " + refused));
                     }
                 }
-                default -> push(s);
+                default -> push(s, CLUSTERS[random.nextInt(CLUSTERS.length)]);
             }
         }
 
@@ -196,22 +220,92 @@ class SuperSimTest {
             for (final Server s : servers) {
                 start(s);
             }
+            // a (re)started server is heard by every other one within a HELLO round trip (a slow datagram aside)
+            await(() -> allHearEachOther() ? servers[0] : null, HEARD_BOUND, "every master server hearing every"
+                + " other");
             final Server holder = await(this::accepting, LIVENESS_BOUND + 9_000 * MS, "a master accepting");
-            pushAccepted(holder);
+            // convergence: a push of each cluster acknowledged with the network whole, and every up master server
+            // ends up with the same bytes for each cluster and version (a minority's unacknowledged copy under
+            // a version the holder reused is replaced)
+            for (final String cluster : CLUSTERS) {
+                pushAccepted(holder, cluster);
+            }
+            await(() -> converged() ? holder : null, LIVENESS_BOUND, "every master server storing the same"
+                + " configurations");
             crash(holder);
             final List<Server> rest = Arrays.stream(servers).filter(s -> s.up).toList();
             if (n >= 3) {
                 final Server next = await(this::accepting, LIVENESS_BOUND, "another master accepting after the"
                     + " holder crashed");
-                pushAccepted(next);
+                pushAccepted(next, null);
+                await(() -> converged() ? next : null, LIVENESS_BOUND, "the master servers up storing the same"
+                    + " configurations");
             } else {
                 final Server survivor = rest.get(0);
                 await(() -> survivor.election.holder(local(survivor)).equals(survivor.name) ? survivor : null,
                     LIVENESS_BOUND, "the survivor naming itself holder");
                 assertTrue(!survivor.election.accepting(local(survivor)), "1 of 2 is no majority");
-                survivor.election.forceReturn(local(survivor));
-                pushAccepted(survivor);
+                // refused while the crashed holder may still be heard or hold the survivor's promise
+                await(() -> survivor.election.tryForceReturn(local(survivor)) == null ? survivor : null,
+                    LIVENESS_BOUND, "forced return taken on the survivor");
+                pushAccepted(survivor, null);
             }
+        }
+
+        /** The scripted case of {@link #aReplicateFromThePromisedHolderReplacesAnUnacknowledgedCopy}. */
+        void replaceScenario() {
+            for (final Server s : servers) {
+                start(s);
+            }
+            final Server holder = await(this::accepting, LIVENESS_BOUND, "a master accepting");
+            pushAccepted(holder, "west");
+            await(() -> converged() ? holder : null, LIVENESS_BOUND, "every master server storing west");
+            final Server other = servers[(holder.index + 1) % n];
+            final long next = holder.election.version("west") + 1;
+            final byte[] lost = "an unacknowledged push".getBytes(StandardCharsets.UTF_8);
+            other.disk.put("west", new Held(next, lost));
+            other.election.committed(new SuperFrame.Committed("west", next, SuperFrame.sha256(lost)));
+            final int before = replaced;
+            pushAccepted(holder, "west");
+            assertTrue(holder.election.version("west") == next, "the holder assigned " + holder.election.version(
+                "west") + ", the case needs " + next + trace());
+            await(() -> converged() ? holder : null, LIVENESS_BOUND, "every master server storing the same west"
+                + " version " + next);
+            assertTrue(replaced > before, "the copy was replaced" + trace());
+        }
+
+        /** Whether every up master server stores the same version and bytes of every cluster. */
+        boolean converged() {
+            for (final String cluster : CLUSTERS) {
+                Held first = null;
+                boolean any = false;
+                for (final Server s : servers) {
+                    if (!s.up) {
+                        continue;
+                    }
+                    final Held h = s.disk.get(cluster);
+                    if (!any) {
+                        first = h;
+                        any = true;
+                    } else if (h == null || first == null) {
+                        if (h != first) {
+                            return false;
+                        }
+                    } else if (h.version() != first.version() || !Arrays.equals(h.bytes(), first.bytes())) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+
+        boolean allHearEachOther() {
+            for (final Server s : servers) {
+                if (s.up && s.election.answering(local(s)) != n) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         Server accepting() {
@@ -236,15 +330,16 @@ class SuperSimTest {
         }
 
         /**
-         * Pushes, first to {@code first}, until one is accepted, within a bound: a push may be "not confirmed" while a
-         * voter that just crashed still counts (its lease runs out) or a restarted one does not grant yet.
+         * Pushes {@code cluster} (null: any), first to {@code first}, until one is accepted, within a bound: a push
+         * may be "not confirmed" while a voter that just crashed still counts (its lease runs out) or a restarted one
+         * does not grant yet.
          */
-        void pushAccepted(final Server first) {
+        void pushAccepted(final Server first, final String cluster) {
             final long deadline = now + LIVENESS_BOUND;
             PushCoordinator.Finished f = null;
             Server s = first;
             while (now < deadline) {
-                final long id = push(s);
+                final long id = push(s, cluster == null ? CLUSTERS[random.nextInt(CLUSTERS.length)] : cluster);
                 while (now < deadline && !results.containsKey(id)) {
                     advance(TICK);
                 }
@@ -284,6 +379,7 @@ class SuperSimTest {
         }
 
         int crashes;
+        int replaced;
 
         void crash(final Server s) {
             if (s.up) {
@@ -312,14 +408,21 @@ class SuperSimTest {
         }
 
         /** An operator's push to {@code s}: its id (an answer lands in {@link #results}). */
-        long push(final Server s) {
+        long push(final Server s, final String cluster) {
             final long id = ++pushIds;
             if (!s.up) {
                 return id;
             }
-            final String cluster = CLUSTERS[random.nextInt(CLUSTERS.length)];
             final long t = local(s);
-            final SuperFrame.PushResult refusal = s.pushes.refusal(s.election, cluster, 0, 100, t);
+            // the operator's client sends the version it fetched as the base; now and then an old PUSH replayed
+            final long current = s.election.version(cluster);
+            final boolean replayed = current > 0 && random.nextInt(10) == 0;
+            final SuperFrame.PushResult refusal = s.pushes.refusal(s.election, cluster,
+                replayed ? random.nextLong(current) : current, 100, t);
+            if (replayed) {
+                assertTrue(refusal != null && refusal.outcome() != Outcome.ACCEPTED, "a push against an old base"
+                    + " goes on" + trace());
+            }
             if (refusal != null) {
                 results.put(id, new PushCoordinator.Finished(id, refusal));
                 return id;
@@ -448,11 +551,12 @@ class SuperSimTest {
                         : new SuperFrame.Config(f.cluster(), h.version(), SuperFrame.sha256(h.bytes()), h.bytes());
                     send(s, List.of(new Outgoing(from, nonce, answer)));
                 }
-                case SuperFrame.Config c -> store(s, c.cluster(), c.version(), c.bytes());
+                case SuperFrame.Config c -> store(s, c.cluster(), c.version(), c.bytes(), false);
                 case SuperFrame.Replicate r -> {
                     boolean ok = false;
                     if (s.election.mayStoreReplicaFrom(from, t)) {
-                        ok = store(s, r.cluster(), r.version(), r.bytes());
+                        // from the server the vote is promised to: its version replaces a same-version copy
+                        ok = store(s, r.cluster(), r.version(), r.bytes(), REPLACE);
                     }
                     final Held h = s.disk.get(r.cluster());
                     send(s, List.of(new Outgoing(from, nonce, new SuperFrame.Stored(r.cluster(), r.version(), ok,
@@ -464,13 +568,22 @@ class SuperSimTest {
             }
         }
 
-        /** The store's rule: only a higher version replaces; the same version with the same bytes is kept. */
-        boolean store(final Server s, final String cluster, final long version, final byte[] bytes) {
+        /**
+         * The store's rule: a higher version replaces; the same version with the same bytes is kept; the same
+         * version with other bytes replaces only when {@code sameVersionMayReplace}.
+         */
+        boolean store(final Server s, final String cluster, final long version, final byte[] bytes,
+                      final boolean sameVersionMayReplace) {
             final Held h = s.disk.get(cluster);
-            if (h != null && (h.version() > version || h.version() == version && !Arrays.equals(h.bytes(), bytes))) {
+            if (h != null && (h.version() > version || h.version() == version && !Arrays.equals(h.bytes(), bytes)
+                && !sameVersionMayReplace)) {
                 return false;
             }
-            if (h == null || h.version() < version) {
+            if (h == null || h.version() < version || !Arrays.equals(h.bytes(), bytes)) {
+                if (h != null && h.version() == version) {
+                    note(s.name + " replaces " + cluster + "@" + version);
+                    replaced++;
+                }
                 s.disk.put(cluster, new Held(version, bytes));
                 s.election.committed(new SuperFrame.Committed(cluster, version, SuperFrame.sha256(bytes)));
             }
