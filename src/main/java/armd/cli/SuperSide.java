@@ -267,9 +267,15 @@ final class SuperSide implements AutoCloseable, SuperControl {
                 + ": forced return is for a master server");
             return;
         }
-        service.forceReturn();
-        reply.ok("forced return: " + member.name() + " takes the management role and accepts changes alone until "
-            + "it hears another master server");
+        service.forceReturn().completeOnTimeout("the super cluster service did not answer within 10 s", 10,
+            java.util.concurrent.TimeUnit.SECONDS).thenAccept(refused -> {
+                if (refused == null) {
+                    reply.ok("forced return: " + member.name() + " takes the management role and accepts changes "
+                        + "alone until it hears another master server");
+                } else {
+                    reply.refused("forced return refused: " + refused);
+                }
+            });
     }
 
     @Override

@@ -126,7 +126,10 @@ public final class SuperMember implements AutoCloseable {
     }
 
     /** What one fetch gave: a copy (stored) to use, or why there is none. */
-    private record Got(ConfigStore.Copy copy, String why) {
+    private record Got(ConfigStore.Copy copy, String why, boolean replaced) {
+        Got(final ConfigStore.Copy copy, final String why) {
+            this(copy, why, false);
+        }
     }
 
     private Got fetch(final long have, final Function<byte[], List<String>> hostProblems, final boolean atStart)
@@ -177,7 +180,11 @@ public final class SuperMember implements AutoCloseable {
             return new Got(null, "super cluster " + config.name() + ": " + from + " sent the configuration of "
                 + "cluster " + AgentLog.escape(c.cluster()) + ", not of " + cluster + ": refused");
         }
-        if (c.version() <= have) {
+        final ConfigStore.Copy held = store.copy(cluster).orElse(null);
+        // the same version with other bytes: the management server's wins (a push that was not confirmed left ours)
+        final boolean replaces = held != null && c.version() == held.version()
+            && !java.util.Arrays.equals(held.sha256(), c.sha256());
+        if (c.version() < have || c.version() == have && !replaces) {
             return new Got(null, "super cluster " + config.name() + ": " + from + " sent version " + c.version()
                 + " of cluster " + cluster + ", not newer than the copy held (" + have + "): refused as stale");
         }
@@ -192,7 +199,11 @@ public final class SuperMember implements AutoCloseable {
             return new Got(null, head + String.join("; ", problems));
         }
         final ConfigStore.StoreResult s = local != null ? new ConfigStore.StoreResult(ConfigStore.Outcome.ALREADY,
-            c.version(), null) : store.store(cluster, c.version(), c.bytes());
+            c.version(), null) : store.store(cluster, c.version(), c.bytes(), replaces);
+        if (s.outcome() == ConfigStore.Outcome.REPLACED) {
+            log.warning("super cluster " + config.name() + ": " + s.message() + " (the management server " + from
+                + "'s copy wins)");
+        }
         if (!s.ok()) {
             return new Got(null, "super cluster " + config.name() + ": " + s.message());
         }
@@ -200,7 +211,7 @@ public final class SuperMember implements AutoCloseable {
         log.line("super cluster " + config.name() + ": configuration of cluster " + cluster + " version "
             + copy.version() + " from " + from + (local == null ? ", verified and stored in " + store.file(cluster)
             : ""));
-        return new Got(copy, null);
+        return new Got(copy, null, replaces);
     }
 
     /**
@@ -216,7 +227,7 @@ public final class SuperMember implements AutoCloseable {
                 try {
                     Thread.sleep(intervalMs);
                     final Got got = fetch(version, hostProblems, false);
-                    if (got.copy() != null && got.copy().version() > version) {
+                    if (got.copy() != null && (got.copy().version() > version || got.replaced())) {
                         apply.accept(got.copy());
                     } else if (got.why() != null && !got.why().equals(told)) {
                         log.warning(got.why());

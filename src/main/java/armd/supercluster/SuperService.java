@@ -140,15 +140,23 @@ public final class SuperService implements AutoCloseable {
 
     /**
      * Forced return (the operator asserts that the other master servers are down): this server counts as a
-     * majority alone until it hears another one. Logged loudly.
+     * majority alone until it hears another one. Logged loudly. Completes with null when taken, else with the
+     * one-line reason it is refused (another master server answers, or this server's vote is promised to one).
      */
-    public void forceReturn() {
+    public java.util.concurrent.CompletableFuture<String> forceReturn() {
+        final java.util.concurrent.CompletableFuture<String> done = new java.util.concurrent.CompletableFuture<>();
         tasks.add(() -> {
-            election.forceReturn(System.nanoTime());
-            log.warning("super cluster " + config.name() + ": forced return: " + self + " takes the management role"
-                + " and accepts changes alone until it hears another master server (the operator asserts the "
-                + "others are down)");
+            final String refused = election.tryForceReturn(System.nanoTime());
+            if (refused == null) {
+                log.warning("super cluster " + config.name() + ": forced return: " + self + " takes the management "
+                    + "role and accepts changes alone until it hears another master server (the operator asserts "
+                    + "the others are down)");
+            } else {
+                log.warning("super cluster " + config.name() + ": forced return refused: " + refused);
+            }
+            done.complete(refused);
         });
+        return done;
     }
 
     private void loop() {
@@ -288,8 +296,13 @@ public final class SuperService implements AutoCloseable {
         if (!election.mayStoreReplicaFrom(from, now) || config.cluster(r.cluster()).isEmpty()) {
             return new SuperFrame.Stored(r.cluster(), r.version(), false, store.version(r.cluster()));
         }
-        final ConfigStore.StoreResult s = timedStore(r.cluster(), r.version(), r.bytes());
-        if (s.outcome() == ConfigStore.Outcome.STORED) {
+        // from the server this one promised its vote to: its copy wins over other bytes of the same version (a
+        // holder never reuses a confirmed version: it synced from its voters first)
+        final ConfigStore.StoreResult s = timedStore(r.cluster(), r.version(), r.bytes(), true);
+        if (s.outcome() == ConfigStore.Outcome.REPLACED) {
+            election.committed(store.copy(r.cluster()).orElseThrow().committed());
+            log.warning("super cluster " + config.name() + ": " + s.message());
+        } else if (s.outcome() == ConfigStore.Outcome.STORED) {
             election.committed(store.copy(r.cluster()).orElseThrow().committed());
             log.line("super cluster " + config.name() + ": cluster " + r.cluster() + " version " + r.version()
                 + " stored (from " + from + ")");
@@ -354,8 +367,13 @@ public final class SuperService implements AutoCloseable {
     /** Stores a copy; a store slow enough to cost leases (a loaded or failing disk) is logged. */
     private ConfigStore.StoreResult timedStore(final String cluster, final long version, final byte[] bytes)
         throws IOException {
+        return timedStore(cluster, version, bytes, false);
+    }
+
+    private ConfigStore.StoreResult timedStore(final String cluster, final long version, final byte[] bytes,
+                                               final boolean sameVersionMayReplace) throws IOException {
         final long t0 = System.nanoTime();
-        final ConfigStore.StoreResult r = store.store(cluster, version, bytes);
+        final ConfigStore.StoreResult r = store.store(cluster, version, bytes, sameVersionMayReplace);
         final long ms = (System.nanoTime() - t0) / 1_000_000L;
         if (ms > SLOW_STORE_MS) {
             log.warning("super cluster " + config.name() + ": storing cluster " + cluster + " version " + version

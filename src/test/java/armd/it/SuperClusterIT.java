@@ -83,6 +83,11 @@ class SuperClusterIT {
             site.await(() -> site.logHas(0, "dropped a datagram") && site.logHas(0, "bad_mac"),
                 "m1 logs the forged datagram");
 
+            // a forced return while the other master server answers is refused
+            final Netns.Result early = Cli.armd(null, "super", "force-return", "--socket", site.socket(1).toString());
+            assertEquals(1, early.exitCode(), early.toString());
+            assertTrue(early.stderr().contains("forced return refused"), early.stderr());
+
             // the management server dies: m2 takes the role; without a majority it serves copies only
             site.kill9(0);
             site.await(() -> site.logHas(1, "management server m2 (this server; serving copies only: changes need a majority"),
