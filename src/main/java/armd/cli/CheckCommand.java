@@ -5,6 +5,7 @@ import armd.base.Json;
 
 import armd.config.ClusterConfig;
 import armd.config.ConfigParser;
+import armd.config.KeyReference;
 import armd.config.Problem;
 
 import java.io.PrintStream;
@@ -50,7 +51,7 @@ public final class CheckCommand implements Command {
             return Exit.OK;
         }
         if (a.flag("keys")) {
-            out.print(ConfigParser.keyReference());
+            out.print(KeyReference.markdown());
             return Exit.OK;
         }
         final Path file = Path.of(a.required("config"));
