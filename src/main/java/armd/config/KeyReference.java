@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * The reference of every section and key of the cluster configuration and the super cluster file, rendered from
- * the table the parsers check with ({@link Keys}): in Markdown ({@code armd check --keys}, docs/configuration.md).
+ * the table the parsers check with ({@link Keys}): in Markdown ({@code armd check --keys}, docs/configuration.md)
+ * and in roff for the man page ({@code armd check --keys --man}, the generated part of doc/man/armd.conf.5).
  */
 public final class KeyReference {
     private KeyReference() {
@@ -20,6 +21,20 @@ public final class KeyReference {
         markdown(out, "The cluster configuration (armd.conf)", Keys.CLUSTER);
         out.append('\n');
         markdown(out, "The super cluster file", Keys.SUPER);
+        return out.toString();
+    }
+
+    /**
+     * Both files' sections and keys as man(7) sections: SECTIONS for armd.conf, then SUPER CLUSTER FILE; one
+     * subsection per section and per resource or monitor type, one tagged paragraph per key.
+     */
+    public static String man() {
+        final StringBuilder out = new StringBuilder();
+        out.append(".SH SECTIONS\n");
+        man(out, Keys.CLUSTER);
+        out.append(".SH \"SUPER CLUSTER FILE\"\n")
+            .append("The file given with \\fB\\-\\-super\\fR, the same on every server of every cluster.\n");
+        man(out, Keys.SUPER);
         return out.toString();
     }
 
@@ -50,6 +65,59 @@ public final class KeyReference {
         return text.replace("|", "\\|");
     }
 
+    // ------------------------------------------------------------------------------------------- roff
+
+    private static void man(final StringBuilder out, final Table t) {
+        for (final Section s : t.sections()) {
+            out.append(".SS ").append(heading(s, null)).append('\n').append(text(sentence(s.help()))).append('\n');
+            tagged(out, common(t, s));
+            for (final String v : t.variants(s.type())) {
+                out.append(".SS ").append(heading(s, v)).append('\n');
+                tagged(out, variant(t, s, v));
+            }
+        }
+    }
+
+    /**
+     * A key as a tagged paragraph: its name, what it does, then its type, default and values on a line, the default
+     * ended by a period (some hold commas and semicolons).
+     */
+    private static void tagged(final StringBuilder out, final List<Key> keys) {
+        for (final Key k : keys) {
+            out.append(".TP\n.B ").append(argument(k.name())).append('\n')
+                .append(text(sentence(k.help()))).append("\n.br\n")
+                .append("\\fI").append(escape(k.type().label())).append("\\fR")
+                .append(k.def().equals("required") ? ", required" : ", default \\fB" + escape(k.def()) + "\\fR")
+                .append(". Values: ").append(escape(period(k.range()))).append('\n');
+        }
+    }
+
+    /** A subsection's heading as one quoted argument: {@code "[resource \fINAME\fP] with type = ip"}. */
+    private static String heading(final Section s, final String variant) {
+        final String header = "[" + escape(s.type()) + (s.named() ? " \\fINAME\\fP]" : "]");
+        final String title = header + (variant == null ? "" : " with type = " + escape(variant));
+        return "\"" + title.replace("\"", "\"\"") + "\"";
+    }
+
+    /** Text as a line of its own: escaped, and not taken for a request when it starts with '.' or '''. */
+    private static String text(final String line) {
+        final String e = escape(line);
+        return e.startsWith(".") || e.startsWith("'") ? "\\&" + e : e;
+    }
+
+    /** A macro's single argument: escaped and quoted when it holds a space or a quote. */
+    private static String argument(final String word) {
+        final String e = escape(word);
+        return e.contains(" ") || e.contains("\"") ? "\"" + e.replace("\"", "\"\"") + "\"" : e;
+    }
+
+    /** Backslashes printed as such, and '-' as the minus a reader can copy into a file or command. */
+    private static String escape(final String text) {
+        return text.replace("\\", "\\e").replace("-", "\\-");
+    }
+
+    // ------------------------------------------------------------------------------------------- both
+
     private static List<Key> common(final Table t, final Section s) {
         return t.keys().stream().filter(k -> k.section().equals(s.type()) && k.variant() == null).toList();
     }
@@ -59,6 +127,10 @@ public final class KeyReference {
     }
 
     private static String sentence(final String help) {
-        return Character.toUpperCase(help.charAt(0)) + help.substring(1) + ".";
+        return period(Character.toUpperCase(help.charAt(0)) + help.substring(1));
+    }
+
+    private static String period(final String text) {
+        return text.endsWith(".") ? text : text + ".";
     }
 }
