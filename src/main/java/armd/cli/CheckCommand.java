@@ -1,10 +1,12 @@
 package armd.cli;
 
 import armd.base.Exit;
+import armd.base.OperatorException;
 import armd.base.Json;
 
 import armd.config.ClusterConfig;
 import armd.config.ConfigParser;
+import armd.config.KeyReference;
 import armd.config.Problem;
 
 import java.io.PrintStream;
@@ -16,17 +18,19 @@ import java.util.Set;
 /**
  * {@code armd check --config FILE [--json]}: validates a cluster configuration and prints every problem, one
  * a line ({@code FILE:LINE: what is wrong, what to do}); exit 0 when valid, 2 when not. {@code armd check --keys}
- * prints the reference of every key instead (docs/configuration.md is its output).
+ * prints the reference of every key instead (docs/configuration.md is its output); with {@code --man} in roff
+ * (the generated part of doc/man/armd.conf.5).
  */
 public final class CheckCommand implements Command {
     static final String USAGE = """
         usage: armd check --config FILE [--json]
-               armd check --keys
+               armd check --keys [--man]
           Validates a cluster configuration: syntax, servers, groups and policies, scripts (exist, executable,
           not writable by others, owned by root), the key file (0600, owned by root), heartbeat settings.
           Prints every problem as FILE:LINE: message, one a line (--json: one JSON object).
           --keys prints the reference of every section and key of the cluster configuration and the super
-          cluster file instead: type, default, values and what it does (Markdown, as in docs/configuration.md).
+          cluster file instead: type, default, values and what it does (Markdown, as in docs/configuration.md;
+          --man: roff, as in the man page armd.conf(5)).
         exit codes: 0 valid, 2 not valid or bad command line""";
 
     private final PrintStream out;
@@ -44,14 +48,17 @@ public final class CheckCommand implements Command {
 
     @Override
     public int run(final String[] args) {
-        final Args a = Args.parse(args, Set.of("config"), Set.of("json", "help", "keys")).maxPositionals(0);
+        final Args a = Args.parse(args, Set.of("config"), Set.of("json", "help", "keys", "man")).maxPositionals(0);
         if (a.flag("help")) {
             out.println(USAGE);
             return Exit.OK;
         }
         if (a.flag("keys")) {
-            out.print(ConfigParser.keyReference());
+            out.print(a.flag("man") ? KeyReference.man() : KeyReference.markdown());
             return Exit.OK;
+        }
+        if (a.flag("man")) {
+            throw OperatorException.usage("--man goes with --keys only: armd check --keys --man");
         }
         final Path file = Path.of(a.required("config"));
         final ConfigParser.Result r = parser.parse(file);

@@ -114,14 +114,6 @@ public final class ConfigParser {
         };
     }
 
-    /**
-     * The reference of every section and key of the cluster configuration and the super cluster file (type, default,
-     * values, what it does) in Markdown, from the table the parsers check with: {@code armd check --keys}.
-     */
-    public static String keyReference() {
-        return Keys.reference();
-    }
-
     /** A parser that requires root-owned scripts and key file exactly when this process runs as root. */
     public ConfigParser() {
         this(FileSafety.runningAsRoot());

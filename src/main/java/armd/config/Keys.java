@@ -16,7 +16,7 @@ import java.util.function.BiConsumer;
  * known keys are" checks, and which keys a resource or monitor type takes); the type and range check and the
  * default of the simple keys (durations, whole numbers, yes/no, choices: {@link Key#duration},
  * {@link Key#integer}, {@link Key#yesNo}, {@link Key#choice}); and the reference {@code armd check --keys} prints
- * (docs/configuration.md). Not table-driven, code in {@link ConfigParser} and {@link SuperConfigParser}: what a value
+ * ({@link KeyReference}). Not table-driven, code in {@link ConfigParser} and {@link SuperConfigParser}: what a value
  * of any other type must be (addresses, paths, names, lists, whose problems say what to write for that key), which
  * keys are required, defaults that depend on another key (a monitor's timeout, failures and when by its type, the
  * disk heartbeat's timeout in intervals), and every check across keys or sections (a policy names servers, timeout
@@ -227,47 +227,6 @@ final class Keys {
                 }
             };
         }
-    }
-
-    // ------------------------------------------------------------------------------------------- the reference
-
-    /** The reference of both files' sections and keys, in Markdown: what {@code armd check --keys} prints. */
-    static String reference() {
-        final StringBuilder out = new StringBuilder();
-        reference(out, "The cluster configuration (armd.conf)", CLUSTER);
-        out.append('\n');
-        reference(out, "The super cluster file", SUPER);
-        return out.toString();
-    }
-
-    private static void reference(final StringBuilder out, final String title, final Table t) {
-        out.append("## ").append(title).append('\n');
-        for (final Section s : t.sections()) {
-            out.append("\n### ").append(s.header()).append("\n\n").append(sentence(s.help())).append('\n');
-            rows(out, t.keys().stream().filter(k -> k.section().equals(s.type()) && k.variant() == null).toList());
-            for (final String v : t.variants(s.type())) {
-                out.append("\n#### ").append(s.header()).append(" with type = ").append(v).append('\n');
-                rows(out, t.keys().stream().filter(k -> k.section().equals(s.type()) && v.equals(k.variant()))
-                    .toList());
-            }
-        }
-    }
-
-    private static void rows(final StringBuilder out, final List<Key> keys) {
-        out.append("\n| key | type | default | values | what it does |\n|---|---|---|---|---|\n");
-        for (final Key k : keys) {
-            out.append("| `").append(k.name()).append("` | ").append(k.type().label()).append(" | ")
-                .append(cell(k.def())).append(" | ").append(cell(k.range())).append(" | ").append(cell(k.help()))
-                .append(" |\n");
-        }
-    }
-
-    private static String cell(final String text) {
-        return text.replace("|", "\\|");
-    }
-
-    private static String sentence(final String help) {
-        return Character.toUpperCase(help.charAt(0)) + help.substring(1) + ".";
     }
 
     // ------------------------------------------------------------------------------------------- building rows
