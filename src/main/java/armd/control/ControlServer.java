@@ -3,10 +3,9 @@ package armd.control;
 import armd.base.Exit;
 import armd.base.OperatorException;
 import armd.sys.Errno;
-import armd.sys.EventFd;
+import armd.sys.EventLoop;
 import armd.sys.Libc;
 import armd.sys.SysException;
-import armd.sys.unix.PollList;
 import armd.sys.unix.UnixStream;
 import armd.wire.ControlCodec;
 
@@ -35,7 +34,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -60,15 +59,17 @@ import java.util.function.Consumer;
  * thread. Malformed requests, refused users and turned-away connections are each logged once, then counted
  * and summed up in one line per {@link #LOG_INTERVAL_NS} at most.
  *
- * <p>Threads: {@code armd-control-io} runs every connection from one poll(2) loop (accept, read, deadlines,
- * write); the handler runs only on {@code armd-control}; replies may complete on any thread.
+ * <p>Threads: {@code armd-control-io} runs every connection on one {@link EventLoop}: the listening socket and
+ * each connection waiting to read or write are its descriptors, each connection's deadline is one of its
+ * timers, and a completed reply is queued back to it as a task. The handler runs only on {@code armd-control};
+ * replies may complete on any thread.
  */
 public final class ControlServer implements AutoCloseable {
     private static final String NOT_ALLOWED = "permission denied: armd's control socket is root-only";
     /** At most one line per kind of trouble this often (after the first), with the count. */
     static final long LOG_INTERVAL_NS = 10_000_000_000L;
     private static final int SCRATCH = 64 * 1024;
-    private static final int ACCEPTS_PER_CYCLE = 256;
+    private static final int ACCEPTS_PER_TURN = 256;
 
     /**
      * Settings. {@code socketMode}/{@code dirMode} are octal permission bits (0600 and 0700 in production:
@@ -128,7 +129,11 @@ public final class ControlServer implements AutoCloseable {
         final PeerCredentials peer;
         final long acceptedNs;
         State state = State.READING;
-        long deadlineNs;
+        /** The deadline of its state: reading the request, the handler's reply, writing the reply. */
+        EventLoop.Timer deadline;
+        EventLoop.Ready io;
+        /** What the loop polls it for: POLLIN, POLLOUT or nothing (0). */
+        short polled;
         final byte[] header = new byte[ControlCodec.HEADER_SIZE];
         int headerLength;
         ControlCodec.Header decoded;
@@ -144,12 +149,15 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    /** One kind of trouble in the log: the first line at once, then at most one summing line per interval. */
+    /**
+     * One kind of trouble in the log: the first line at once, then at most one summing line per interval, at the
+     * end of the interval (the {@code flush} timer's).
+     */
     private static final class Limited {
         private final String plural;
         private final AtomicLong total = new AtomicLong();
-        private long windowNs;
-        private boolean windowOpen;
+        // the io thread's
+        private EventLoop.Timer flush;
         private long suppressed;
         private String last;
 
@@ -157,11 +165,10 @@ public final class ControlServer implements AutoCloseable {
             this.plural = plural;
         }
 
-        void event(final long nowNs, final String line, final Consumer<String> log) {
+        void event(final String line, final Consumer<String> log) {
             total.incrementAndGet();
-            if (!windowOpen) {
-                windowOpen = true;
-                windowNs = nowNs;
+            if (!flush.armed()) {
+                flush.after(LOG_INTERVAL_NS);
                 log.accept(line);
             } else {
                 suppressed++;
@@ -169,16 +176,13 @@ public final class ControlServer implements AutoCloseable {
             }
         }
 
-        void flush(final long nowNs, final Consumer<String> log) {
-            if (windowOpen && nowNs - windowNs >= LOG_INTERVAL_NS) {
-                if (suppressed > 0) {
-                    log.accept(suppressed + " more " + plural + " in the last " + LOG_INTERVAL_NS / 1_000_000_000L
-                        + " s (the last: " + last + ")");
-                    suppressed = 0;
-                    windowNs = nowNs;
-                } else {
-                    windowOpen = false;
-                }
+        /** The interval is over: the sum of what it held, and another interval; none when it held nothing. */
+        void flush(final Consumer<String> log) {
+            if (suppressed > 0) {
+                log.accept(suppressed + " more " + plural + " in the last " + LOG_INTERVAL_NS / 1_000_000_000L
+                    + " s (the last: " + last + ")");
+                suppressed = 0;
+                flush.after(LOG_INTERVAL_NS);
             }
         }
     }
@@ -189,9 +193,6 @@ public final class ControlServer implements AutoCloseable {
     private final int listenFd;
     private final Set<Integer> allowedUids;
     private final BlockingQueue<Pending> queue;
-    private final ConcurrentLinkedQueue<Conn> replied = new ConcurrentLinkedQueue<>();
-    private final EventFd wake = new EventFd();
-    private final PollList polls = new PollList(128);
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(SCRATCH);
     private final int[] cred = new int[3];
     private final List<Conn> conns = new ArrayList<>();
@@ -200,12 +201,11 @@ public final class ControlServer implements AutoCloseable {
     private final Limited refused = new Limited("control connections of other users refused");
     private final Limited busy = new Limited("control connections turned away (busy)");
     private final Limited dropped = new Limited("control connections dropped before their request was complete");
-    private final Thread ioThread;
     private final Thread controlThread;
+    /** The io thread ({@code armd-control-io}): the listening socket, every connection, their deadlines. */
+    private final EventLoop loop;
     private int live;
     private volatile boolean closed;
-    /** Set (under the eventfd's lock) when the eventfd is closed: a late reply must not write to its number. */
-    private boolean wakeClosed;
 
     private ControlServer(final Options options, final ControlHandler handler, final Consumer<String> log,
                           final int listenFd, final Set<Integer> allowedUids) {
@@ -215,8 +215,9 @@ public final class ControlServer implements AutoCloseable {
         this.listenFd = listenFd;
         this.allowedUids = allowedUids;
         this.queue = new ArrayBlockingQueue<>(options.maxQueued());
-        this.ioThread = Thread.ofPlatform().daemon().name("armd-control-io").unstarted(this::ioLoop);
         this.controlThread = Thread.ofPlatform().daemon().name("armd-control").unstarted(this::controlLoop);
+        // its tasks are the first one and the replies: at most one per connection in the table, never refused
+        this.loop = new EventLoop("armd-control-io", options.maxConnections() + 1, this::stopped);
     }
 
     /**
@@ -256,7 +257,7 @@ public final class ControlServer implements AutoCloseable {
         }
         final ControlServer s = new ControlServer(options, handler, log, fd, euid == 0 ? Set.of(0) : Set.of(0, euid));
         s.controlThread.start();
-        s.ioThread.start();
+        s.loop.execute(s::started);
         return s;
     }
 
@@ -368,85 +369,64 @@ public final class ControlServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- the io thread
 
-    private void ioLoop() {
+    /** The loop's first task: watch the listening socket; the log limiters get their timers. */
+    private void started() {
+        for (final Limited l : List.of(malformed, refused, busy, dropped)) {
+            l.flush = loop.timer(() -> l.flush(log));
+        }
+        loop.watch(listenFd, EventLoop.POLLIN, (fd, revents) -> acceptAll());
+    }
+
+    /** A reply completed (on any thread): queued back to the io thread. */
+    private void replied(final Conn c) {
         try {
-            while (!closed) {
-                cycle();
-            }
-        } catch (RuntimeException e) {
-            log.accept("control socket loop failed: " + e + "; the control socket is closed");
-        } finally {
-            shutdownAll();
+            loop.execute(() -> {
+                if (c.state == State.WAITING) {
+                    answer(c, ControlCodec.RES_RESULT, c.reply.result().status(), c.reply.result().text());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // the loop has stopped: stopped() answered every waiting connection
         }
     }
 
-    private void cycle() {
-        polls.clear();
-        polls.add(wake.fd(), PollList.POLLIN);
-        polls.add(listenFd, PollList.POLLIN);
-        final int n = conns.size();
-        final int[] index = new int[n];
-        long next = System.nanoTime() + 1_000_000_000L;
-        for (int i = 0; i < n; i++) {
-            final Conn c = conns.get(i);
-            index[i] = switch (c.state) {
-                case READING -> polls.add(c.fd, PollList.POLLIN);
-                case WRITING -> polls.add(c.fd, PollList.POLLOUT);
-                default -> -1;
-            };
-            if (c.state != State.CLOSED && c.deadlineNs - next < 0) {
-                next = c.deadlineNs;
-            }
+    /** The connection's descriptor is ready for what its state waits for. */
+    private void ready(final Conn c) {
+        if (c.state == State.READING) {
+            read(c);
+        } else if (c.state == State.WRITING) {
+            write(c);
         }
-        polls.poll((int) Math.max(0, (next - System.nanoTime() + 999_999) / 1_000_000));
-        if (polls.revents(0) != 0) {
-            wake.drain();
+    }
+
+    /** Polls the connection for {@code events} (0: for nothing) until told otherwise. */
+    private void await(final Conn c, final short events) {
+        if (c.polled == events) {
+            return;
         }
-        Conn done;
-        while ((done = replied.poll()) != null) {
-            if (done.state == State.WAITING) {
-                answer(done, ControlCodec.RES_RESULT, done.reply.result().status(), done.reply.result().text());
-            }
+        if (c.polled != 0) {
+            loop.unwatch(c.fd);
         }
-        if (polls.revents(1) != 0) {
-            acceptAll();
+        if (events != 0) {
+            loop.watch(c.fd, events, c.io);
         }
-        for (int i = 0; i < n; i++) {
-            final Conn c = conns.get(i);
-            if (index[i] >= 0 && polls.revents(index[i]) != 0) {
-                if (c.state == State.READING) {
-                    read(c);
-                } else if (c.state == State.WRITING) {
-                    write(c);
-                }
-            }
-        }
-        final long now = System.nanoTime();
-        for (int i = 0; i < conns.size(); i++) {
-            expire(conns.get(i), now);
-        }
-        conns.removeIf(c -> c.state == State.CLOSED);
-        malformed.flush(now, log);
-        refused.flush(now, log);
-        busy.flush(now, log);
-        dropped.flush(now, log);
+        c.polled = events;
     }
 
     private void acceptAll() {
-        for (int i = 0; i < ACCEPTS_PER_CYCLE; i++) {
+        for (int i = 0; i < ACCEPTS_PER_TURN; i++) {
             final int fd = UnixStream.accept(listenFd, cred);
             if (fd == -Errno.EAGAIN) {
                 return;
             }
-            final long now = System.nanoTime();
             if (fd < 0) {
                 // EMFILE and the like: keep serving, a later accept may succeed
-                busy.event(now, "control socket accept failed: " + Errno.describe(-fd), log);
+                busy.event("control socket accept failed: " + Errno.describe(-fd), log);
                 return;
             }
             final PeerCredentials peer = new PeerCredentials(cred[0], cred[1], cred[2]);
             if (!allowedUids.contains(peer.uid())) {
-                refused.event(now, "control connection of uid " + peer.uid() + " (pid " + peer.pid() + ") refused: "
+                refused.event("control connection of uid " + peer.uid() + " (pid " + peer.pid() + ") refused: "
                     + "only root may use the control socket", log);
                 // a permission problem is a system error (exit 3), as the README's exit codes say
                 refuseNow(fd, ControlStatus.SYSTEM, NOT_ALLOWED);
@@ -454,20 +434,23 @@ public final class ControlServer implements AutoCloseable {
             }
             final int mine = perProcess.getOrDefault(peer.pid(), 0);
             if (mine >= options.maxPerProcess()) {
-                busy.event(now, "control connection of pid " + peer.pid() + " turned away: it has " + mine
+                busy.event("control connection of pid " + peer.pid() + " turned away: it has " + mine
                     + " open", log);
                 refuseNow(fd, ControlStatus.REFUSED, "armd is busy: process " + peer.pid() + " has " + mine + " control connections "
                     + "open");
                 continue;
             }
+            final long now = System.nanoTime();
             if (live >= options.maxConnections() && !dropOldestReader(now)) {
-                busy.event(now, "control connection of pid " + peer.pid() + " turned away: " + live
+                busy.event("control connection of pid " + peer.pid() + " turned away: " + live
                     + " requests in progress", log);
                 refuseNow(fd, ControlStatus.REFUSED, "armd is busy (" + options.maxConnections() + " control connections open): try again");
                 continue;
             }
             final Conn c = new Conn(fd, peer, now);
-            c.deadlineNs = now + options.readTimeoutMs() * 1_000_000L;
+            c.io = (connFd, revents) -> ready(c);
+            c.deadline = loop.timer(() -> expire(c));
+            c.deadline.at(now + options.readTimeoutMs() * 1_000_000L);
             conns.add(c);
             live++;
             perProcess.merge(peer.pid(), 1, Integer::sum);
@@ -487,10 +470,11 @@ public final class ControlServer implements AutoCloseable {
         if (oldest == null) {
             return false;
         }
-        dropped.event(nowNs, "control connection of pid " + oldest.peer.pid() + " dropped after "
+        dropped.event("control connection of pid " + oldest.peer.pid() + " dropped after "
             + (nowNs - oldest.acceptedNs) / 1_000_000 + " ms without a whole request: the table is full", log);
-        refuseNow(oldest.fd, ControlStatus.REFUSED, "armd is busy: your request did not arrive before the connection table filled up");
         forget(oldest);
+        refuseNow(oldest.fd, ControlStatus.REFUSED, "armd is busy: your request did not arrive before the connection "
+            + "table filled up");
         return true;
     }
 
@@ -505,6 +489,7 @@ public final class ControlServer implements AutoCloseable {
             scratch.clear().limit(Math.min(want, SCRATCH));
             final int n = UnixStream.read(c.fd, scratch);
             if (n == -Errno.EAGAIN) {
+                await(c, EventLoop.POLLIN);
                 return;
             }
             if (n < 0) {
@@ -563,17 +548,13 @@ public final class ControlServer implements AutoCloseable {
         }
         c.state = State.WAITING;
         c.reply = reply;
-        c.deadlineNs = System.nanoTime() + options.handlerDeadlineMs() * 1_000_000L;
-        reply.whenDone(() -> {
-            replied.add(c);
-            wakeUp();
-        });
+        await(c, (short) 0);
+        c.deadline.after(options.handlerDeadlineMs() * 1_000_000L);
+        reply.whenDone(() -> replied(c));
     }
 
-    private void expire(final Conn c, final long nowNs) {
-        if (c.state == State.CLOSED || nowNs - c.deadlineNs < 0) {
-            return;
-        }
+    /** The deadline of the connection's state has passed. */
+    private void expire(final Conn c) {
         switch (c.state) {
             case READING -> malformed(c, "request not received within " + options.readTimeoutMs() + " ms");
             case WAITING -> c.reply.complete(ControlStatus.TIMEOUT, "timed out: the agent did not finish within "
@@ -585,14 +566,14 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void malformed(final Conn c, final String why) {
-        malformed.event(System.nanoTime(), "malformed control request from pid " + c.peer.pid() + ": " + why, log);
+        malformed.event("malformed control request from pid " + c.peer.pid() + ": " + why, log);
         answer(c, ControlCodec.RES_PROTOCOL_ERROR, ControlStatus.PROTOCOL, why);
     }
 
     private void answer(final Conn c, final int type, final ControlStatus status, final String text) {
         c.out = ByteBuffer.wrap(encode(type, status, text));
         c.state = State.WRITING;
-        c.deadlineNs = System.nanoTime() + options.writeTimeoutMs() * 1_000_000L;
+        c.deadline.after(options.writeTimeoutMs() * 1_000_000L);
         write(c);
     }
 
@@ -603,6 +584,7 @@ public final class ControlServer implements AutoCloseable {
             scratch.put(c.out.array(), c.out.position(), chunk).flip();
             final int n = UnixStream.send(c.fd, scratch);
             if (n == -Errno.EAGAIN) {
+                await(c, EventLoop.POLLOUT);
                 return;
             }
             if (n < 0) {
@@ -611,8 +593,8 @@ public final class ControlServer implements AutoCloseable {
             }
             c.out.position(c.out.position() + n);
         }
-        finish(c.fd);
         forget(c);
+        finish(c.fd);
     }
 
     /** One reply written at once (it fits a fresh socket's buffer), then the connection is closed. */
@@ -641,17 +623,23 @@ public final class ControlServer implements AutoCloseable {
 
     private void close(final Conn c) {
         if (c.state != State.CLOSED) {
-            UnixStream.close(c.fd);
             forget(c);
+            UnixStream.close(c.fd);
         }
     }
 
-    /** The connection's descriptor is closed (or is about to be): it leaves the table. */
+    /**
+     * The connection leaves the table, the loop and its timers; its descriptor is about to be closed (not
+     * watched any more, since its number may be reused at once).
+     */
     private void forget(final Conn c) {
         if (c.state == State.CLOSED) {
             return;
         }
+        await(c, (short) 0);
+        c.deadline.remove();
         c.state = State.CLOSED;
+        conns.remove(c);
         live--;
         perProcess.computeIfPresent(c.peer.pid(), (k, v) -> v > 1 ? v - 1 : null);
     }
@@ -664,8 +652,15 @@ public final class ControlServer implements AutoCloseable {
         return ControlCodec.encode(new ControlCodec.Message(type, 0, status.code(), List.of(t)));
     }
 
-    /** On the io thread, once closed: stops listening, answers what waits with "armd is stopping", closes. */
-    private void shutdownAll() {
+    /**
+     * On the io thread when its loop ends (closed, or a bug threw): stops listening, answers what waits with
+     * "armd is stopping", closes every connection.
+     */
+    private void stopped() {
+        if (loop.failure() != null) {
+            log.accept("control socket loop failed: " + loop.failure() + "; the control socket is closed");
+        }
+        loop.unwatch(listenFd);
         UnixStream.close(listenFd);
         try {
             Files.deleteIfExists(options.socket());
@@ -676,7 +671,7 @@ public final class ControlServer implements AutoCloseable {
         while ((p = queue.poll()) != null) {
             p.reply().refused("armd is stopping");
         }
-        for (final Conn c : conns) {
+        for (final Conn c : List.copyOf(conns)) {
             if (c.state == State.WAITING) {
                 c.reply.refused("armd is stopping");
                 final ControlReply.Result r = c.reply.result();
@@ -687,24 +682,10 @@ public final class ControlServer implements AutoCloseable {
                 scratch.clear();
                 scratch.put(c.out.array(), c.out.position(), Math.min(c.out.remaining(), SCRATCH)).flip();
                 UnixStream.send(c.fd, scratch);
-                finish(c.fd);
                 forget(c);
+                finish(c.fd);
             } else {
                 close(c);
-            }
-        }
-        conns.clear();
-        synchronized (wake) {
-            wakeClosed = true;
-            wake.close();
-        }
-    }
-
-    /** Wakes the io thread; any thread; nothing once the eventfd is closed (its number may be reused). */
-    private void wakeUp() {
-        synchronized (wake) {
-            if (!wakeClosed) {
-                wake.signal();
             }
         }
     }
@@ -721,10 +702,9 @@ public final class ControlServer implements AutoCloseable {
             }
             closed = true;
         }
-        wakeUp();
         controlThread.interrupt();
+        loop.stop(5_000);
         try {
-            ioThread.join(5_000);
             controlThread.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

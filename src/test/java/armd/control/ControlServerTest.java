@@ -287,6 +287,34 @@ class ControlServerTest {
     }
 
     @Test
+    void aFullTableDropsTheConnectionThatWaitedLongestForItsRequest() throws Exception {
+        server.close();
+        server = ControlServer.start(options().withReadTimeoutMs(30_000).withLimits(2, 4), this::handle);
+        try (SocketChannel oldest = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+             SocketChannel younger = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            // the table is full (two connections waiting for their requests): a third one takes the oldest's slot
+            assertEquals(ControlStatus.OK, client().call(new ControlRequest.Status(false)).status());
+            final ControlClient.Reply dropped = readReply(oldest);
+            assertEquals(ControlStatus.REFUSED, dropped.status());
+            assertEquals("armd is busy: your request did not arrive before the connection table filled up",
+                dropped.text());
+            younger.write(ByteBuffer.wrap(ControlCodec.encode(new ControlRequest.Down().toMessage())));
+            assertEquals(ControlStatus.OK, readReply(younger).status());
+            assertEquals(1, server.counters().dropped());
+        }
+    }
+
+    @Test
+    void aReplyLargerThanTheSocketBufferArrivesWhole() throws IOException {
+        // more than a socket's send buffer (208 KiB by default): written as the client reads it
+        final String text = "x".repeat(250_000);
+        behaviour = (r, p, reply) -> reply.ok(text);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(text, client().call(new ControlRequest.Status(false)).text());
+        }
+    }
+
+    @Test
     void aStaleSocketFileIsReplacedButALiveAgentIsNot() throws IOException {
         server.close();
         // a socket file whose listener is gone (an agent that died)
