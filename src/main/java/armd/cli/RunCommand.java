@@ -92,7 +92,8 @@ public final class RunCommand implements Command {
         final SuperSide superSide = args.value("super") == null ? null
             : SuperSide.open(Path.of(args.value("super")), name, given, args.flag("force-return"));
         if (superSide == null && args.flag("force-return")) {
-            throw OperatorException.usage("--force-return is for a master server of a super cluster: give --super FILE");
+            throw OperatorException.usage("--force-return is for a master server of a super cluster: give --super "
+                + "FILE");
         }
         final Path file = args.value("config") != null ? Path.of(args.value("config")) : superSide.copyFile();
         final ClusterConfig config = args.value("config") != null ? ConfigParser.load(file)

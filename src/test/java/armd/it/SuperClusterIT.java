@@ -47,7 +47,8 @@ class SuperClusterIT {
             // the first push, then west's agents start with nothing but the super cluster file
             Netns.Result push = site.armd("config", "push", site.dir.resolve("west.conf").toString());
             assertEquals(0, push.exitCode(), push.toString());
-            assertTrue(push.stdout().contains("cluster west: version 1 stored on 2 of 2 master servers"), push.stdout());
+            assertTrue(push.stdout().contains("cluster west: version 1 stored on 2 of 2 master servers"),
+                push.stdout());
             site.start(2);
             site.start(3);
             for (final int w : new int[] {2, 3}) {
@@ -89,9 +90,13 @@ class SuperClusterIT {
             assertTrue(early.stderr().contains("forced return refused"), early.stderr());
 
             // the management server dies: m2 takes the role; without a majority it serves copies only
+            final long killedAt = System.nanoTime();
             site.kill9(0);
-            site.await(() -> site.logHas(1, "management server m2 (this server; serving copies only: changes need a majority"),
-                "m2 takes the management role");
+            site.await(() -> site.logHas(1, "management server m2 (this server; serving copies only: changes need a "
+                + "majority"), "m2 takes the management role");
+            // not asserted (a loaded machine stretches it): printed for benchmarks/RESULTS.md
+            System.out.println("SuperClusterIT: m2 holds the management role " + (System.nanoTime() - killedAt)
+                / 1_000_000 + " ms after m1's agent was killed");
             final Netns.Result versions = site.armd("config", "versions");
             assertEquals(0, versions.exitCode(), versions.toString());
             assertTrue(versions.stdout().contains("management server m2"), versions.stdout());
@@ -179,8 +184,8 @@ class SuperClusterIT {
                 Files.writeString(record, "");
                 for (final String s : List.of("start", "stop")) {
                     final Path p = dir.resolve(s + ".sh");
-                    Files.writeString(p, "#!/bin/sh\necho \"$(ip netns identify $$) " + s + " $ARMS_GROUPNAME\" >> " + record
-                        + "\n");
+                    Files.writeString(p, "#!/bin/sh\necho \"$(ip netns identify $$) " + s + " $ARMS_GROUPNAME\" >> "
+                        + record + "\n");
                     Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
                 }
                 Files.writeString(dir.resolve("master.conf"), clusterConf("master", 7405, "m1", "m2", "M", "info"));
@@ -205,7 +210,8 @@ class SuperClusterIT {
             final int first = a.startsWith("m") ? 11 : 13;
             return "[cluster]\nname = " + name + "\nkey-file = " + name + ".key\nauto-return = no\nstartup-wait = 5s\n"
                 + "state-dir = state\nlog-level = " + level + "\n\n[heartbeat]\nport = " + port
-                + "\nmulticast-group = none\ninterval = 20ms\ntimeout = 1500ms\n\n[server " + a + "]\naddress = 192.0.2."
+                + "\nmulticast-group = none\ninterval = 20ms\ntimeout = 1500ms\n\n[server " + a
+                + "]\naddress = 192.0.2."
                 + first + "\n\n[server " + b + "]\naddress = 192.0.2." + (first + 1) + "\n\n[group " + group
                 + "]\npolicy = " + a + ", " + b + "\nstart = start.sh\nstop = stop.sh\nscript-timeout = 20s\n";
         }
