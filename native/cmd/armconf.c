@@ -9,9 +9,11 @@
 #include "arm_protocol.h"
 
 static const char usage_text[] =
-    "usage: armconf push FILE | armconf force-return\n"
+    "usage: armconf push FILE | armconf apply | armconf force-return\n"
     "  push          send FILE (a cluster's configuration) to the super cluster's management server through\n"
     "                this server's agent; it answers once a majority of the master cluster stored it\n"
+    "  apply         apply the fetched version of this cluster's configuration that waits for a request\n"
+    "                (apply = manual in the super cluster file), through the reload path\n"
     "  force-return  this master server takes the management role and accepts changes alone until it hears\n"
     "                another master server: only when the other master servers are down\n"
     "exit: 0 done, 1 refused or not confirmed, 2 usage or invalid configuration, 3 system error or no\n"
@@ -25,14 +27,14 @@ int armconf_main(int argc, char **argv)
     }
     const int n = argc - optind;
     if (n < 1) {
-        return arm_cmd_usage_error("armconf", "expected push FILE or force-return");
+        return arm_cmd_usage_error("armconf", "expected push FILE, apply or force-return");
     }
     const char *op = argv[optind];
-    if (strcmp(op, "force-return") == 0) {
+    if (strcmp(op, "force-return") == 0 || strcmp(op, "apply") == 0) {
         if (n != 1) {
-            return arm_cmd_usage_error("armconf", "force-return takes no argument");
+            return arm_cmd_usage_error("armconf", "%s takes no argument", op);
         }
-        const char *fields[2] = {"force-return", ""};
+        const char *fields[2] = {op, ""};
         return arm_cmd_request("armconf", ARM_REQ_SUPER, 0, fields, 2);
     }
     if (strcmp(op, "push") != 0) {

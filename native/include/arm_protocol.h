@@ -71,7 +71,7 @@ enum arm_type {
     ARM_REQ_KILL = 0x0042,             /* group, id, timeout_ms */
     ARM_REQ_DOWN = 0x0043,             /* none: shut this server down as a cluster member */
     ARM_REQ_LSMNT = 0x0044,            /* group; result text: mount points, one a line */
-    ARM_REQ_SUPER = 0x0050,            /* action (push|force-return), argument (push: FILE, absolute) */
+    ARM_REQ_SUPER = 0x0050,            /* action (push|apply|force-return), argument (push: FILE, absolute) */
     ARM_RES_RESULT = 0x8001,           /* text */
     ARM_RES_PROTOCOL_ERROR = 0x8002    /* text */
 };

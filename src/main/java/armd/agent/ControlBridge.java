@@ -128,6 +128,7 @@ public final class ControlBridge implements ControlHandler, AutoCloseable {
                     switch (r.action()) {
                         case "push" -> s.push(Path.of(r.argument()), reply);
                         case "force-return" -> s.forceReturn(reply);
+                        case "apply" -> s.apply(reply);
                         default -> reply.usage("unknown super cluster action " + r.action());
                     }
                 }

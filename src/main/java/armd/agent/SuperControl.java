@@ -11,4 +11,7 @@ public interface SuperControl {
 
     /** Forced return of this master server; answers through {@code reply}. */
     void forceReturn(ControlReply reply);
+
+    /** Applies the fetched version that waits for a request (apply = manual); answers through {@code reply}. */
+    void apply(ControlReply reply);
 }

@@ -130,7 +130,14 @@ public final class RunCommand implements Command {
                     log.line("SIGHUP while the agent starts: ignored (send it again once the agent runs)");
                 } else {
                     try {
-                        reload.reload();
+                        // a super cluster's fetched version waiting for a request (apply = manual) is the request's
+                        final armd.supercluster.ConfigStore.Copy waiting = superSide == null ? null
+                            : superSide.pending();
+                        if (waiting != null) {
+                            superSide.apply(waiting, () -> reload.reload().valid());
+                        } else {
+                            reload.reload();
+                        }
                     } catch (RuntimeException e) {
                         // never a stack trace, and never the end of the agent: the reload alone failed
                         log.error("configuration reload failed: " + e + "; the agent runs on as before");
@@ -242,6 +249,7 @@ public final class RunCommand implements Command {
         });
         reloadRef.set(reload);
         if (superSide != null) {
+            superSide.reloadWith(reloads, reload);
             // a newer version from the management server goes through the reload path, serialized with SIGHUP
             superSide.startPolling(copy -> reloads.execute(() -> superSide.apply(copy, () -> reload.reload()
                 .valid())));

@@ -167,6 +167,44 @@ final class SuperSide implements AutoCloseable, SuperControl {
         }
     }
 
+    private java.util.concurrent.Executor reloads;
+    private armd.agent.ConfigReload reload;
+
+    /** The reload path an operator's apply request goes through ({@code reloads} serializes it with SIGHUP's). */
+    void reloadWith(final java.util.concurrent.Executor serial, final armd.agent.ConfigReload r) {
+        this.reloads = serial;
+        this.reload = r;
+    }
+
+    /** With apply = manual: the verified version waiting for an operator's request, or null. */
+    ConfigStore.Copy pending() {
+        return side.pending();
+    }
+
+    @Override
+    public void apply(final ControlReply reply) {
+        if (reloads == null) {
+            reply.refused("the agent is starting: ask again once it runs");
+            return;
+        }
+        reloads.execute(() -> {
+            final ConfigStore.Copy copy = side.pending();
+            if (copy == null) {
+                reply.ok("nothing newer to apply: cluster " + member.cluster() + " runs on version "
+                    + side.version());
+                return;
+            }
+            apply(copy, () -> reload.reload().valid());
+            if (side.version() == copy.version()) {
+                reply.ok("cluster " + member.cluster() + ": version " + copy.version() + " applied (the log says "
+                    + "what took effect and what needs a restart)");
+            } else {
+                reply.refused("cluster " + member.cluster() + ": version " + copy.version() + " not applied (see the"
+                    + " log); running on version " + side.version());
+            }
+        });
+    }
+
     /** The copy to reload from, parsed with this host's checks (the reload's source). */
     ConfigParser.Result parseCopy() {
         final ConfigStore.Copy pending = applying;

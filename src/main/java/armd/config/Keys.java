@@ -511,6 +511,9 @@ final class Keys {
             + "last verified copy instead of waiting"));
         k.add(duration(s, "fetch-timeout", SuperConfigParser.DEFAULT_FETCH_TIMEOUT_MS, 0, DAY, "how long a "
             + "starting agent tries to reach a management server"));
+        k.add(choice(s, "apply", "auto", Match.EXACT, List.of("auto", "manual"), "auto: a newer version of the "
+            + "cluster's configuration is applied as soon as it is fetched; manual: it is fetched, verified and kept, "
+            + "and applied on request (SIGHUP, systemctl reload, or armconf apply)"));
         k.add(duration(s, "poll-interval", SuperConfigParser.DEFAULT_POLL_INTERVAL_MS, 100, DAY, "how often a "
             + "running agent asks for a newer version of its cluster's configuration"));
         k.add(duration(s, "timeout", SuperConfigParser.DEFAULT_TIMEOUT_MS, 10, 600_000, "how long one request "

@@ -21,14 +21,16 @@ import java.util.Optional;
  * @param stateDir         where each server keeps its copies (one directory per server name below it)
  * @param startFromCopy    an agent whose cluster's configuration no management server hands out starts from its last
  *                         verified copy instead of waiting
+ * @param autoApply        whether a running agent applies a newer version as soon as it fetches it (else on
+ *                         request: SIGHUP, systemctl reload, armconf apply)
  * @param fetchTimeoutMs   how long a starting agent tries to reach a management server before it gives up
  * @param pollIntervalMs   how often a running agent asks for a newer version of its cluster's configuration
  * @param requestTimeoutMs how long one request may take (connect, send, answer)
  * @param clusters         the clusters, in file order
  */
 public record SuperConfig(Path file, String name, Path keyFile, String master, int generation, int port,
-                          Path stateDir, boolean startFromCopy, int fetchTimeoutMs, int pollIntervalMs,
-                          int requestTimeoutMs, List<Cluster> clusters) {
+                          Path stateDir, boolean startFromCopy, boolean autoApply, int fetchTimeoutMs,
+                          int pollIntervalMs, int requestTimeoutMs, List<Cluster> clusters) {
 
     /** The highest generation (each designation of a new master cluster raises it by one). */
     public static final int MAX_GENERATION = 1_000_000;

@@ -249,12 +249,13 @@ public final class SuperConfigParser {
             final boolean fromCopy = Keys.SUPER.key("super", "start-from-copy").yesNo(e, this::problem);
             final int fetchTimeoutMs = Keys.SUPER.key("super", "fetch-timeout").duration(e, this::problem);
             final int pollMs = Keys.SUPER.key("super", "poll-interval").duration(e, this::problem);
+            final String apply = Keys.SUPER.key("super", "apply").choice(e, "auto", this::problem);
             final int timeoutMs = Keys.SUPER.key("super", "timeout").duration(e, this::problem);
             if (name == null || keyFile == null || master == null || stateDir == null) {
                 return null;
             }
             return new SuperConfig(file, name.value(), keyFile, master.value(), generation, port, stateDir,
-                fromCopy, fetchTimeoutMs, pollMs, timeoutMs, clusters);
+                fromCopy, !"manual".equals(apply), fetchTimeoutMs, pollMs, timeoutMs, clusters);
         }
 
         private Path path(final Entry e) {

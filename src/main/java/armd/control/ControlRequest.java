@@ -149,7 +149,8 @@ public sealed interface ControlRequest {
 
     /**
      * The super cluster (armconf): {@code push} the configuration file {@code argument} (an absolute path on this
-     * server) to the management server, or {@code force-return} this master server.
+     * server) to the management server, {@code force-return} this master server, or {@code apply} the fetched
+     * version that waits for a request.
      */
     record Super(String action, String argument) implements ControlRequest {
     }
@@ -247,13 +248,13 @@ public sealed interface ControlRequest {
                 }
                 yield new Super(action, argument);
             }
-            case "force-return" -> {
+            case "force-return", "apply" -> {
                 if (!argument.isEmpty()) {
-                    throw new InvalidException("force-return takes no argument");
+                    throw new InvalidException(action + " takes no argument");
                 }
                 yield new Super(action, argument);
             }
-            default -> throw new InvalidException("super cluster action must be push or force-return, not "
+            default -> throw new InvalidException("super cluster action must be push, force-return or apply, not "
                 + quoted(action));
         };
     }

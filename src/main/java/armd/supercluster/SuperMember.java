@@ -34,6 +34,8 @@ public final class SuperMember implements AutoCloseable {
     private volatile long version;
     private Thread poller;
     private volatile boolean closed;
+    /** With apply = manual: a verified version newer than the running one, kept until an operator asks. */
+    private volatile ConfigStore.Copy pending;
 
     /**
      * The super cluster side of {@code server}: its copies in {@code store}; {@code local} is the super service when
@@ -64,6 +66,15 @@ public final class SuperMember implements AutoCloseable {
     /** The agent runs on {@code v} now (the start's copy, or one a reload applied). */
     public void runningOn(final long v) {
         this.version = v;
+        final ConfigStore.Copy p = pending;
+        if (p != null && p.version() <= v) {
+            pending = null;
+        }
+    }
+
+    /** With apply = manual: the verified version waiting for an operator's request, or null. */
+    public ConfigStore.Copy pending() {
+        return pending;
     }
 
     /** The management server as this server knows it: the holder (master servers) or who answered last. */
@@ -228,7 +239,17 @@ public final class SuperMember implements AutoCloseable {
                     Thread.sleep(intervalMs);
                     final Got got = fetch(version, hostProblems, false);
                     if (got.copy() != null && (got.copy().version() > version || got.replaced())) {
-                        apply.accept(got.copy());
+                        if (config.autoApply()) {
+                            apply.accept(got.copy());
+                        } else {
+                            final ConfigStore.Copy before = pending;
+                            pending = got.copy();
+                            if (before == null || before.version() != got.copy().version()) {
+                                log.line("super cluster " + config.name() + ": version " + got.copy().version()
+                                    + " of cluster " + cluster + " is fetched and verified; apply = manual: apply it "
+                                    + "with 'armconf apply' or SIGHUP (systemctl reload)");
+                            }
+                        }
                     } else if (got.why() != null && !got.why().equals(told)) {
                         log.warning(got.why());
                     }

@@ -118,7 +118,7 @@ class SuperConfigParserTest {
         16 | [cluster east]            | 16: cluster east is defined twice (also at line 13): rename or remove one
         16 | [group west]              | 16: unknown section [group west]: sections are [super] and [cluster NAME]
         3  | nickname = site           | 3: unknown key 'nickname' in [super]: known keys are name, key-file, \
-        master, port, generation, state-dir, start-from-copy, fetch-timeout, poll-interval, timeout
+        master, port, generation, state-dir, start-from-copy, fetch-timeout, apply, poll-interval, timeout
         """)
     void eachMistakeIsReportedAtItsLine(final int line, final String replacement, final String expected)
         throws IOException {

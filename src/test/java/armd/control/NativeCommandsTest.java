@@ -180,8 +180,9 @@ class NativeCommandsTest {
         try {
             assertEquals(0, run("armconf", "push", file.toString()).exit());
             assertEquals(0, run("armconf", "force-return").exit());
+            assertEquals(0, run("armconf", "apply").exit());
             assertEquals(List.of(new ControlRequest.Super("push", file.toRealPath().toString()),
-                new ControlRequest.Super("force-return", "")), seen);
+                new ControlRequest.Super("force-return", ""), new ControlRequest.Super("apply", "")), seen);
             assertEquals(2, run("armconf", "push", file + ".missing").exit());
             assertEquals(2, run("armconf", "fetch").exit());
         } finally {

@@ -50,7 +50,8 @@ class SuperClusterIT {
             assertTrue(push.stdout().contains("cluster west: version 1 stored on 2 of 2 master servers"),
                 push.stdout());
             site.start(2);
-            site.start(3);
+            // w2 applies new versions on request only (apply = manual)
+            site.start(3, "--super", site.manualSuper.toString());
             for (final int w : new int[] {2, 3}) {
                 final int i = w;
                 site.await(() -> site.logHas(i, "configuration of cluster west version 1 from m1, verified and stored"),
@@ -75,6 +76,12 @@ class SuperClusterIT {
             assertTrue(bad.stderr().contains("bad.conf:"), bad.stderr());
             site.await(() -> site.logHas(2, "super cluster: applying version 2 of cluster west")
                 && site.logHas(2, "applied: "), "w1 applies version 2");
+            site.await(() -> site.logHas(3, "version 2 of cluster west is fetched and verified; apply = manual"),
+                "w2 keeps version 2 for a request");
+            assertTrue(site.status(3).stdout().contains("configuration version 1"), "w2 still runs on version 1");
+            final Netns.Result applied = site.armconf(3, "apply");
+            assertEquals(0, applied.exitCode(), applied.toString());
+            assertTrue(applied.stdout().contains("version 2 applied"), applied.toString());
             site.await(() -> site.status(3).stdout().contains("configuration version 2"), "w2 runs on version 2");
 
             // a push with another key: dropped unanswered, logged by the master servers
@@ -115,11 +122,14 @@ class SuperClusterIT {
             push = site.armd("config", "push", site.dir.resolve("west.conf").toString());
             assertEquals(0, push.exitCode(), push.toString());
             assertTrue(push.stdout().contains("version 3 stored on 1 of 2"), push.stdout());
-            for (final int w : new int[] {2, 3}) {
-                final int i = w;
-                site.await(() -> site.logHas(i, "super cluster: applying version 3 of cluster west"),
-                    site.names[i] + " applies version 3 from m2");
-            }
+            site.await(() -> site.logHas(2, "super cluster: applying version 3 of cluster west"),
+                "w1 applies version 3 from m2");
+            // w2's request this time: SIGHUP, as systemctl reload sends it
+            site.await(() -> site.logHas(3, "version 3 of cluster west is fetched and verified"),
+                "w2 keeps version 3 for a request");
+            site.signal(3, "HUP");
+            site.await(() -> site.logHas(3, "super cluster: applying version 3 of cluster west"),
+                "w2 applies version 3 on SIGHUP");
 
             // no master server up: every change refused, the clusters keep running
             site.kill9(1);
@@ -161,6 +171,7 @@ class SuperClusterIT {
         final Path superFile = dir.resolve("super.conf");
         final Path forgedSuper = dir.resolve("forged.conf");
         final Path fromCopySuper = dir.resolve("from-copy.conf");
+        final Path manualSuper = dir.resolve("manual.conf");
         final Path record = dir.resolve("record");
         final String hub;
 
@@ -193,6 +204,8 @@ class SuperClusterIT {
                 Files.writeString(superFile, superConf("super.key", "no"));
                 Files.writeString(forgedSuper, superConf("forged.key", "no"));
                 Files.writeString(fromCopySuper, superConf("super.key", "yes"));
+                Files.writeString(manualSuper, superConf("super.key", "no").replace("[super]\n",
+                    "[super]\napply = manual\n"));
                 ok = true;
             } finally {
                 if (!ok) {
@@ -245,6 +258,14 @@ class SuperClusterIT {
             agents[i] = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log(i).toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        }
+
+        void signal(final int i, final String name) throws IOException, InterruptedException {
+            final Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(agents[i].pid())).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                kill.destroyForcibly();
+                throw new AssertionError("kill -" + name + " " + agents[i].pid() + " failed");
+            }
         }
 
         void kill9(final int i) throws InterruptedException {
