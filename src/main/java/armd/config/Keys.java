@@ -519,7 +519,7 @@ final class Keys {
         k.add(duration(s, "timeout", SuperConfigParser.DEFAULT_TIMEOUT_MS, 10, 600_000, "how long one request "
             + "may take"));
         k.add(other("cluster", "servers", Type.SERVERS, REQUIRED, "NAME ADDRESS pairs, comma-separated: "
-            + "IPv4 heartbeat addresses", "the cluster's servers, in its configuration's order"));
+            + "IPv4 or IPv6 (not link-local) heartbeat addresses", "the cluster's servers, in its configuration's order"));
         return List.copyOf(k);
     }
 }

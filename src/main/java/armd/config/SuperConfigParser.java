@@ -7,7 +7,6 @@ import armd.config.IniFile.Section;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -173,10 +172,10 @@ public final class SuperConfigParser {
                             + "'-' (starting with a letter or digit): use its name in the cluster's configuration");
                         continue;
                     }
-                    final byte[] a = ConfigParser.ipv4(w[1]);
-                    if (a == null || (a[0] & 0xf0) >= 0xe0 || a[0] == 0) {
-                        problem(e.line(), "'" + w[1] + "' is not a unicast IPv4 address: give server " + w[0]
-                            + "'s heartbeat address, e.g. 192.0.2.11");
+                    final InetAddress at = unicast(w[1]);
+                    if (at == null) {
+                        problem(e.line(), "'" + w[1] + "' is not a unicast IPv4 or IPv6 address (not a link-local "
+                            + "one): give server " + w[0] + "'s heartbeat address, e.g. 192.0.2.11 or 2001:db8::11");
                         continue;
                     }
                     final String other = serverCluster.putIfAbsent(w[0], s.name());
@@ -185,13 +184,13 @@ public final class SuperConfigParser {
                             + "names must be unique in the super cluster");
                         continue;
                     }
-                    final String owner = addressServer.putIfAbsent(w[1], w[0]);
+                    final String owner = addressServer.putIfAbsent(IpLiteral.text(at), w[0]);
                     if (owner != null) {
                         problem(e.line(), "address " + w[1] + " is also given for server " + owner + ": every "
                             + "server needs its own address");
                         continue;
                     }
-                    members.add(new SuperConfig.Member(w[0], s.name(), address(a)));
+                    members.add(new SuperConfig.Member(w[0], s.name(), at));
                 }
                 if (members.size() > ClusterConfig.MAX_SERVERS) {
                     problem(e.line(), "cluster " + s.name() + " lists " + members.size() + " servers: a cluster has "
@@ -258,6 +257,22 @@ public final class SuperConfigParser {
                 fromCopy, !"manual".equals(apply), fetchTimeoutMs, pollMs, timeoutMs, clusters);
         }
 
+        /**
+         * A server's address in the super cluster file: a unicast IPv4 address, or a unicast IPv6 address that is
+         * not link-local (a socket bound to it needs no interface); null when it is neither.
+         */
+        private static InetAddress unicast(final String text) {
+            final IpLiteral ip = IpLiteral.parse(text);
+            if (ip == null || ip.zone() != null) {
+                return null;
+            }
+            if (!ip.v6()) {
+                final byte[] b = ip.address().getAddress();
+                return (b[0] & 0xf0) >= 0xe0 || b[0] == 0 ? null : ip.address();
+            }
+            return ip.notUnicast6() != null || ip.linkLocal() ? null : ip.address();
+        }
+
         private Path path(final Entry e) {
             try {
                 return dir.resolve(e.value()).normalize();
@@ -265,14 +280,6 @@ public final class SuperConfigParser {
                 problem(e.line(), e.key() + " '" + e.value() + "' is not a path: " + ex.getReason());
                 return null;
             }
-        }
-    }
-
-    private static InetAddress address(final byte[] b) {
-        try {
-            return InetAddress.getByAddress(b);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

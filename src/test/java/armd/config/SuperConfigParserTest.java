@@ -109,8 +109,10 @@ class SuperConfigParserTest {
         and copy it to every server
         14 | servers = east1           | 14: 'east1' is not 'NAME ADDRESS': give each server as its name and its \
         heartbeat address, e.g. server1 192.0.2.11, separated by commas
-        14 | servers = east1 192.0.2.300 | 14: '192.0.2.300' is not a unicast IPv4 address: give server east1's \
-        heartbeat address, e.g. 192.0.2.11
+        14 | servers = east1 192.0.2.300 | 14: '192.0.2.300' is not a unicast IPv4 or IPv6 address (not a \
+        link-local one): give server east1's heartbeat address, e.g. 192.0.2.11 or 2001:db8::11
+        14 | servers = east1 fe80::11    | 14: 'fe80::11' is not a unicast IPv4 or IPv6 address (not a link-local \
+        one): give server east1's heartbeat address, e.g. 192.0.2.11 or 2001:db8::11
         14 | servers = east1 192.0.2.11, west1 192.0.2.13 | 17: server west1 is also listed in cluster east: server \
         names must be unique in the super cluster
         14 | servers = east1 192.0.2.21 | 17: address 192.0.2.21 is also given for server east1: every server needs \

@@ -47,8 +47,16 @@ class SuperServiceTest {
 
     @BeforeEach
     void setUp() throws Exception {
+        start("127.0.0.1");
+    }
+
+    /** The service of master server e1 at {@code address} (a loopback address) on a free port. */
+    private void start(final String address) throws Exception {
+        if (service != null) {
+            service.close();
+        }
         final int port;
-        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.ofLiteral(address))) {
             port = probe.getLocalPort();
         }
         for (final String k : new String[] {"super.key", "other.key"}) {
@@ -56,7 +64,7 @@ class SuperServiceTest {
             Files.setPosixFilePermissions(dir.resolve(k), PosixFilePermissions.fromString("rw-------"));
         }
         Files.writeString(dir.resolve("super.conf"), "[super]\nname = site\nkey-file = super.key\nmaster = east\n"
-            + "port = " + port + "\nstate-dir = state\ntimeout = 1s\n[cluster east]\nservers = e1 127.0.0.1\n"
+            + "port = " + port + "\nstate-dir = state\ntimeout = 1s\n[cluster east]\nservers = e1 " + address + "\n"
             + "[cluster west]\nservers = w1 192.0.2.21\n");
         config = new SuperConfigParser(false).parse(dir.resolve("super.conf")).config();
         key = ClusterKey.load(config.keyFile());
@@ -126,6 +134,19 @@ class SuperServiceTest {
             final SuperFrame.Body current = client.askManagement(new SuperFrame.Fetch("west", 2,
                 SuperFrame.sha256(second))).body();
             assertTrue(current instanceof SuperFrame.Current c && c.version() == 2, String.valueOf(current));
+        }
+    }
+
+    /** The super cluster's frames over IPv6 (the master server at ::1): a push and a fetch. */
+    @Test
+    void aMasterServerAnswersOverIpv6() throws Exception {
+        start("::1");
+        try (SuperClient client = new SuperClient(config, key, "ops", 3_000)) {
+            awaitAccepting();
+            final SuperClient.Reply r = client.push("west", WEST.getBytes(StandardCharsets.UTF_8), -1);
+            assertEquals(SuperFrame.Outcome.ACCEPTED, ((SuperFrame.PushResult) r.body()).outcome(), r.toString());
+            final SuperFrame.Body got = client.askManagement(new SuperFrame.Fetch("west", 0)).body();
+            assertTrue(got instanceof SuperFrame.Config c && c.version() == 1, String.valueOf(got));
         }
     }
 
